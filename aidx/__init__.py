@@ -1,0 +1,1 @@
+"""aidx: the aid exchange."""

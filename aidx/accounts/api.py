@@ -1,0 +1,77 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.security import HttpBearer, SessionAuth
+
+from aidx.accounts.models import APIToken, User
+from aidx.accounts.services import token_authenticate
+from aidx.core.errors import PermissionDenied
+from aidx.nations.policy import viewer_for
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "A personal API token: `Authorization: Bearer aidx_…`"
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        api_token = token_authenticate(token)
+        if api_token is None:
+            return None
+        request.user = api_token.user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token.user
+
+
+class ActiveSessionAuth(SessionAuth):
+    """The browser's session (with CSRF on writes) for the web UI's own calls."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is not None:
+            request.api_token = None  # type: ignore[attr-defined]
+        return user
+
+
+auth_methods = [TokenAuth(), ActiveSessionAuth()]
+
+
+def require_write(request: HttpRequest) -> User:
+    """The acting user, refusing tokens that were made read-only."""
+    token = getattr(request, "api_token", None)
+    if token is not None and token.scope != APIToken.Scope.WRITE:
+        raise PermissionDenied(_("This API token is read-only."), code="read_only_token")
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+router = Router(tags=["me"])
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    nation: str | None
+    organisation: str | None
+    is_centre: bool
+    roles: list[str]
+    language: str
+    standing: str | None
+    token_scope: str | None
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user, their affiliation, roles and standing today")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user: User = request.auth  # type: ignore[attr-defined]
+    viewer = viewer_for(user)
+    token = getattr(request, "api_token", None)
+    return {
+        "username": user.username,
+        "name": user.get_full_name(),
+        "nation": user.acting_nation_id,
+        "organisation": user.organisation.code if user.organisation else None,
+        "is_centre": viewer.is_centre,
+        "roles": sorted(user.roles),
+        "language": user.language,
+        "standing": viewer.standing,
+        "token_scope": token.scope if token else None,
+    }

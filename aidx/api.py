@@ -1,0 +1,108 @@
+"""The REST API at /api/v1/: one NinjaAPI, a router per domain app, one JSON error format.
+
+Every error answer is {"error": {"code": str, "message": str (translated), "fields": {field: [messages]}}}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from aidx.accounts.api import auth_methods
+from aidx.accounts.api import router as accounts_router
+from aidx.catalogue.api import router as catalogue_router
+from aidx.core.errors import BusinessError
+from aidx.documents.api import router as documents_router
+from aidx.nations.api import router as nations_router
+
+api = NinjaAPI(
+    title="aidx API",
+    version="1",
+    description="The aid exchange: registry, catalogue, documents and, in later versions, requests, offers, "
+    "matching, airlift, stockpile and fund. Authenticate with `Authorization: Bearer <token>`.",
+    auth=auth_methods,
+    urls_namespace="api",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: Any, fields: dict[str, list[str]] | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status
+    )
+
+
+@api.exception_handler(BusinessError)
+def on_business_error(request: HttpRequest, exc: BusinessError) -> HttpResponse:
+    fields = {exc.field: [str(exc.message)]} if exc.field else None
+    return error_response(request, exc.status, exc.code, exc.message, fields)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        fields.setdefault(".".join(location) or "request", []).append(_translate_pydantic(error))
+    return error_response(request, 422, "invalid_input", _("The request has invalid values."), fields)
+
+
+def _translate_pydantic(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return _("Enter a valid date (YYYY-MM-DD).")
+    if kind.startswith("int") or kind.startswith("float") or kind.startswith("decimal"):
+        return _("Enter a number.")
+    if kind in {"greater_than", "greater_than_equal"}:
+        return _("The value is too small.")
+    if kind in {"less_than", "less_than_equal"}:
+        return _("The value is too large.")
+    if kind in {"string_too_long"}:
+        return _("The text is too long.")
+    if kind in {"string_too_short"}:
+        return _("The text is too short.")
+    if kind in {"json_invalid"}:
+        return _("The body is not valid JSON.")
+    if kind in {"enum", "literal_error"}:
+        return _("Choose one of the allowed values.")
+    return _("This value is not valid.")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthenticated", _("Sign in or send a valid API token."))
+
+
+@api.exception_handler(AuthorizationError)
+def on_forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return error_response(request, 403, "forbidden", _("You may not do this."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 413, "too_large", _("The request is too large."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "error", exc.message)
+
+
+api.add_router("/", accounts_router)
+api.add_router("/", nations_router)
+api.add_router("/", catalogue_router)
+api.add_router("/documents", documents_router)

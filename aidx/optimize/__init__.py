@@ -1,0 +1,1 @@
+"""Optimisation engines (pure Python, no Django)."""

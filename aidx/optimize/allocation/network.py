@@ -1,0 +1,350 @@
+"""Aggregated min-cost-flow network of the allocation problem.
+
+Grouping (two lines share a group only if every feasibility rule treats them
+identically):
+
+* offer group  = (item, origin site, ship day, offering nation, release class,
+  solo) -- ``available_until`` only enters as a filter (ship day <= until);
+* request group = (item, delivery site, needed-by day, priority, requesting
+  nation, solo);
+* ``solo`` is the line's own index + 1 for a line named in an excluded pair
+  (such a line is a group of its own), else 0.
+
+Nodes: offer groups (supply), *chain* nodes (offered item i, destination
+(site, nation), day k) for the distinct needed-by days k at that destination,
+request groups, one sink per substitution family.
+
+Arcs (all integer costs):
+
+* transport  offer group -> chain(i, dest, first day >= ship + transit), cost
+  round(kg/unit × km) per unit, only if the destination nation differs from the
+  offering nation and the release class allows it;
+* wait       chain(k) -> chain(k+1), cost 0 (goods may arrive early and wait);
+* demand     chain(i, dest, d) -> request group (j, dest, d, ...) for every
+  request item j that accepts i, cost = substitution penalty;
+* met        request group -> sink, capacity = open quantity, cost -W_p;
+* spare      offer group -> sink, cost 0 (unallocated supply).
+
+Exclusions: solo offer groups feed a second chain layer ("full"); the first
+("clean") layer gets only non-solo offers and also feeds the full layer
+(transfer arcs, cost 0).  Non-solo requests draw from the full layer, solo
+requests only from the clean layer plus direct arcs from the solo offers they
+do not exclude.  So an excluded pair never shares a path.
+
+Size: at most items × sites × days × nations × classes × priorities groups,
+independent of the number of lines.
+
+Lexicographic weights (why a weighted sum is exact here).  Let n be the
+number of nodes of a family's network and c_max the largest |cost| of a
+non-met arc; put G = n·c_max + 1 and W_p = (5 - p)·G, so W_p - W_{p+1} = G for
+p = 1..4 (W_5 = 0).  Take x optimal for the weighted costs and y
+lexicographically best (met quantity of priority 1, then 2, 3, 4).  The
+difference y - x (closed with a sink->source return arc) decomposes into
+conformal simple cycles C_1..C_m of the residual graph of x, and x + C_k is
+feasible for each k.  A simple cycle passes the sink at most once, so it
+changes the met vector by e_a, -e_b or e_a - e_b (a, b priorities).  The
+lexicographic order is a total group order and the sum of the changes is
+lexicographically positive if y is strictly better, so some cycle C has a
+lexicographically positive change: +e_a, or e_a - e_b with a < b; its weighted
+gain is at least min(W_a, W_a - W_b) >= G, while its transport/penalty cost
+is at most (arcs on a simple cycle) × c_max <= n·c_max < G.  Then x + C is
+cheaper than x -- a contradiction.  Hence every weighted optimum is
+lexicographically optimal in met quantities, and among those it minimises
+kg·km + penalty (the W-terms are then a constant).  The largest cost is
+W_1 = 4G; we check W_1·(n + 1) < 2^62 before solving (OR-Tools' cost scaling
+multiplies costs by about n).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .feasibility import (
+    acceptance,
+    families,
+    release_matrix,
+    remaining,
+    ship_days,
+    site_km,
+    transit_days,
+    unit_weights,
+)
+from .model import Problem
+
+# arc kinds
+TRANSPORT, WAIT, TRANSFER, DEMAND, DIRECT, MET, SPARE, TIER = range(8)
+
+
+def group_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by equal values of all ``cols`` (non-negative ints).
+
+    Returns (group id of each row, index of the first row of each group);
+    groups are numbered in lexicographic key order (deterministic)."""
+    n = cols[0].shape[0] if cols else 0
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    ok = True
+    for c in cols:
+        c = c.astype(np.int64)
+        lo, hi = int(c.min()), int(c.max())
+        width = hi - lo + 1
+        if span * width >= 2**62:
+            ok = False
+            break
+        key = key * width + (c - lo)
+        span *= width
+    if ok:
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        return inv.astype(np.int64), first.astype(np.int64)
+    stacked = np.stack([c.astype(np.int64) for c in cols], axis=1)
+    _, first, inv = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    return inv.ravel().astype(np.int64), first.astype(np.int64)
+
+
+def segment_sum(ids: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sum of values per id (0..n-1)."""
+    values = values.astype(np.int64)
+    if values.size == 0:
+        return np.zeros(n, dtype=np.int64)
+    if int(np.abs(values).sum()) < 2**52:  # float64 bincount is exact below 2^53
+        return np.rint(np.bincount(ids, weights=values, minlength=n)).astype(np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, ids, values)
+    return out
+
+
+@dataclass
+class Network:
+    """Arc list of the aggregated network plus what disaggregation needs."""
+
+    n_nodes: int
+    tail: np.ndarray
+    head: np.ndarray
+    cap: np.ndarray
+    cost: np.ndarray  # transport/penalty part of the cost (met weights not included)
+    kind: np.ndarray
+    supply: np.ndarray  # per node
+    node_family: np.ndarray  # family label of each node
+    # offer groups
+    og_line_group: np.ndarray  # per usable offer line: group id
+    og_lines: np.ndarray  # usable offer line indices
+    og_qty: np.ndarray
+    og_node: np.ndarray
+    og_solo: np.ndarray
+    # request groups
+    rg_line_group: np.ndarray
+    rg_lines: np.ndarray
+    rg_qty: np.ndarray
+    rg_node: np.ndarray
+    rg_priority: np.ndarray
+    rg_nation: np.ndarray
+    rg_family: np.ndarray
+    # arc -> (offer group) for transport/direct, (request group) for demand/direct/met
+    arc_og: np.ndarray
+    arc_rg: np.ndarray
+    arc_chain: np.ndarray  # chain id (per layer) of transport/wait/transfer/demand arcs, -1 else
+    arc_day: np.ndarray  # day index in that chain
+    arc_layer: np.ndarray  # chain layer of the arc's chain end (0 clean, 1 full)
+    sink_of_family: dict[int, int]
+    n_chain_nodes: int
+
+
+def build_network(problem: Problem) -> Network:
+    of, rq = problem.offers, problem.requests
+    prm = problem.params
+    km = site_km(problem)
+    tr = transit_days(km, prm.base_days, prm.km_per_day)
+    acc = acceptance(problem)
+    rel = release_matrix(problem)
+    w = unit_weights(problem)
+    fam = families(problem)
+    ship = ship_days(problem)
+    o_left, r_left = remaining(problem)
+
+    o_use = np.flatnonzero((o_left > 0) & (ship <= of.available_until))
+    r_use = np.flatnonzero(r_left > 0)
+    ex_o, ex_r = problem.excluded
+    o_solo_flag = np.zeros(len(of), dtype=bool)
+    r_solo_flag = np.zeros(len(rq), dtype=bool)
+    o_solo_flag[ex_o] = True
+    r_solo_flag[ex_r] = True
+
+    # --- offer groups ------------------------------------------------------
+    o_solo = np.where(o_solo_flag[o_use], o_use + 1, 0)
+    og_inv, og_first = group_rows(
+        [of.item[o_use], of.site[o_use], ship[o_use], of.nation[o_use], of.release_class[o_use], o_solo]
+    )
+    n_og = og_first.size
+    rep = o_use[og_first]
+    og_item, og_site, og_ship = of.item[rep].astype(np.int64), of.site[rep].astype(np.int64), ship[rep]
+    og_nat, og_cls = of.nation[rep].astype(np.int64), of.release_class[rep].astype(np.int64)
+    og_is_solo = o_solo[og_first] > 0
+    og_qty = segment_sum(og_inv, o_left[o_use], n_og)
+
+    # --- request groups ----------------------------------------------------
+    r_solo = np.where(r_solo_flag[r_use], r_use + 1, 0)
+    rg_inv, rg_first = group_rows(
+        [rq.item[r_use], rq.site[r_use], rq.needed_by[r_use], rq.priority[r_use], rq.nation[r_use], r_solo]
+    )
+    n_rg = rg_first.size
+    rrep = r_use[rg_first]
+    rg_item, rg_site = rq.item[rrep].astype(np.int64), rq.site[rrep].astype(np.int64)
+    rg_day, rg_prio = rq.needed_by[rrep].astype(np.int64), rq.priority[rrep].astype(np.int64)
+    rg_nat = rq.nation[rrep].astype(np.int64)
+    rg_is_solo = r_solo[rg_first] > 0
+    rg_qty = segment_sum(rg_inv, r_left[r_use], n_rg)
+
+    # --- destinations (site, nation) and their day grids -------------------
+    dc_of_rg, dc_first = group_rows([rg_site, rg_nat])
+    n_dc = dc_first.size
+    dc_site, dc_nat = rg_site[dc_first], rg_nat[dc_first]
+    dd_inv, dd_first = group_rows([dc_of_rg, rg_day])  # sorted by (dc, day)
+    dd_dc, dd_day = dc_of_rg[dd_first], rg_day[dd_first]
+    dc_ptr = np.searchsorted(dd_dc, np.arange(n_dc + 1), "left")
+    dc_ndays = np.diff(dc_ptr)
+    rg_k = dd_inv - dc_ptr[dc_of_rg]  # day index of each request group in its dc grid
+    day_lo = int(min(dd_day.min(), og_ship.min())) if n_rg and n_og else 0
+    day_span = int(max(dd_day.max(), og_ship.max() + tr.max())) - day_lo + 2 if n_rg and n_og else 1
+
+    # --- demand pairs (offered item i, request group) ----------------------
+    n_items = len(problem.items)
+    acc_i, acc_j = np.nonzero(acc.T >= 0)  # acc.T[j, i]: rows j sorted -> acceptors of j
+    acc_ptr = np.searchsorted(acc_i, np.arange(n_items + 1), "left")
+    acc_of = acc_j  # offered item
+    cnt = np.diff(acc_ptr)[rg_item]
+    d_rg = np.repeat(np.arange(n_rg), cnt)
+    start = np.repeat(acc_ptr[rg_item], cnt)
+    off = np.arange(d_rg.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    d_item = acc_of[start + off].astype(np.int64)
+    d_pen = acc[d_item, rg_item[d_rg]]
+    # keep only offered items that exist among offer groups
+    has_offer = np.zeros(n_items, dtype=bool)
+    has_offer[og_item] = True
+    keep = has_offer[d_item]
+    d_rg, d_item, d_pen = d_rg[keep], d_item[keep], d_pen[keep]
+
+    # chains = (offered item, dc), sorted by item then dc
+    ch_of_d, ch_first = group_rows([d_item, dc_of_rg[d_rg]])
+    n_ch = ch_first.size
+    ch_item, ch_dc = d_item[ch_first], dc_of_rg[d_rg[ch_first]]
+    ch_len = dc_ndays[ch_dc]
+    ch_base = np.concatenate([[0], np.cumsum(ch_len)]).astype(np.int64)
+    n_cn = int(ch_base[-1])  # chain nodes per layer
+    ch_ptr_item = np.searchsorted(ch_item, np.arange(n_items + 1), "left")
+
+    # --- transport arcs: offer group × chains of its item ------------------
+    tcnt = np.diff(ch_ptr_item)[og_item]
+    t_og = np.repeat(np.arange(n_og), tcnt)
+    t_ch = np.repeat(ch_ptr_item[og_item], tcnt) + (np.arange(t_og.size) - np.repeat(np.cumsum(tcnt) - tcnt, tcnt))
+    t_dc = ch_dc[t_ch]
+    nat_r = dc_nat[t_dc]
+    ok = (nat_r != og_nat[t_og]) & rel[og_cls[t_og], nat_r]
+    t_og, t_ch, t_dc = t_og[ok], t_ch[ok], t_dc[ok]
+    arrive = og_ship[t_og] + tr[og_site[t_og], dc_site[t_dc]]
+    grid = dd_dc * day_span + (dd_day - day_lo)
+    pos = np.searchsorted(grid, t_dc * day_span + (arrive - day_lo), "left")
+    ok = pos < dc_ptr[t_dc + 1]
+    t_og, t_ch, t_dc, pos = t_og[ok], t_ch[ok], t_dc[ok], pos[ok]
+    t_k = pos - dc_ptr[t_dc]
+    t_cost = np.rint(w[og_item[t_og]] * km[og_site[t_og], dc_site[t_dc]]).astype(np.int64)
+
+    # --- node numbering ----------------------------------------------------
+    layers = 2 if og_is_solo.any() else 1
+    og_node = np.arange(n_og, dtype=np.int64)
+    cn0 = n_og
+    rg_node = cn0 + layers * n_cn + np.arange(n_rg, dtype=np.int64)
+    fam_list = np.unique(fam[np.concatenate([og_item, rg_item])]) if (n_og + n_rg) else np.zeros(0, np.int64)
+    sink0 = cn0 + layers * n_cn + n_rg
+    sink_of_family = {int(f): sink0 + k for k, f in enumerate(fam_list)}
+    fam_sink = np.full(n_items, -1, dtype=np.int64)
+    for f, s in sink_of_family.items():
+        fam_sink[fam == f] = s
+    n_nodes = sink0 + fam_list.size
+
+    node_family = np.empty(n_nodes, dtype=np.int64)
+    node_family[og_node] = fam[og_item]
+    ch_fam = np.repeat(fam[ch_item], ch_len)
+    for L in range(layers):
+        node_family[cn0 + L * n_cn: cn0 + (L + 1) * n_cn] = ch_fam
+    node_family[rg_node] = fam[rg_item]
+    node_family[sink0:] = fam_list
+
+    def chain_node(ch: np.ndarray, k: np.ndarray, layer: np.ndarray | int) -> np.ndarray:
+        return cn0 + np.asarray(layer, dtype=np.int64) * n_cn + ch_base[ch] + k
+
+    parts: list[dict[str, np.ndarray]] = []
+    big = np.int64(max(int(og_qty.sum()), 1))
+
+    def add(kind: int, tail, head, cap, cost, og=None, rg=None, ch=None, k=None, layer=None) -> None:
+        m = np.asarray(tail).size
+        neg = np.full(m, -1, dtype=np.int64)
+        parts.append(dict(
+            tail=np.asarray(tail, np.int64), head=np.asarray(head, np.int64),
+            cap=np.broadcast_to(np.asarray(cap, np.int64), (m,)),
+            cost=np.broadcast_to(np.asarray(cost, np.int64), (m,)),
+            kind=np.full(m, kind, np.int8),
+            og=neg if og is None else np.asarray(og, np.int64),
+            rg=neg if rg is None else np.asarray(rg, np.int64),
+            ch=neg if ch is None else np.asarray(ch, np.int64),
+            k=neg if k is None else np.asarray(k, np.int64),
+            layer=neg if layer is None else np.broadcast_to(np.asarray(layer, np.int64), (m,)),
+        ))
+
+    t_layer = og_is_solo[t_og].astype(np.int64) if layers == 2 else np.zeros(t_og.size, np.int64)
+    add(TRANSPORT, og_node[t_og], chain_node(t_ch, t_k, t_layer), og_qty[t_og], t_cost,
+        og=t_og, ch=t_ch, k=t_k, layer=t_layer)
+    # wait arcs
+    ch_rep = np.repeat(np.arange(n_ch), np.maximum(ch_len - 1, 0))
+    k_rep = np.arange(ch_rep.size) - np.repeat(np.cumsum(np.maximum(ch_len - 1, 0)) - np.maximum(ch_len - 1, 0),
+                                               np.maximum(ch_len - 1, 0))
+    for L in range(layers):
+        add(WAIT, chain_node(ch_rep, k_rep, L), chain_node(ch_rep, k_rep + 1, L), big, 0,
+            ch=ch_rep, k=k_rep, layer=L)
+    if layers == 2:
+        all_ch = np.repeat(np.arange(n_ch), ch_len)
+        all_k = np.arange(n_cn) - np.repeat(ch_base[:-1], ch_len)
+        add(TRANSFER, chain_node(all_ch, all_k, 0), chain_node(all_ch, all_k, 1), big, 0,
+            ch=all_ch, k=all_k, layer=0)
+    # demand arcs
+    d_layer = np.where(rg_is_solo[d_rg], 0, layers - 1)
+    d_k = rg_k[d_rg]
+    add(DEMAND, chain_node(ch_of_d, d_k, d_layer), rg_node[d_rg], rg_qty[d_rg], d_pen,
+        rg=d_rg, ch=ch_of_d, k=d_k, layer=d_layer)
+    # direct arcs: solo offer groups × solo request groups
+    so = np.flatnonzero(og_is_solo)
+    sr = np.flatnonzero(rg_is_solo)
+    if so.size and sr.size:
+        a, b = np.meshgrid(so, sr, indexing="ij")
+        a, b = a.ravel(), b.ravel()
+        pen = acc[og_item[a], rg_item[b]]
+        okd = (pen >= 0) & (og_nat[a] != rg_nat[b]) & rel[og_cls[a], rg_nat[b]]
+        okd &= og_ship[a] + tr[og_site[a], rg_site[b]] <= rg_day[b]
+        excl = set(zip(ex_o.tolist(), ex_r.tolist()))
+        ol = o_use[og_first[a]]
+        rl = r_use[rg_first[b]]
+        okd &= np.array([(int(x), int(y)) not in excl for x, y in zip(ol, rl)], dtype=bool)
+        a, b, pen = a[okd], b[okd], pen[okd]
+        cost = np.rint(w[og_item[a]] * km[og_site[a], rg_site[b]]).astype(np.int64) + pen
+        add(DIRECT, og_node[a], rg_node[b], np.minimum(og_qty[a], rg_qty[b]), cost, og=a, rg=b)
+    # met and spare arcs
+    add(MET, rg_node, fam_sink[rg_item], rg_qty, 0, rg=np.arange(n_rg))
+    add(SPARE, og_node, fam_sink[og_item], og_qty, 0, og=np.arange(n_og))
+
+    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    supply = np.zeros(n_nodes, dtype=np.int64)
+    supply[og_node] = og_qty
+    np.subtract.at(supply, fam_sink[og_item], og_qty)
+
+    return Network(
+        n_nodes=n_nodes, tail=cat["tail"], head=cat["head"], cap=cat["cap"].copy(), cost=cat["cost"].copy(),
+        kind=cat["kind"], supply=supply, node_family=node_family,
+        og_line_group=og_inv, og_lines=o_use, og_qty=og_qty, og_node=og_node, og_solo=og_is_solo,
+        rg_line_group=rg_inv, rg_lines=r_use, rg_qty=rg_qty, rg_node=rg_node, rg_priority=rg_prio,
+        rg_nation=rg_nat, rg_family=fam[rg_item],
+        arc_og=cat["og"], arc_rg=cat["rg"], arc_chain=cat["ch"], arc_day=cat["k"], arc_layer=cat["layer"],
+        sink_of_family=sink_of_family, n_chain_nodes=n_cn,
+    )

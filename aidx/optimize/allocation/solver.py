@@ -1,0 +1,278 @@
+"""``solve(problem, mode=...)``: aggregated min-cost flow, line-level output."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from .feasibility import pair_costs, remaining
+from .mcf import SolveError, certify, min_cost_flow_solve
+from .model import PRIORITIES, Certificate, FairShare, Problem, Result
+from .network import DEMAND, DIRECT, MET, SPARE, TRANSFER, TRANSPORT, Network, build_network
+
+Progress = Callable[[str, float], None]
+
+
+def interval_match(qa: np.ndarray, qb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlay two sequences of non-negative quantities with equal totals.
+
+    Returns (index into a, index into b, quantity) pieces such that the pieces
+    of each a-entry sum to it, likewise for b, and the order is preserved."""
+    ca = np.cumsum(qa, dtype=np.int64)
+    cb = np.cumsum(qb, dtype=np.int64)
+    if ca.size == 0 or cb.size == 0:
+        if (ca.size and ca[-1]) or (cb.size and cb[-1]):
+            raise SolveError("disaggregation: totals differ")
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if ca[-1] != cb[-1]:
+        raise SolveError("disaggregation: totals differ")
+    bounds = np.union1d(ca, cb)
+    bounds = bounds[bounds > 0]
+    starts = np.concatenate([[0], bounds[:-1]])
+    ia = np.searchsorted(ca, starts, "right")
+    ib = np.searchsorted(cb, starts, "right")
+    return ia.astype(np.int64), ib.astype(np.int64), (bounds - starts).astype(np.int64)
+
+
+def fill_lines(group_of_line: np.ndarray, line_qty: np.ndarray, group_total: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spread each group's total over its lines in line order (first lines
+    first).  Returns (line order, group of each ordered line, filled qty)."""
+    order = np.argsort(group_of_line, kind="stable")
+    g = group_of_line[order]
+    q = line_qty[order]
+    cum = np.cumsum(q, dtype=np.int64)
+    first = np.searchsorted(g, g, "left")
+    before = cum - q - (cum[first] - q[first])
+    filled = np.clip(group_total[g] - before, 0, q)
+    return order, g, filled
+
+
+def _family_solve(net: Network, progress: Progress | None, t0: float,
+                  time_limit: float | None, lower: np.ndarray | None = None,
+                  met_weight: Callable[[np.ndarray, int], np.ndarray] | None = None
+                  ) -> tuple[np.ndarray, list]:
+    """Solve each substitution family's network separately; return arc flows
+    and the per-family certificates."""
+    arc_fam = net.node_family[net.tail]
+    order = np.argsort(arc_fam, kind="stable")
+    fams, fstart = np.unique(arc_fam[order], return_index=True)
+    fend = np.append(fstart[1:], order.size)
+    norder = np.argsort(net.node_family, kind="stable")
+    nf_sorted = net.node_family[norder]
+    local = np.empty(net.n_nodes, dtype=np.int64)
+    nstart = np.searchsorted(nf_sorted, nf_sorted, "left")
+    local[norder] = np.arange(net.n_nodes) - nstart
+    flow = np.zeros(net.tail.size, dtype=np.int64)
+    certs = []
+    lo = np.zeros(net.tail.size, np.int64) if lower is None else lower
+    for idx, f in enumerate(fams):
+        arcs = order[fstart[idx]:fend[idx]]
+        nodes = norder[np.searchsorted(nf_sorted, f, "left"):np.searchsorted(nf_sorted, f, "right")]
+        n = nodes.size
+        tl, hd = local[net.tail[arcs]], local[net.head[arcs]]
+        cap = net.cap[arcs] - lo[arcs]
+        base = net.cost[arcs]
+        is_met = net.kind[arcs] == MET
+        cmax = int(np.abs(base[~is_met]).max()) if (~is_met).any() else 0
+        G = n * cmax + 1
+        cost = base.copy()
+        if met_weight is None:
+            pr = net.rg_priority[net.arc_rg[arcs[is_met]]]
+            cost[is_met] = -(5 - pr) * G
+        else:
+            cost[is_met] = met_weight(arcs[is_met], G)
+        sup = net.supply[nodes].copy()
+        if lower is not None and lo[arcs].any():
+            np.subtract.at(sup, tl, lo[arcs])
+            np.add.at(sup, hd, lo[arcs])
+        x = min_cost_flow_solve(n, tl, hd, cap, cost, sup)
+        cert = certify(n, tl, hd, cap, cost, sup, x)
+        flow[arcs] = x + lo[arcs]
+        certs.append(cert)
+        if progress is not None:
+            progress("solve", 20.0 + 50.0 * (idx + 1) / max(len(fams), 1))
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            raise TimeoutError("allocation: time limit reached")
+    return flow, certs
+
+
+def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group-level arc flows -> line-level (offer line, request line, qty)."""
+    n_rg = net.rg_qty.size
+    pos = flow > 0
+    kind, ch, day, layer = net.kind, net.arc_chain, net.arc_day, net.arc_layer
+    kmax = int(day.max()) + 1 if day.size else 1
+
+    def arcs(k: int, lay: int | None = None) -> np.ndarray:
+        m = pos & (kind == k)
+        if lay is not None:
+            m &= layer == lay
+        a = np.flatnonzero(m)
+        return a[np.argsort(ch[a] * kmax + day[a], kind="stable")]
+
+    pieces_og, pieces_rg, pieces_q = [], [], []
+    # layer 0 (clean): transport in; demand (solo requests) + transfer out
+    tin0 = arcs(TRANSPORT, 0)
+    dout0 = np.flatnonzero(pos & (kind == DEMAND) & (layer == 0))
+    tr_a = np.flatnonzero(pos & (kind == TRANSFER))
+    out0 = np.concatenate([dout0, tr_a])
+    out0 = out0[np.argsort(ch[out0] * kmax + day[out0], kind="stable")]
+    ia, ib, q = interval_match(flow[tin0], flow[out0])
+    src_og = net.arc_og[tin0[ia]]
+    dst = out0[ib]
+    is_dem = kind[dst] == DEMAND
+    pieces_og.append(src_og[is_dem])
+    pieces_rg.append(net.arc_rg[dst[is_dem]])
+    pieces_q.append(q[is_dem])
+    # pieces entering transfers: (transfer arc, og, q)
+    x_arc, x_og, x_q = dst[~is_dem], src_og[~is_dem], q[~is_dem]
+    # layer 1 (full): transport from solo offers + transfers in; demand out
+    if tr_a.size or (pos & (kind == TRANSPORT) & (layer == 1)).any():
+        tin1 = np.flatnonzero(pos & (kind == TRANSPORT) & (layer == 1))
+        in1 = np.concatenate([tin1, tr_a])
+        in1 = in1[np.argsort(ch[in1] * kmax + day[in1], kind="stable")]
+        out1 = arcs(DEMAND, 1)
+        ia, ib, q = interval_match(flow[in1], flow[out1])
+        src = in1[ia]
+        rg = net.arc_rg[out1[ib]]
+        is_tp = kind[src] == TRANSPORT
+        pieces_og.append(net.arc_og[src[is_tp]])
+        pieces_rg.append(rg[is_tp])
+        pieces_q.append(q[is_tp])
+        # compose transfers: (transfer, og) pieces with (transfer, rg) pieces
+        y_arc, y_rg, y_q = src[~is_tp], rg[~is_tp], q[~is_tp]
+        oa = np.argsort(x_arc, kind="stable")
+        ob = np.argsort(y_arc, kind="stable")
+        ja, jb, qq = interval_match(x_q[oa], y_q[ob])
+        pieces_og.append(x_og[oa][ja])
+        pieces_rg.append(y_rg[ob][jb])
+        pieces_q.append(qq)
+    dir_a = np.flatnonzero(pos & (kind == DIRECT))
+    pieces_og.append(net.arc_og[dir_a])
+    pieces_rg.append(net.arc_rg[dir_a])
+    pieces_q.append(flow[dir_a])
+    p_og = np.concatenate(pieces_og)
+    p_rg = np.concatenate(pieces_rg)
+    p_q = np.concatenate(pieces_q)
+
+    # offer lines: used = group qty - spare flow, filled in line order
+    n_og = net.og_qty.size
+    spare = np.zeros(n_og, dtype=np.int64)
+    sa = np.flatnonzero(kind == SPARE)
+    spare[net.arc_og[sa]] = flow[sa]
+    used = net.og_qty - spare
+    o_left, r_left = remaining(problem)
+    o_ord, _, o_fill = fill_lines(net.og_line_group, o_left[net.og_lines], used)
+    po = np.argsort(p_og, kind="stable")
+    ia, ib, q1 = interval_match(o_fill, p_q[po])
+    line_o = net.og_lines[o_ord[ia]]
+    rg1 = p_rg[po][ib]
+    # request lines: met = flow on MET arcs, filled in line order
+    met = np.zeros(n_rg, dtype=np.int64)
+    ma = np.flatnonzero(kind == MET)
+    met[net.arc_rg[ma]] = flow[ma]
+    r_ord, _, r_fill = fill_lines(net.rg_line_group, r_left[net.rg_lines], met)
+    pr = np.argsort(rg1, kind="stable")
+    ja, jb, q2 = interval_match(q1[pr], r_fill)
+    lo_ = line_o[pr][ja]
+    lr_ = net.rg_lines[r_ord[jb]]
+    # merge duplicate pairs, sort by (offer, request)
+    nr = len(problem.requests)
+    key = lo_.astype(np.int64) * max(nr, 1) + lr_
+    uk, inv = np.unique(key, return_inverse=True)
+    qty = np.bincount(inv, weights=q2, minlength=uk.size)
+    qty = np.rint(qty).astype(np.int64)
+    keep = qty > 0
+    uk, qty = uk[keep], qty[keep]
+    return uk // max(nr, 1), uk % max(nr, 1), qty
+
+
+def _result(problem: Problem, mode: str, o: np.ndarray, r: np.ndarray, q: np.ndarray,
+            certificate: Certificate, stats: dict, fair: tuple[FairShare, ...] = ()) -> Result:
+    fo, fr, fq = problem.fixed
+    keep = fq > 0
+    ao = np.concatenate([fo[keep], o]).astype(np.int64)
+    ar = np.concatenate([fr[keep], r]).astype(np.int64)
+    aq = np.concatenate([fq[keep], q]).astype(np.int64)
+    af = np.concatenate([np.ones(int(keep.sum()), bool), np.zeros(o.size, bool)])
+    rq = problem.requests
+    met_line = np.bincount(ar, weights=aq, minlength=len(rq))
+    met_line = np.rint(met_line).astype(np.int64)
+    unmet = rq.quantity - met_line
+    kgkm, pen = pair_costs(problem, ao, ar)
+    pri = rq.priority.astype(np.int64)
+    met_p = tuple(int(met_line[pri == p].sum()) for p in PRIORITIES)
+    dem_p = tuple(int(rq.quantity[pri == p].sum()) for p in PRIORITIES)
+    for a in (ao, ar, aq, af, unmet):
+        a.flags.writeable = False
+    return Result(
+        status="optimal" if certificate.verified else "unverified",
+        mode=mode, alloc_offer=ao, alloc_request=ar, alloc_qty=aq, alloc_fixed=af, unmet=unmet,
+        met_by_priority=met_p, demand_by_priority=dem_p,
+        kg_km=int(np.dot(kgkm.astype(object), aq.astype(object))) if aq.size else 0,
+        penalty=int(np.dot(pen.astype(object), aq.astype(object))) if aq.size else 0,
+        certificate=certificate, fair_share=fair, stats=stats,
+    )
+
+
+def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None = None, seed: int = 0,
+          progress: Progress | None = None) -> Result:
+    """Solve the allocation problem exactly.
+
+    mode ``"priority"``: lexicographic (met quantity of priority 1, 2, 3, 4;
+    then least kg·km + substitution penalty).  mode ``"fair"``: per
+    substitution family and priority, first the smallest fraction met among
+    requesting nations is maximised (max-min), then the same lexicographic
+    rest -- see :mod:`.fair`.
+
+    ``time_limit`` (seconds) is checked between phases (TimeoutError) and passed
+    to HiGHS in fair mode; ``seed`` is accepted for API symmetry -- every step
+    is deterministic.  ``progress(phase, percent)`` is called between phases;
+    raising from it cancels the solve.
+    """
+    if mode not in ("priority", "fair"):
+        raise ValueError(f"unknown mode {mode!r}")
+    t0 = time.perf_counter()
+    stats: dict = {}
+
+    def report(phase: str, pct: float) -> None:
+        if progress is not None:
+            progress(phase, pct)
+
+    report("build", 0.0)
+    net = build_network(problem)
+    stats["build_s"] = time.perf_counter() - t0
+    stats["nodes"] = int(net.n_nodes)
+    stats["arcs"] = int(net.tail.size)
+    stats["offer_groups"] = int(net.og_qty.size)
+    stats["request_groups"] = int(net.rg_qty.size)
+    report("solve", 20.0)
+    t1 = time.perf_counter()
+    fair: tuple[FairShare, ...] = ()
+    if mode == "priority":
+        flow, certs = _family_solve(net, progress, t0, time_limit)
+    else:
+        from .fair import fair_solve
+
+        flow, certs, fair = fair_solve(problem, net, progress, t0, time_limit)
+    stats["solve_s"] = time.perf_counter() - t1
+    report("disaggregate", 75.0)
+    t2 = time.perf_counter()
+    o, r, q = disaggregate(problem, net, flow)
+    stats["disaggregate_s"] = time.perf_counter() - t2
+    ok = all(c.verified for c in certs)
+    primal = sum(c.cost for c in certs)
+    dual = sum(c.dual for c in certs)
+    cert = Certificate(
+        kind="potentials", verified=ok, primal=primal, dual=dual,
+        detail=f"{len(certs)} family network(s); "
+        + ("all satisfy complementary slackness, dual == primal" if ok
+           else "; ".join(c.detail for c in certs if not c.verified)),
+    )
+    res = _result(problem, mode, o, r, q, cert, stats, fair)
+    stats["total_s"] = time.perf_counter() - t0
+    report("done", 100.0)
+    return res

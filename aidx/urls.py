@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from aidx.api import api
+from aidx.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("aidx.accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("registry/", include("aidx.nations.urls")),
+    path("catalogue/", include("aidx.catalogue.urls")),
+    path("documents/", include("aidx.documents.urls")),
+    path("audit/", include("aidx.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from aidx.accounts.models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu for the signed-in user's roles."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    entries = [
+        ("home", _("Home")),
+        ("documents:list", _("Documents")),
+        ("nations:list", _("Nations")),
+        ("nations:sites", _("Sites")),
+        ("catalogue:items", _("Catalogue")),
+    ]
+    if user.has_role(Role.COORDINATOR):
+        entries.append(("audit:list", _("Audit log")))
+    entries.append(("accounts:tokens", _("API tokens")))
+    path = request.path
+    nav = []
+    for name, label in entries:
+        url = reverse(name)
+        active = path == url if url == "/" else path.startswith(url)
+        nav.append({"url": url, "label": label, "active": active})
+    return {"nav": nav}

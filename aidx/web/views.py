@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from aidx.accounts.models import Role
+from aidx.audit.selectors import audit_entries
+from aidx.documents.selectors import documents_visible_to
+from aidx.nations import selectors as registry
+from aidx.nations.models import Membership
+from aidx.nations.policy import viewer_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """One page per role: what this person needs first."""
+    user = request.user
+    viewer = viewer_for(user)
+    today = timezone.localdate()
+    members = registry.nations_on(today)
+    documents = documents_visible_to(viewer)
+    context = {
+        "viewer": viewer,
+        "allies_today": members.filter(standing=Membership.Kind.ALLY).count(),
+        "partners_today": members.filter(standing=Membership.Kind.PARTNER).count(),
+        "documents_count": documents.count(),
+        "recent_documents": documents[:5],
+        "is_coordinator": user.has_role(Role.COORDINATOR),
+        "is_poc": user.has_role(Role.POINT_OF_CONTACT),
+        "is_logistics": user.has_role(Role.LOGISTICS),
+        "is_stockpile": user.has_role(Role.STOCKPILE),
+        "airfields_count": registry.sites(kind="airfield").count(),
+        "warehouses_count": registry.sites(kind="warehouse").count(),
+    }
+    if context["is_coordinator"]:
+        context["recent_audit"] = audit_entries()[:8]
+    return render(request, "web/home.html", context)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from aidx.accounts.models import Role
 from aidx.audit.selectors import audit_entries
-from aidx.web.paging import page_of, query_without_page
+from aidx.core.paging import page_of, query_without_page
 
 
 def _date(raw: str | None) -> dt.date | None:

@@ -3,7 +3,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from aidx.accounts.api import require_write
@@ -77,5 +77,5 @@ def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
         releasability=payload.releasability,
         release_to=nations,
     )
-    return 201, created
+    return Status(201, created)
 

@@ -9,7 +9,7 @@ from aidx.documents import selectors, services
 from aidx.documents.forms import DocumentForm
 from aidx.documents.models import Document
 from aidx.nations.policy import get_visible_or_404, viewer_for
-from aidx.web.paging import page_of, query_without_page
+from aidx.core.paging import page_of, query_without_page
 
 
 @login_required

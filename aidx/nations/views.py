@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from aidx.nations import selectors
 from aidx.nations.models import Membership, Site
-from aidx.web.paging import page_of, query_without_page
+from aidx.core.paging import page_of, query_without_page
 
 
 def _date_param(request: HttpRequest) -> tuple[dt.date, str | None]:

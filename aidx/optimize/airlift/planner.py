@@ -150,19 +150,54 @@ def _fmt(kg: int, litres: int) -> str:
 
 @dataclass(slots=True)
 class _Trip:
-    """Dedicated round trip home -> pickup -> delivery -> home of one aircraft."""
+    """How one aircraft could carry one shipment on its own."""
 
-    range_ok: bool
+    reachable: bool  # home -> pickup -> delivery -> home via legs within range
+    direct_range: bool  # ... and the dedicated round trip needs no extra stops
     direct_ok: bool  # pickup -> delivery alone meets the deadline
-    ok: bool  # also within availability and mission length
+    time_ok: bool  # dedicated trip fits availability and mission length
 
 
-def _dedicated(prep: _Prepared, a: Aircraft, s: Shipment) -> _Trip:
+def _reachability(prep: _Prepared) -> list[np.ndarray]:
+    """Per profile: may an aircraft get from airfield i to j with legs within
+    range, stopping only at airfields a mission can visit (homes, pickups and
+    deliveries)? Transitive closure, so it is a necessary condition."""
+    problem = prep.problem
+    n = len(problem.airfields)
+    visitable = np.zeros(n, dtype=bool)
+    for a in problem.aircraft:
+        visitable[prep.index[a.home]] = True
+    for s in problem.shipments:
+        visitable[prep.index[s.pickup]] = True
+        visitable[prep.index[s.delivery]] = True
+    out = []
+    for key in prep.profiles:
+        hop = prep.km <= key[2] + 1e-9
+        closure = hop.copy()
+        via = hop & visitable[None, :]  # i -> k with k a possible stop
+        while True:
+            grown = closure | ((via.astype(np.int32) @ closure.astype(np.int32)) > 0)
+            if (grown == closure).all():
+                break
+            closure = grown
+        np.fill_diagonal(closure, True)
+        out.append(closure)
+    return out
+
+
+def _dedicated(
+    prep: _Prepared, reach: list[np.ndarray], a: Aircraft, s: Shipment
+) -> _Trip:
     h, p, d = (prep.index[x] for x in (a.home, s.pickup, s.delivery))
-    km, f, g = prep.km, prep.flight[prep.profile_of[a.id]], prep.ground
+    prof = prep.profile_of[a.id]
+    km, f, g = prep.km, prep.flight[prof], prep.ground
     legs = [(x, y) for x, y in ((h, p), (p, d), (d, h)) if x != y]
-    range_ok = all(km[x, y] <= a.range_km + 1e-9 for x, y in legs)
+    closure = reach[prof]
+    reachable = bool(closure[h, p] and closure[p, d] and closure[d, h])
+    direct_range = all(km[x, y] <= a.range_km + 1e-9 for x, y in legs)
 
+    # Times of a dedicated trip on direct legs: a lower bound for any route
+    # carrying the shipment (a detour adds ground and flight time).
     early = max(0, prep.minutes(s.earliest_pickup, 0))
     inf = 1 << 60
     late = prep.minutes(s.latest_delivery, inf + g) - g  # latest landing
@@ -179,18 +214,21 @@ def _dedicated(prep: _Prepared, a: Aircraft, s: Shipment) -> _Trip:
     if a.max_mission_hours is not None:
         flying = sum(g + int(f[x, y]) for x, y in legs)
         ok = ok and flying <= round(a.max_mission_hours * 60)
-    return _Trip(range_ok=range_ok, direct_ok=direct_ok, ok=ok and range_ok)
+    return _Trip(reachable, direct_range and reachable, direct_ok, ok)
 
 
 def _pieces(
-    prep: _Prepared, s: Shipment
-) -> tuple[list[_Piece], Unplaced | None]:
-    """Split a shipment into pieces, or say why it cannot be flown at all."""
+    prep: _Prepared, reach: list[np.ndarray], s: Shipment
+) -> tuple[list[_Piece], Unplaced | None, bool]:
+    """Split a shipment into pieces, or say why it cannot be flown at all.
+
+    The third value tells whether some usable aircraft could fly it without
+    intermediate stops (used to explain pieces the solver leaves out)."""
     problem = prep.problem
     litres = _litres(s.m3)
 
-    def refuse(reason: Reason, message: str) -> tuple[list[_Piece], Unplaced]:
-        return [], Unplaced(s.id, reason, message, s.kg, s.m3, 1, 1)
+    def refuse(reason: Reason, message: str):
+        return [], Unplaced(s.id, reason, message, s.kg, s.m3, 1, 1), False
 
     if s.pickup == s.delivery:
         return refuse(
@@ -200,8 +238,8 @@ def _pieces(
     if not problem.aircraft:
         return refuse(Reason.NO_AIRCRAFT, "no aircraft are offered")
 
-    trips = {a.id: _dedicated(prep, a, s) for a in problem.aircraft}
-    in_range = [a for a in problem.aircraft if trips[a.id].range_ok]
+    trips = {a.id: _dedicated(prep, reach, a, s) for a in problem.aircraft}
+    in_range = [a for a in problem.aircraft if trips[a.id].reachable]
     if not in_range:
         return refuse(
             Reason.OUT_OF_RANGE,
@@ -214,13 +252,14 @@ def _pieces(
             f"even a direct flight {s.pickup} → {s.delivery} leaving at the "
             "earliest pickup (plus ground times) misses the latest delivery",
         )
-    usable = [a for a in in_range if trips[a.id].ok]
+    usable = [a for a in in_range if trips[a.id].time_ok]
     if not usable:
         return refuse(
             Reason.NO_AIRCRAFT_IN_WINDOW,
             "no aircraft can be positioned, fly the shipment in its time "
             "window and return home within its availability",
         )
+    direct = any(trips[a.id].direct_range for a in usable)
 
     def needed(a: Aircraft) -> int:
         return max(
@@ -253,7 +292,7 @@ def _pieces(
     pieces = [
         _Piece(s, i + 1, n, kq + (i < kr), lq + (i < lr)) for i in range(n)
     ]
-    return pieces, None
+    return pieces, None, direct
 
 
 # --------------------------------------------------------------------------
@@ -521,13 +560,17 @@ def plan(
         progress("prepare", 0.0)
 
     prep = _prepare(problem)
+    reach = _reachability(prep)
     pieces: list[_Piece] = []
     unplaced: list[Unplaced] = []
+    needs_stops: set[str] = set()  # only reachable via intermediate stops
     for s in problem.shipments:
-        got, refused = _pieces(prep, s)
+        got, refused, direct = _pieces(prep, reach, s)
         pieces.extend(got)
         if refused is not None:
             unplaced.append(refused)
+        elif not direct:
+            needs_stops.add(s.id)
 
     groups = list(_vehicle_groups(problem).values())
     missions: list[Mission] = []
@@ -580,12 +623,23 @@ def plan(
         part = (
             "it" if len(pcs) == pcs[0].of else f"{len(pcs)} of its {pcs[0].of} pieces"
         )
+        if sid in needs_stops:
+            reason = Reason.OUT_OF_RANGE
+            message = (
+                f"{part} ({_fmt(kg, litres)}) can only be flown with "
+                "intermediate stops to stay within range, and no mission offers them"
+            )
+        else:
+            reason = Reason.FLEET_EXHAUSTED
+            message = (
+                f"the fleet has no aircraft time or capacity left to carry {part} "
+                f"({_fmt(kg, litres)}) within the time windows"
+            )
         unplaced.append(
             Unplaced(
                 sid,
-                Reason.FLEET_EXHAUSTED,
-                f"the fleet has no aircraft time or capacity left to carry {part} "
-                f"({_fmt(kg, litres)}) within the time windows",
+                reason,
+                message,
                 kg,
                 round(litres / 1000, 3) if len(pcs) < pcs[0].of else s.m3,
                 len(pcs),

@@ -151,9 +151,20 @@ class Network:
     arc_layer: np.ndarray  # chain layer of the arc's chain end (0 clean, 1 full)
     sink_of_family: dict[int, int]
     n_chain_nodes: int
+    arc_prio: np.ndarray  # priority of MET / TIER arcs, 0 else
+    weighted_kind: int  # MET, or TIER when tiers are used
+    # tiers (fair mode): (nation, family, priority) of each tier
+    tier_nation: np.ndarray
+    tier_family: np.ndarray
+    tier_priority: np.ndarray
+    rg_tier: np.ndarray
+    arc_tier: np.ndarray
 
 
-def build_network(problem: Problem) -> Network:
+def build_network(problem: Problem, tiers: bool = False) -> Network:
+    """Build the aggregated network.  ``tiers``: route met flow through one
+    node per (requesting nation, family, priority) -- used by fair mode to put
+    lower bounds on what each nation receives."""
     of, rq = problem.offers, problem.requests
     prm = problem.params
     km = site_km(problem)
@@ -258,7 +269,13 @@ def build_network(problem: Problem) -> Network:
     cn0 = n_og
     rg_node = cn0 + layers * n_cn + np.arange(n_rg, dtype=np.int64)
     fam_list = np.unique(fam[np.concatenate([og_item, rg_item])]) if (n_og + n_rg) else np.zeros(0, np.int64)
-    sink0 = cn0 + layers * n_cn + n_rg
+    if tiers:
+        rg_tier, t_first = group_rows([rg_nat, fam[rg_item], rg_prio])
+    else:
+        rg_tier, t_first = np.zeros(n_rg, np.int64), np.zeros(0, np.int64)
+    n_tier = t_first.size
+    tier_node = cn0 + layers * n_cn + n_rg + np.arange(n_tier, dtype=np.int64)
+    sink0 = cn0 + layers * n_cn + n_rg + n_tier
     sink_of_family = {int(f): sink0 + k for k, f in enumerate(fam_list)}
     fam_sink = np.full(n_items, -1, dtype=np.int64)
     for f, s in sink_of_family.items():
@@ -271,6 +288,7 @@ def build_network(problem: Problem) -> Network:
     for L in range(layers):
         node_family[cn0 + L * n_cn: cn0 + (L + 1) * n_cn] = ch_fam
     node_family[rg_node] = fam[rg_item]
+    node_family[tier_node] = fam[rg_item[t_first]]
     node_family[sink0:] = fam_list
 
     def chain_node(ch: np.ndarray, k: np.ndarray, layer: np.ndarray | int) -> np.ndarray:
@@ -279,7 +297,8 @@ def build_network(problem: Problem) -> Network:
     parts: list[dict[str, np.ndarray]] = []
     big = np.int64(max(int(og_qty.sum()), 1))
 
-    def add(kind: int, tail, head, cap, cost, og=None, rg=None, ch=None, k=None, layer=None) -> None:
+    def add(kind: int, tail, head, cap, cost, og=None, rg=None, ch=None, k=None, layer=None,
+            prio=None, tier=None) -> None:
         m = np.asarray(tail).size
         neg = np.full(m, -1, dtype=np.int64)
         parts.append(dict(
@@ -292,6 +311,8 @@ def build_network(problem: Problem) -> Network:
             ch=neg if ch is None else np.asarray(ch, np.int64),
             k=neg if k is None else np.asarray(k, np.int64),
             layer=neg if layer is None else np.broadcast_to(np.asarray(layer, np.int64), (m,)),
+            prio=np.zeros(m, np.int64) if prio is None else np.asarray(prio, np.int64),
+            tier=neg if tier is None else np.asarray(tier, np.int64),
         ))
 
     t_layer = og_is_solo[t_og].astype(np.int64) if layers == 2 else np.zeros(t_og.size, np.int64)
@@ -331,7 +352,13 @@ def build_network(problem: Problem) -> Network:
         cost = np.rint(w[og_item[a]] * km[og_site[a], rg_site[b]]).astype(np.int64) + pen
         add(DIRECT, og_node[a], rg_node[b], np.minimum(og_qty[a], rg_qty[b]), cost, og=a, rg=b)
     # met and spare arcs
-    add(MET, rg_node, fam_sink[rg_item], rg_qty, 0, rg=np.arange(n_rg))
+    if tiers:
+        add(MET, rg_node, tier_node[rg_tier], rg_qty, 0, rg=np.arange(n_rg), prio=rg_prio, tier=rg_tier)
+        t_qty = segment_sum(rg_tier, rg_qty, n_tier)
+        add(TIER, tier_node, fam_sink[rg_item[t_first]], t_qty, 0, prio=rg_prio[t_first],
+            tier=np.arange(n_tier))
+    else:
+        add(MET, rg_node, fam_sink[rg_item], rg_qty, 0, rg=np.arange(n_rg), prio=rg_prio)
     add(SPARE, og_node, fam_sink[og_item], og_qty, 0, og=np.arange(n_og))
 
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -347,4 +374,7 @@ def build_network(problem: Problem) -> Network:
         rg_nation=rg_nat, rg_family=fam[rg_item],
         arc_og=cat["og"], arc_rg=cat["rg"], arc_chain=cat["ch"], arc_day=cat["k"], arc_layer=cat["layer"],
         sink_of_family=sink_of_family, n_chain_nodes=n_cn,
+        arc_prio=cat["prio"], weighted_kind=TIER if tiers else MET,
+        tier_nation=rg_nat[t_first], tier_family=fam[rg_item[t_first]], tier_priority=rg_prio[t_first],
+        rg_tier=rg_tier, arc_tier=cat["tier"],
     )

@@ -51,11 +51,10 @@ def fill_lines(group_of_line: np.ndarray, line_qty: np.ndarray, group_total: np.
 
 
 def _family_solve(net: Network, progress: Progress | None, t0: float,
-                  time_limit: float | None, lower: np.ndarray | None = None,
-                  met_weight: Callable[[np.ndarray, int], np.ndarray] | None = None
-                  ) -> tuple[np.ndarray, list]:
-    """Solve each substitution family's network separately; return arc flows
-    and the per-family certificates."""
+                  time_limit: float | None, lower: np.ndarray | None = None) -> tuple[np.ndarray, list]:
+    """Solve each substitution family's network separately (lexicographic
+    weights on the met/tier arcs, see :mod:`.network`); return arc flows and
+    the per-family certificates.  ``lower``: optional lower bounds per arc."""
     arc_fam = net.node_family[net.tail]
     order = np.argsort(arc_fam, kind="stable")
     fams, fstart = np.unique(arc_fam[order], return_index=True)
@@ -74,18 +73,13 @@ def _family_solve(net: Network, progress: Progress | None, t0: float,
         n = nodes.size
         tl, hd = local[net.tail[arcs]], local[net.head[arcs]]
         cap = net.cap[arcs] - lo[arcs]
-        base = net.cost[arcs]
-        is_met = net.kind[arcs] == MET
-        cmax = int(np.abs(base[~is_met]).max()) if (~is_met).any() else 0
+        cost = net.cost[arcs].copy()
+        wtd = net.kind[arcs] == net.weighted_kind
+        cmax = int(np.abs(cost[~wtd]).max()) if (~wtd).any() else 0
         G = n * cmax + 1
-        cost = base.copy()
-        if met_weight is None:
-            pr = net.rg_priority[net.arc_rg[arcs[is_met]]]
-            cost[is_met] = -(5 - pr) * G
-        else:
-            cost[is_met] = met_weight(arcs[is_met], G)
+        cost[wtd] = -(5 - net.arc_prio[arcs[wtd]]) * G
         sup = net.supply[nodes].copy()
-        if lower is not None and lo[arcs].any():
+        if lo[arcs].any():
             np.subtract.at(sup, tl, lo[arcs])
             np.add.at(sup, hd, lo[arcs])
         x = min_cost_flow_solve(n, tl, hd, cap, cost, sup)
@@ -243,7 +237,7 @@ def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None 
             progress(phase, pct)
 
     report("build", 0.0)
-    net = build_network(problem)
+    net = build_network(problem, tiers=(mode == "fair"))
     stats["build_s"] = time.perf_counter() - t0
     stats["nodes"] = int(net.n_nodes)
     stats["arcs"] = int(net.tail.size)

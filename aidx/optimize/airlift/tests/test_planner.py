@@ -145,12 +145,13 @@ def test_it_respects_deadlines_even_against_a_shorter_route():
         Airfield("H", 0.0, 0.0), Airfield("A", 0.0, -1.0), Airfield("B", 0.0, 2.0)
     )
     km = ((0, 100, 200), (100, 0, 300), (200, 300, 0))
-    for urgent, other in (("A", "B"), ("B", "A")):
+    cases = [(u, o, flip) for u, o in (("A", "B"), ("B", "A")) for flip in (0, 1)]
+    for urgent, other, flip in cases:
         deadline = T0 + 1.5 * H + (1 if urgent == "A" else 2) * H + 1.5 * H
         shipments = (
             Shipment("u", "H", urgent, 100, 1.0, latest_delivery=deadline),
             Shipment("o", "H", other, 100, 1.0),
-        )
+        )[:: -1 if flip else 1]
         problem = Problem(problem_af, (craft(),), shipments, start=T0, distance_km=km)
         result = solve(problem)
         (mission,) = result.missions

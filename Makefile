@@ -1,0 +1,79 @@
+# aidx: `make demo` runs the platform, `make test` runs every test. Both set themselves up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+AIDX   := $(BIN)/aidx
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PG_URL := $(or $(AIDX_TEST_POSTGRES),$(DATABASE_URL))
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-sqlite test-postgres check lint typecheck imports install messages makemessages serve clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Compiled catalogues are build output (not in git); msgfmt comes with Debian's gettext.
+LOCALE_PO := $(wildcard locale/*/LC_MESSAGES/*.po)
+LOCALE_MO := $(LOCALE_PO:.po=.mo)
+locale/%.mo: locale/%.po
+	msgfmt --check -o $@ $<
+
+install: $(VENV)/.installed node_modules/.installed $(LOCALE_MO)
+
+messages: $(LOCALE_MO)
+
+makemessages: install
+	$(AIDX) makemessages -l nb -l nn --no-obsolete --ignore=.venv --ignore=node_modules --ignore=var
+
+demo: install
+	$(AIDX) migrate --noinput
+	$(AIDX) scenario load covid-2020
+	@echo ""
+	@echo "aidx is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the worker)"
+	@echo "Demo accounts, all with password 'demo':"
+	@echo "  coordinator (centre) | italy spain turkey poland albania northmacedonia czechia (allies)"
+	@echo "  australia (partner)  | viewer (read-only)"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(AIDX) db_worker --interval 1 & \
+	  $(AIDX) runserver $(HOST):$(PORT) --noreload
+
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$(PG_URL)" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL pass skipped: set AIDX_TEST_POSTGRES=postgres://user@host:5432/aidx to run it."; fi
+
+test-sqlite: install
+	env -u DATABASE_URL AIDX_ENV=embedded $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	env DATABASE_URL=$(PG_URL) AIDX_ENV=embedded $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check aidx bench
+	$(BIN)/ruff format --check aidx bench
+
+typecheck: install
+	$(BIN)/mypy aidx
+
+imports: install
+	$(BIN)/lint-imports
+
+check: lint typecheck imports test
+
+bench: install
+	$(BIN)/python bench/allocation.py
+	$(BIN)/python bench/airlift.py --quick
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache .hypothesis $(LOCALE_MO)

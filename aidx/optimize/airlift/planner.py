@@ -19,8 +19,10 @@ Model (see ``docs/airlift-format.md`` for the full description):
 * loads have two dimensions: kg and litres (m³ × 1000).
 
 Integer scales: time in minutes from :attr:`Plan.start`, flight "distance" in
-minutes, load in kg and litres, objective in 1/6000 currency units
-(``unit_distance_cost`` = round(100 × cost per hour) per flight minute).
+minutes, load in kg and litres; objective units: the cheapest aircraft's
+cost per flight hour / 600, i.e. it costs 10 per flight minute, the others
+proportionally (PyVRP's violation penalties are capped, so the objective must
+not be scaled up to currency cents).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from .result import Leg, Load, Mission, Plan, Reason, Stop, Unplaced
 
 Progress = Callable[[str, float], object]
 
-COST_SCALE = 6000  # objective units per currency unit
+UNIT_COST = 10  # objective units per flight minute of the cheapest aircraft
 CAP_MINUTES = 10_000_000  # max_distance of every vehicle type (~19 years)
 FORBIDDEN = 2 * CAP_MINUTES  # "distance" of a leg beyond the aircraft's range
 SMALL_PIECES = 30  # up to this many pieces ...
@@ -348,6 +350,12 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
         distances.append(dist.astype(np.int64))
         durations.append(dur.astype(np.int64))
 
+    # Objective scale: the cheapest aircraft costs UNIT_COST per flight
+    # minute. PyVRP's penalties per unit of violation are capped (1e5), so
+    # routing costs must stay modest or infeasible solutions look cheap.
+    rates = [grp[0].cost_per_hour for grp in groups if grp[0].cost_per_hour > 0]
+    ref = min(rates) if rates else 1.0
+
     vehicle_types = []
     for grp in groups:
         a = grp[0]
@@ -364,9 +372,9 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
                 capacity=[a.payload_kg, math.floor(a.volume_m3 * 1000)],
                 start_depot=depot_of[a.home],
                 end_depot=depot_of[a.home],
-                fixed_cost=round(a.fixed_cost * COST_SCALE),
+                fixed_cost=round(a.fixed_cost / ref * 60 * UNIT_COST),
                 max_distance=CAP_MINUTES,
-                unit_distance_cost=max(1, round(a.cost_per_hour * 100)),
+                unit_distance_cost=max(1, round(a.cost_per_hour / ref * UNIT_COST)),
                 profile=prep.profile_of[a.id],
                 name=a.id,
                 **kwargs,

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import translation
 
 from aidx.documents.models import Document
@@ -83,10 +84,11 @@ def test_it_signs_in_and_out(page, live_server, people, login):
 
 def _nynorsk_label() -> tuple[str, str, str]:
     """A header label that locale/nn translates: (English, Nynorsk, selector)."""
-    catalogue = REPO / "locale" / "nn" / "LC_MESSAGES" / "django.mo"
+    locale = Path(django_settings.LOCALE_PATHS[0])
+    catalogue = locale / "nn" / "LC_MESSAGES" / "django.mo"
     if not catalogue.is_file():
         pytest.fail(f"{catalogue} is missing: build the catalogues with `make messages`.", pytrace=False)
-    project = pygettext.translation("django", localedir=str(REPO / "locale"), languages=["nn"])
+    project = pygettext.translation("django", localedir=str(locale), languages=["nn"])
     for english, selector in HEADER_LABELS.items():
         if project.gettext(english) == english:
             continue

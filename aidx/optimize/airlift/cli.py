@@ -93,10 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.problem:
         return _fail("missing problem file (or --vrplib PATH)")
     try:
-        if args.problem == "-":
-            text = sys.stdin.read()
-        else:
-            text = Path(args.problem).read_text(encoding="utf-8")
+        text = sys.stdin.read() if args.problem == "-" else Path(args.problem).read_text(encoding="utf-8")
     except OSError as exc:
         return _fail(f"{args.problem}: {exc.strerror or exc}")
     try:

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Callable
 
 import numpy as np
 
@@ -90,10 +90,7 @@ def _time_origin(problem: Problem) -> datetime:
         return problem.start
     stamps = [a.available_from for a in problem.aircraft if a.available_from]
     stamps += [s.earliest_pickup for s in problem.shipments if s.earliest_pickup]
-    if stamps:
-        origin = min(stamps)
-    else:
-        origin = datetime.now(UTC)
+    origin = min(stamps) if stamps else datetime.now(UTC)
     return origin.replace(second=0, microsecond=0)
 
 
@@ -121,10 +118,8 @@ def _prepare(problem: Problem) -> _Prepared:
         key = _profile_key(problem, a)
         if key not in profiles:
             profiles.append(key)
-            if key[0] == "type":
-                hours = np.array(problem.flight_hours[a.type], dtype=float)
-            else:
-                hours = km / a.cruise_kmh
+            by_type = key[0] == "type"
+            hours = np.array(problem.flight_hours[a.type], dtype=float) if by_type else km / a.cruise_kmh
             minutes = np.ceil(hours * 60 - 1e-9).astype(np.int64)
             np.fill_diagonal(minutes, 0)
             flight.append(np.maximum(minutes, 0))
@@ -387,7 +382,7 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
     for pc in pieces:
         s = pc.shipment
         p, d = prep.index[s.pickup], prep.index[s.delivery]
-        for grp, vt in zip(groups, vehicle_types):
+        for grp, vt in zip(groups, vehicle_types, strict=True):
             a = grp[0]
             f = prep.flight[prep.profile_of[a.id]]
             h = prep.index[a.home]

@@ -8,9 +8,9 @@ record. Datetimes without a timezone are taken as UTC.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Mapping, Sequence
 
 Matrix = tuple[tuple[float, ...], ...]
 

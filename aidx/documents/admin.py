@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from aidx.documents.models import Document
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "owner_nation", "owner_organisation", "releasability", "created_at"]
+    list_filter = ["kind", "releasability"]

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "aidx.catalogue",
     "aidx.audit",
     "aidx.documents",
+    "aidx.notifications",
+    "aidx.assistance",
     "aidx.web",
 ]
 

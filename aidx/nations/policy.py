@@ -169,6 +169,46 @@ def may_see(who: Viewer | User | Any, record: Releasable) -> bool:
     return False
 
 
+def parties_q(viewer: Viewer, *paths: str) -> Q:
+    """For records that only their parties see (an allocation: the requesting and the offering nation).
+
+    `paths` lead from the record to Releasable owners, e.g. "request_line__request". The centre sees all.
+    """
+    if viewer.is_centre:
+        return Q()
+    conditions = Q(pk__in=[])
+    for path in paths:
+        if viewer.nation is not None:
+            conditions |= Q(**{f"{path}__owner_nation_id": viewer.nation})
+        if viewer.organisation is not None:
+            conditions |= Q(**{f"{path}__owner_organisation_id": viewer.organisation})
+    return conditions
+
+
+def visible_to_parties(queryset: QuerySet[M], who: Viewer | User | Any, *paths: str) -> QuerySet[M]:
+    return queryset.filter(parties_q(_as_viewer(who), *paths))
+
+
+def viewer_for_owner(record: Releasable, on: dt.date | None = None) -> Viewer:
+    """How the record's owner (a nation or an organisation) stands: used to check what may be linked to it."""
+    on = on or timezone.localdate()
+    if record.owner_nation_id:
+        return Viewer(on=on, nation=record.owner_nation_id, standing=standing_on(on, nation=record.owner_nation_id))
+    organisation = record.owner_organisation
+    if organisation is not None and organisation.kind == Organisation.Kind.CENTRE:
+        return Viewer(on=on, is_centre=True, organisation=organisation.pk)
+    return Viewer(
+        on=on, organisation=record.owner_organisation_id, standing=standing_on(on, organisation=record.owner_organisation_id)
+    )
+
+
+def owned_by(who: Viewer | User | Any, record: Releasable) -> bool:
+    viewer = _as_viewer(who)
+    return (viewer.nation is not None and record.owner_nation_id == viewer.nation) or (
+        viewer.organisation is not None and record.owner_organisation_id == viewer.organisation
+    )
+
+
 def get_visible_or_404(queryset: QuerySet[M], who: Viewer | User | Any, **lookup: Any) -> M:
     """A record the user may see, or 404: never 403, which would tell that it exists."""
     try:

@@ -1,0 +1,251 @@
+"""Reads of the exchange. Every query is narrowed by the need-to-know policy first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.audit.models import AuditEntry
+from aidx.catalogue.models import Substitution
+from aidx.nations.policy import Viewer, viewer_for, visible, visible_to_parties
+
+OPEN_REQUEST = (AssistanceRequest.Status.SUBMITTED, AssistanceRequest.Status.PARTIALLY_MET)
+OPEN_OFFER = (Offer.Status.OPEN, Offer.Status.PARTIALLY_ALLOCATED)
+ALLOCATION_PARTIES = ("request_line__request", "offer_line__offer")
+
+
+def _as_viewer(who: Any) -> Viewer:
+    return who if isinstance(who, Viewer) else viewer_for(who)
+
+
+def _sum(status: tuple[str, ...] | list[str], field: str = "allocations__quantity") -> Coalesce:
+    return Coalesce(Sum(field, filter=Q(allocations__status__in=status)), 0)
+
+
+LINE_QUANTITIES = {
+    "allocated": _sum(Allocation.LIVE),
+    "accepted": _sum(Allocation.COMMITTED),
+    "shipped": _sum([Allocation.Status.SHIPPED, Allocation.Status.DELIVERED]),
+    "delivered": _sum([Allocation.Status.DELIVERED], "allocations__received_quantity"),
+    "cancelled": _sum([Allocation.Status.DECLINED, Allocation.Status.CANCELLED]),
+}
+
+
+def request_lines(request: AssistanceRequest) -> QuerySet[RequestLine]:
+    """The request's lines with requested, allocated, accepted, shipped, delivered and cancelled quantities."""
+    return request.lines.select_related("item", "capability").annotate(**LINE_QUANTITIES).order_by("id")
+
+
+def offer_lines(offer: Offer) -> QuerySet[OfferLine]:
+    return (
+        offer.lines.select_related("item", "capability", "origin_site")
+        .annotate(**LINE_QUANTITIES)
+        .annotate(remaining=F("quantity") - F("allocated"))
+        .order_by("id")
+    )
+
+
+def requests_visible_to(
+    who: Any,
+    *,
+    status: str | None = None,
+    priority: int | None = None,
+    nation: str | None = None,
+    item: str | None = None,
+    search: str | None = None,
+    needed_from: dt.date | None = None,
+    needed_until: dt.date | None = None,
+    incident: str | None = None,
+    open_only: bool = False,
+) -> QuerySet[AssistanceRequest]:
+    result = visible(AssistanceRequest.objects.all(), _as_viewer(who))
+    if status:
+        result = result.filter(status=status)
+    if open_only:
+        result = result.filter(status__in=OPEN_REQUEST)
+    if priority:
+        result = result.filter(priority=priority)
+    if nation:
+        result = result.filter(owner_nation_id=nation.upper())
+    if item:
+        result = result.filter(Q(lines__item__code=item) | Q(lines__capability__code=item)).distinct()
+    if search:
+        result = result.filter(Q(title__icontains=search) | Q(description__icontains=search)
+                               | Q(incident__icontains=search))
+    if needed_from:
+        result = result.filter(needed_by__gte=needed_from)
+    if needed_until:
+        result = result.filter(needed_by__lte=needed_until)
+    if incident:
+        result = result.filter(incident=incident)
+    return result.select_related("owner_nation", "owner_organisation", "delivery_site").order_by(
+        "-created_at", "-id"
+    )
+
+
+def offers_visible_to(
+    who: Any,
+    *,
+    status: str | None = None,
+    nation: str | None = None,
+    item: str | None = None,
+    search: str | None = None,
+    in_reply_to: int | None = None,
+    open_only: bool = False,
+) -> QuerySet[Offer]:
+    result = visible(Offer.objects.all(), _as_viewer(who))
+    if status:
+        result = result.filter(status=status)
+    if open_only:
+        result = result.filter(status__in=OPEN_OFFER)
+    if nation:
+        result = result.filter(owner_nation_id=nation.upper())
+    if item:
+        result = result.filter(Q(lines__item__code=item) | Q(lines__capability__code=item)).distinct()
+    if search:
+        result = result.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    if in_reply_to:
+        result = result.filter(in_reply_to_id=in_reply_to)
+    return result.select_related("owner_nation", "owner_organisation", "in_reply_to").order_by("-created_at", "-id")
+
+
+def allocations_visible_to(
+    who: Any, *, status: str | None = None, request: int | None = None, offer: int | None = None
+) -> QuerySet[Allocation]:
+    """Allocations are seen by their two parties (requesting and offering nation) and the centre."""
+    result = visible_to_parties(Allocation.objects.all(), _as_viewer(who), *ALLOCATION_PARTIES)
+    if status:
+        result = result.filter(status=status)
+    if request:
+        result = result.filter(request_line__request_id=request)
+    if offer:
+        result = result.filter(offer_line__offer_id=offer)
+    return result.select_related(
+        "offer_line__offer__owner_nation", "offer_line__offer__owner_organisation", "offer_line__item",
+        "offer_line__capability", "request_line__request__owner_nation", "request_line__request__owner_organisation",
+        "request_line__item", "request_line__capability", "proposed_by",
+    ).order_by("-proposed_at", "-id")
+
+
+def timeline(record: AssistanceRequest | Offer, who: Any) -> QuerySet[AuditEntry]:
+    """What happened to a record: its own entries and those of the allocations the viewer may see."""
+    viewer = _as_viewer(who)
+    path = "request_line__request" if isinstance(record, AssistanceRequest) else "offer_line__offer"
+    allocation_ids = allocations_visible_to(viewer).filter(**{path: record}).values_list("pk", flat=True)
+    return AuditEntry.objects.filter(
+        Q(target_type=record._meta.label_lower, target_id=str(record.pk))
+        | Q(target_type="assistance.allocation", target_id__in=[str(pk) for pk in allocation_ids])
+    ).order_by("at", "id")
+
+
+@dataclass(frozen=True)
+class Inbox:
+    could_help: list[AssistanceRequest]
+    awaiting_decision: list[Allocation]
+    to_ship: list[Allocation]
+    to_receive: list[Allocation]
+    changes: list[AuditEntry]
+
+
+def inbox(user: Any, *, limit: int = 20) -> Inbox:
+    """My nation's work: requests I could help with, allocations to decide, ship or receive, recent changes."""
+    viewer = _as_viewer(user)
+    mine = Q(owner_nation_id=viewer.nation) if viewer.nation else Q(owner_organisation_id=viewer.organisation)
+    my_items = set(
+        offer_lines_left(OfferLine.objects.filter(offer__in=Offer.objects.filter(mine, status__in=OPEN_OFFER)))
+        .filter(remaining__gt=0, item__isnull=False)
+        .values_list("item_id", flat=True)
+    )
+    serves = my_items | set(Substitution.objects.filter(substitute_id__in=my_items).values_list("item_id", flat=True))
+    could_help = list(
+        requests_visible_to(viewer, open_only=True).exclude(mine).filter(lines__item_id__in=serves).distinct()[:limit]
+    ) if serves else []
+    mine_request = Q(request_line__request__owner_nation_id=viewer.nation) if viewer.nation else Q(
+        request_line__request__owner_organisation_id=viewer.organisation)
+    mine_offer = Q(offer_line__offer__owner_nation_id=viewer.nation) if viewer.nation else Q(
+        offer_line__offer__owner_organisation_id=viewer.organisation)
+    allocations = allocations_visible_to(viewer)
+    my_request_ids = [str(pk) for pk in AssistanceRequest.objects.filter(mine).values_list("pk", flat=True)[:500]]
+    return Inbox(
+        could_help=could_help,
+        awaiting_decision=list(allocations.filter(mine_request, status=Allocation.Status.PROPOSED)[:limit]),
+        to_ship=list(allocations.filter(mine_offer, status=Allocation.Status.ACCEPTED)[:limit]),
+        to_receive=list(allocations.filter(mine_request, status=Allocation.Status.SHIPPED)[:limit]),
+        changes=list(
+            AuditEntry.objects.filter(target_type="assistance.assistancerequest", target_id__in=my_request_ids)
+            .order_by("-at", "-id")[:limit]
+        ),
+    )
+
+
+def offer_lines_left(lines: QuerySet[OfferLine]) -> QuerySet[OfferLine]:
+    return lines.annotate(allocated=LINE_QUANTITIES["allocated"]).annotate(remaining=F("quantity") - F("allocated"))
+
+
+@dataclass(frozen=True)
+class Figures:
+    open_requests: int
+    open_offers: int
+    requested: int
+    accepted: int
+    tonnes_allocated: Decimal
+    delivered_allocations: int
+
+    @property
+    def share_met(self) -> float:
+        return self.accepted / self.requested if self.requested else 0.0
+
+
+def figures(who: Any) -> Figures:
+    """The situational picture's headline figures, over what the viewer may see."""
+    viewer = _as_viewer(who)
+    requests = requests_visible_to(viewer)
+    live_requests = requests.filter(status__in=(*OPEN_REQUEST, AssistanceRequest.Status.MET))
+    lines = RequestLine.objects.filter(request__in=live_requests.values("pk"))
+    requested = lines.aggregate(n=Coalesce(Sum("quantity"), 0))["n"]
+    allocations = allocations_visible_to(viewer)
+    accepted = allocations.filter(status__in=Allocation.COMMITTED, request_line__in=lines.values("pk")).aggregate(
+        n=Coalesce(Sum("quantity"), 0))["n"]
+    weight = ExpressionWrapper(F("quantity") * F("offer_line__item__unit_weight_kg"),
+                               output_field=DecimalField(max_digits=20, decimal_places=4))
+    kilograms = allocations.filter(status__in=Allocation.LIVE, offer_line__item__isnull=False).aggregate(
+        kg=Coalesce(Sum(weight), Value(Decimal(0)), output_field=DecimalField(max_digits=20, decimal_places=4))
+    )["kg"]
+    return Figures(
+        open_requests=requests.filter(status__in=OPEN_REQUEST).count(),
+        open_offers=offers_visible_to(viewer, open_only=True).count(),
+        requested=requested,
+        accepted=accepted,
+        tonnes_allocated=(Decimal(kilograms) / 1000).quantize(Decimal("0.1")),
+        delivered_allocations=allocations.filter(status=Allocation.Status.DELIVERED).count(),
+    )
+
+
+def map_points(who: Any) -> list[dict[str, Any]]:
+    """Open requests (at their delivery site) and open offers (at their lines' origin) per site."""
+    viewer = _as_viewer(who)
+    points: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in requests_visible_to(viewer, open_only=True).values(
+        "delivery_site__code", "delivery_site__name", "delivery_site__latitude", "delivery_site__longitude"
+    ).annotate(n=Count("id", distinct=True)):
+        points[("request", row["delivery_site__code"])] = {
+            "kind": "request", "site": row["delivery_site__name"], "count": row["n"],
+            "lat": float(row["delivery_site__latitude"]), "lon": float(row["delivery_site__longitude"]),
+        }
+    for row in (
+        OfferLine.objects.filter(offer__in=offers_visible_to(viewer, open_only=True).values("pk"),
+                                 origin_site__isnull=False)
+        .values("origin_site__code", "origin_site__name", "origin_site__latitude", "origin_site__longitude")
+        .annotate(n=Count("offer", distinct=True))
+    ):
+        points[("offer", row["origin_site__code"])] = {
+            "kind": "offer", "site": row["origin_site__name"], "count": row["n"],
+            "lat": float(row["origin_site__latitude"]), "lon": float(row["origin_site__longitude"]),
+        }
+    return list(points.values())

@@ -75,6 +75,7 @@ from .model import Problem
 
 # arc kinds
 TRANSPORT, WAIT, TRANSFER, DEMAND, DIRECT, MET, SPARE, TIER = range(8)
+WAIT_STEPS = (1, 2, 4, 8, 16)
 
 
 def group_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -318,13 +319,18 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     t_layer = og_is_solo[t_og].astype(np.int64) if layers == 2 else np.zeros(t_og.size, np.int64)
     add(TRANSPORT, og_node[t_og], chain_node(t_ch, t_k, t_layer), og_qty[t_og], t_cost,
         og=t_og, ch=t_ch, k=t_k, layer=t_layer)
-    # wait arcs
-    ch_rep = np.repeat(np.arange(n_ch), np.maximum(ch_len - 1, 0))
-    k_rep = np.arange(ch_rep.size) - np.repeat(np.cumsum(np.maximum(ch_len - 1, 0)) - np.maximum(ch_len - 1, 0),
-                                               np.maximum(ch_len - 1, 0))
-    for L in range(layers):
-        add(WAIT, chain_node(ch_rep, k_rep, L), chain_node(ch_rep, k_rep + 1, L), big, 0,
-            ch=ch_rep, k=k_rep, layer=L)
+    # wait arcs k -> k+1, plus skip arcs k -> k+step (compositions of wait arcs,
+    # so they change nothing but shorten paths, which speeds up cost scaling)
+    for step in WAIT_STEPS:
+        nw = np.maximum(ch_len - step, 0)
+        ch_rep = np.repeat(np.arange(n_ch), nw)
+        k_rep = np.arange(ch_rep.size) - np.repeat(np.cumsum(nw) - nw, nw)
+        if step > 1:
+            sel = k_rep % step == 0
+            ch_rep, k_rep = ch_rep[sel], k_rep[sel]
+        for L in range(layers):
+            add(WAIT, chain_node(ch_rep, k_rep, L), chain_node(ch_rep, k_rep + step, L), big, 0,
+                ch=ch_rep, k=k_rep, layer=L)
     if layers == 2:
         all_ch = np.repeat(np.arange(n_ch), ch_len)
         all_k = np.arange(n_cn) - np.repeat(ch_base[:-1], ch_len)

@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from aidx.accounts.api import auth_methods
 from aidx.accounts.api import router as accounts_router
+from aidx.assistance.api import router as exchange_router
 from aidx.catalogue.api import router as catalogue_router
 from aidx.core.errors import BusinessError
 from aidx.documents.api import router as documents_router
@@ -106,3 +107,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", nations_router)
 api.add_router("/", catalogue_router)
 api.add_router("/documents", documents_router)
+api.add_router("/", exchange_router)

@@ -229,13 +229,13 @@ def _locked_request(request: AssistanceRequest) -> AssistanceRequest:
 
 
 @transaction.atomic
-def request_submit(*, actor: User, request: AssistanceRequest) -> AssistanceRequest:
-    """Circulate a draft to every nation it is releasable to."""
+def request_submit(*, actor: User, request: AssistanceRequest, today: dt.date | None = None) -> AssistanceRequest:
+    """Circulate a draft to every nation it is releasable to. (`today` lets a scenario replay history.)"""
     request = _locked_request(request)
     _require_owner(actor, request)
     if request.status != AssistanceRequest.Status.DRAFT:
         raise BusinessError(_("Only a draft can be submitted."), code="bad_state")
-    if request.needed_by < timezone.localdate():
+    if request.needed_by < (today or timezone.localdate()):
         raise BusinessError(_("The needed-by date is in the past."), field="needed_by")
     before = snapshot(request)
     request.status = AssistanceRequest.Status.SUBMITTED
@@ -417,6 +417,7 @@ def allocation_propose(
     request_line: RequestLine | int,
     quantity: int,
     match_run_id: int | None = None,
+    today: dt.date | None = None,
 ) -> Allocation:
     """Propose `quantity` of an offer line to a request line; the requesting nation then accepts or declines.
 
@@ -448,7 +449,7 @@ def allocation_propose(
     if not may_see(viewer_for_owner(offer), request):
         raise BusinessError(_("The request is not releasable to the offering nation."), code="not_releasable")
     _check_match(offer_line, request_line)
-    if offer_line.available_until is not None and offer_line.available_until < timezone.localdate():
+    if offer_line.available_until is not None and offer_line.available_until < (today or timezone.localdate()):
         raise BusinessError(_("The offer line is no longer available."), code="expired")
     left_on_offer = offer_line.quantity - _live_sum(offer_line=offer_line)
     left_on_request = request_line.quantity - _live_sum(request_line=request_line)

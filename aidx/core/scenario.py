@@ -22,6 +22,7 @@ STEPS: list[tuple[str, str]] = [
     ("catalogue.json", "aidx.catalogue.scenario"),
     ("accounts.json", "aidx.accounts.scenario"),
     ("documents.json", "aidx.documents.scenario"),
+    ("exchange.json", "aidx.assistance.scenario"),
 ]
 
 

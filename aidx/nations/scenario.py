@@ -50,10 +50,9 @@ def load(data: dict[str, Any]) -> int:
                 nation=_nation(entry["nation"]) if entry.get("nation") else None,
             )
             changed += 1
-        if entry.get("partner_from"):
-            changed += _membership(
-                "partner", _date(entry["partner_from"]), None, organisation=organisation
-            )
+        if entry.get("membership"):
+            membership = entry["membership"]
+            changed += _membership(membership["kind"], _date(membership["from"]), None, organisation=organisation)
     for code in data.get("airfields", []):
         if not Site.objects.filter(icao=code).exists():
             services.airfield_create(actor=None, code=code)

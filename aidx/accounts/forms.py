@@ -5,5 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “nightly export”."))
-    write = forms.BooleanField(label=_("Allow writing"), required=False, help_text=_("Otherwise the token can only read."))
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “nightly export”.")
+    )
+    write = forms.BooleanField(
+        label=_("Allow writing"), required=False, help_text=_("Otherwise the token can only read.")
+    )

@@ -267,8 +267,15 @@ def request_list(
     incident: str | None = Query(None, max_length=100),
 ) -> Any:
     return selectors.requests_visible_to(
-        request.auth, status=status, priority=priority, nation=nation, item=item, search=q,  # type: ignore[attr-defined]
-        needed_from=needed_from, needed_until=needed_until, incident=incident,
+        request.auth,
+        status=status,
+        priority=priority,
+        nation=nation,
+        item=item,
+        search=q,  # type: ignore[attr-defined]
+        needed_from=needed_from,
+        needed_until=needed_until,
+        incident=incident,
     )
 
 
@@ -282,9 +289,16 @@ def request_detail(request: HttpRequest, pk: int) -> Any:
 def request_create(request: HttpRequest, payload: RequestIn) -> Any:
     actor = require_write(request)
     created = services.request_create(
-        actor=actor, title=payload.title, description=payload.description, incident=payload.incident,
-        priority=payload.priority, needed_by=payload.needed_by, delivery_site=payload.delivery_site,
-        contact=payload.contact, releasability=payload.releasability, release_to=payload.release_to,
+        actor=actor,
+        title=payload.title,
+        description=payload.description,
+        incident=payload.incident,
+        priority=payload.priority,
+        needed_by=payload.needed_by,
+        delivery_site=payload.delivery_site,
+        contact=payload.contact,
+        releasability=payload.releasability,
+        release_to=payload.release_to,
         lines=[services.LineInput(**line.dict()) for line in payload.lines],
     )
     if payload.submit:
@@ -310,8 +324,9 @@ def request_submit(request: HttpRequest, pk: int) -> Any:
 
 @router.post("/requests/{int:pk}/withdraw", response=RequestDetailOut, summary="Withdraw a request")
 def request_withdraw(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
-    services.request_withdraw(actor=require_write(request), request=_visible_request(request, pk),
-                              reason=payload.reason)
+    services.request_withdraw(
+        actor=require_write(request), request=_visible_request(request, pk), reason=payload.reason
+    )
     return _request_detail(request, pk)
 
 
@@ -328,8 +343,14 @@ def offer_list(
     q: str | None = Query(None, max_length=100),
     in_reply_to: int | None = None,
 ) -> Any:
-    return selectors.offers_visible_to(request.auth, status=status, nation=nation, item=item, search=q,  # type: ignore[attr-defined]
-                                       in_reply_to=in_reply_to)
+    return selectors.offers_visible_to(
+        request.auth,
+        status=status,
+        nation=nation,
+        item=item,
+        search=q,  # type: ignore[attr-defined]
+        in_reply_to=in_reply_to,
+    )
 
 
 @router.get("/offers/{int:pk}", response=OfferDetailOut, summary="An offer with its lines")
@@ -343,10 +364,17 @@ def offer_create(request: HttpRequest, payload: OfferIn) -> Any:
     actor = require_write(request)
     in_reply_to = _visible_request(request, payload.in_reply_to) if payload.in_reply_to else None
     created = services.offer_create(
-        actor=actor, title=payload.title, description=payload.description, in_reply_to=in_reply_to,
-        terms=payload.terms, price_minor=payload.price_minor, currency=payload.currency,
-        transport_included=payload.transport_included, releasability=payload.releasability,
-        release_to=payload.release_to, lines=[services.LineInput(**line.dict()) for line in payload.lines],
+        actor=actor,
+        title=payload.title,
+        description=payload.description,
+        in_reply_to=in_reply_to,
+        terms=payload.terms,
+        price_minor=payload.price_minor,
+        currency=payload.currency,
+        transport_included=payload.transport_included,
+        releasability=payload.releasability,
+        release_to=payload.release_to,
+        lines=[services.LineInput(**line.dict()) for line in payload.lines],
     )
     if payload.publish:
         services.offer_publish(actor=actor, offer=created)
@@ -395,8 +423,9 @@ def allocation_propose(request: HttpRequest, payload: AllocationIn) -> Any:
     ).first()
     if offer_line is None or request_line is None:
         raise BusinessError(_("Not found."), code="not_found", status=404)
-    allocation = services.allocation_propose(actor=actor, offer_line=offer_line, request_line=request_line,
-                                             quantity=payload.quantity)
+    allocation = services.allocation_propose(
+        actor=actor, offer_line=offer_line, request_line=request_line, quantity=payload.quantity
+    )
     return Status(201, _allocation_out(request, allocation.pk))
 
 
@@ -408,15 +437,17 @@ def allocation_accept(request: HttpRequest, pk: int) -> Any:
 
 @router.post("/allocations/{int:pk}/decline", response=AllocationOut, summary="Decline, with a reason")
 def allocation_decline(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
-    services.allocation_decline(actor=require_write(request), allocation=_visible_allocation(request, pk),
-                                reason=payload.reason)
+    services.allocation_decline(
+        actor=require_write(request), allocation=_visible_allocation(request, pk), reason=payload.reason
+    )
     return _visible_allocation(request, pk)
 
 
 @router.post("/allocations/{int:pk}/cancel", response=AllocationOut, summary="Take back before shipping")
 def allocation_cancel(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
-    services.allocation_cancel(actor=require_write(request), allocation=_visible_allocation(request, pk),
-                               reason=payload.reason)
+    services.allocation_cancel(
+        actor=require_write(request), allocation=_visible_allocation(request, pk), reason=payload.reason
+    )
     return _visible_allocation(request, pk)
 
 
@@ -428,8 +459,12 @@ def allocation_ship(request: HttpRequest, pk: int) -> Any:
 
 @router.post("/allocations/{int:pk}/deliver", response=AllocationOut, summary="Confirm delivery (requesting nation)")
 def allocation_deliver(request: HttpRequest, pk: int, payload: DeliveryIn) -> Any:
-    services.allocation_deliver(actor=require_write(request), allocation=_visible_allocation(request, pk),
-                                received_quantity=payload.received_quantity, discrepancy=payload.discrepancy)
+    services.allocation_deliver(
+        actor=require_write(request),
+        allocation=_visible_allocation(request, pk),
+        received_quantity=payload.received_quantity,
+        discrepancy=payload.discrepancy,
+    )
     return _visible_allocation(request, pk)
 
 
@@ -437,5 +472,3 @@ def allocation_deliver(request: HttpRequest, pk: int, payload: DeliveryIn) -> An
 def figures(request: HttpRequest) -> Any:
     result = selectors.figures(request.auth)  # type: ignore[attr-defined]
     return {**result.__dict__, "share_met": result.share_met, "tonnes_allocated": float(result.tonnes_allocated)}
-
-

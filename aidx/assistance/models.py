@@ -129,11 +129,11 @@ class Offer(Releasable):
 class Line(models.Model):
     """What a line is about: a catalogue item or a capability type, never both."""
 
-    item = models.ForeignKey(Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     capability = models.ForeignKey(
-        CapabilityType, verbose_name=_("capability"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+"
+        CapabilityType, verbose_name=_("capability"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     notes = models.CharField(_("notes"), max_length=500, blank=True)
@@ -207,8 +207,7 @@ class Allocation(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True, on_delete=models.PROTECT,
-        related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     match_run_id = models.BigIntegerField(_("match run"), null=True, blank=True, db_index=True)
     decline_reason = models.CharField(_("reason"), max_length=500, blank=True)
@@ -231,8 +230,11 @@ class Allocation(models.Model):
                 name="allocation_received_only_when_delivered",
             ),
         ]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["offer_line", "status"]),
-                   models.Index(fields=["request_line", "status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["offer_line", "status"]),
+            models.Index(fields=["request_line", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.offer_line.what} → {self.request_line.request}"

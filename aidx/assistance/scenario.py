@@ -38,12 +38,25 @@ def load(data: dict[str, Any]) -> int:
             continue
         as_of = _date(entry, "submitted", "submitted_days_from_load") or timezone.localdate()
         request = services.request_create(
-            actor=author, title=entry["title"], description=entry.get("description", ""),
-            incident=entry.get("incident", ""), priority=entry["priority"],
-            needed_by=_date(entry, "needed_by", "days_from_load"), delivery_site=entry["delivery_site"],
-            releasability=entry["releasability"], release_to=entry.get("release_to"), today=as_of,
-            lines=[LineInput(item=line.get("item"), capability=line.get("capability"), quantity=line["quantity"],
-                             notes=line.get("notes", "")) for line in entry["lines"]],
+            actor=author,
+            title=entry["title"],
+            description=entry.get("description", ""),
+            incident=entry.get("incident", ""),
+            priority=entry["priority"],
+            needed_by=_date(entry, "needed_by", "days_from_load"),
+            delivery_site=entry["delivery_site"],
+            releasability=entry["releasability"],
+            release_to=entry.get("release_to"),
+            today=as_of,
+            lines=[
+                LineInput(
+                    item=line.get("item"),
+                    capability=line.get("capability"),
+                    quantity=line["quantity"],
+                    notes=line.get("notes", ""),
+                )
+                for line in entry["lines"]
+            ],
             scenario_key=key,
         )
         new_requests[entry["key"]] = services.request_submit(actor=author, request=request, today=as_of)
@@ -58,12 +71,23 @@ def load(data: dict[str, Any]) -> int:
         available_from = _date(entry, "available_from", "days_from_load")
         available_until = _date(entry, "available_until", "until_days_from_load")
         offer = services.offer_create(
-            actor=author, title=entry["title"], description=entry.get("description", ""),
+            actor=author,
+            title=entry["title"],
+            description=entry.get("description", ""),
             in_reply_to=AssistanceRequest.objects.get(scenario_key=f"covid-2020/{reply}") if reply else None,
-            transport_included=entry.get("transport_included", False), releasability=entry["releasability"],
-            lines=[LineInput(item=line.get("item"), capability=line.get("capability"), quantity=line["quantity"],
-                             available_from=available_from, available_until=available_until,
-                             origin_site=entry.get("origin_site")) for line in entry["lines"]],
+            transport_included=entry.get("transport_included", False),
+            releasability=entry["releasability"],
+            lines=[
+                LineInput(
+                    item=line.get("item"),
+                    capability=line.get("capability"),
+                    quantity=line["quantity"],
+                    available_from=available_from,
+                    available_until=available_until,
+                    origin_site=entry.get("origin_site"),
+                )
+                for line in entry["lines"]
+            ],
             scenario_key=key,
         )
         new_offers[entry["key"]] = services.offer_publish(actor=author, offer=offer)
@@ -73,8 +97,10 @@ def load(data: dict[str, Any]) -> int:
         if offer is None or request is None or coordinator is None:
             continue  # already loaded (with its allocations) or its authors are absent
         allocation = services.allocation_propose(
-            actor=coordinator, offer_line=list(offer.lines.order_by("id"))[entry["line"]],
-            request_line=list(request.lines.order_by("id"))[entry["request_line"]], quantity=entry["quantity"],
+            actor=coordinator,
+            offer_line=list(offer.lines.order_by("id"))[entry["line"]],
+            request_line=list(request.lines.order_by("id"))[entry["request_line"]],
+            quantity=entry["quantity"],
             today=_date(entry, "proposed", "proposed_days_from_load"),
         )
         requester, offerer = request.created_by, offer.created_by

@@ -76,17 +76,16 @@ def requests_visible_to(
     if item:
         result = result.filter(Q(lines__item__code=item) | Q(lines__capability__code=item)).distinct()
     if search:
-        result = result.filter(Q(title__icontains=search) | Q(description__icontains=search)
-                               | Q(incident__icontains=search))
+        result = result.filter(
+            Q(title__icontains=search) | Q(description__icontains=search) | Q(incident__icontains=search)
+        )
     if needed_from:
         result = result.filter(needed_by__gte=needed_from)
     if needed_until:
         result = result.filter(needed_by__lte=needed_until)
     if incident:
         result = result.filter(incident=incident)
-    return result.select_related("owner_nation", "owner_organisation", "delivery_site").order_by(
-        "-created_at", "-id"
-    )
+    return result.select_related("owner_nation", "owner_organisation", "delivery_site").order_by("-created_at", "-id")
 
 
 def offers_visible_to(
@@ -127,9 +126,15 @@ def allocations_visible_to(
     if offer:
         result = result.filter(offer_line__offer_id=offer)
     return result.select_related(
-        "offer_line__offer__owner_nation", "offer_line__offer__owner_organisation", "offer_line__item",
-        "offer_line__capability", "request_line__request__owner_nation", "request_line__request__owner_organisation",
-        "request_line__item", "request_line__capability", "proposed_by",
+        "offer_line__offer__owner_nation",
+        "offer_line__offer__owner_organisation",
+        "offer_line__item",
+        "offer_line__capability",
+        "request_line__request__owner_nation",
+        "request_line__request__owner_organisation",
+        "request_line__item",
+        "request_line__capability",
+        "proposed_by",
     ).order_by("-proposed_at", "-id")
 
 
@@ -163,13 +168,26 @@ def inbox(user: Any, *, limit: int = 20) -> Inbox:
         .values_list("item_id", flat=True)
     )
     serves = my_items | set(Substitution.objects.filter(substitute_id__in=my_items).values_list("item_id", flat=True))
-    could_help = list(
-        requests_visible_to(viewer, open_only=True).exclude(mine).filter(lines__item_id__in=serves).distinct()[:limit]
-    ) if serves else []
-    mine_request = Q(request_line__request__owner_nation_id=viewer.nation) if viewer.nation else Q(
-        request_line__request__owner_organisation_id=viewer.organisation)
-    mine_offer = Q(offer_line__offer__owner_nation_id=viewer.nation) if viewer.nation else Q(
-        offer_line__offer__owner_organisation_id=viewer.organisation)
+    could_help = (
+        list(
+            requests_visible_to(viewer, open_only=True)
+            .exclude(mine)
+            .filter(lines__item_id__in=serves)
+            .distinct()[:limit]
+        )
+        if serves
+        else []
+    )
+    mine_request = (
+        Q(request_line__request__owner_nation_id=viewer.nation)
+        if viewer.nation
+        else Q(request_line__request__owner_organisation_id=viewer.organisation)
+    )
+    mine_offer = (
+        Q(offer_line__offer__owner_nation_id=viewer.nation)
+        if viewer.nation
+        else Q(offer_line__offer__owner_organisation_id=viewer.organisation)
+    )
     allocations = allocations_visible_to(viewer)
     my_request_ids = [str(pk) for pk in AssistanceRequest.objects.filter(mine).values_list("pk", flat=True)[:500]]
     return Inbox(
@@ -178,8 +196,9 @@ def inbox(user: Any, *, limit: int = 20) -> Inbox:
         to_ship=list(allocations.filter(mine_offer, status=Allocation.Status.ACCEPTED)[:limit]),
         to_receive=list(allocations.filter(mine_request, status=Allocation.Status.SHIPPED)[:limit]),
         changes=list(
-            AuditEntry.objects.filter(target_type="assistance.assistancerequest", target_id__in=my_request_ids)
-            .order_by("-at", "-id")[:limit]
+            AuditEntry.objects.filter(
+                target_type="assistance.assistancerequest", target_id__in=my_request_ids
+            ).order_by("-at", "-id")[:limit]
         ),
     )
 
@@ -211,9 +230,12 @@ def figures(who: Any) -> Figures:
     requested = lines.aggregate(n=Coalesce(Sum("quantity"), 0))["n"]
     allocations = allocations_visible_to(viewer)
     accepted = allocations.filter(status__in=Allocation.COMMITTED, request_line__in=lines.values("pk")).aggregate(
-        n=Coalesce(Sum("quantity"), 0))["n"]
-    weight = ExpressionWrapper(F("quantity") * F("offer_line__item__unit_weight_kg"),
-                               output_field=DecimalField(max_digits=20, decimal_places=4))
+        n=Coalesce(Sum("quantity"), 0)
+    )["n"]
+    weight = ExpressionWrapper(
+        F("quantity") * F("offer_line__item__unit_weight_kg"),
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
     kilograms = allocations.filter(status__in=Allocation.LIVE, offer_line__item__isnull=False).aggregate(
         kg=Coalesce(Sum(weight), Value(Decimal(0)), output_field=DecimalField(max_digits=20, decimal_places=4))
     )["kg"]
@@ -231,21 +253,30 @@ def map_points(who: Any) -> list[dict[str, Any]]:
     """Open requests (at their delivery site) and open offers (at their lines' origin) per site."""
     viewer = _as_viewer(who)
     points: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in requests_visible_to(viewer, open_only=True).values(
-        "delivery_site__code", "delivery_site__name", "delivery_site__latitude", "delivery_site__longitude"
-    ).annotate(n=Count("id", distinct=True)):
+    for row in (
+        requests_visible_to(viewer, open_only=True)
+        .values("delivery_site__code", "delivery_site__name", "delivery_site__latitude", "delivery_site__longitude")
+        .annotate(n=Count("id", distinct=True))
+    ):
         points[("request", row["delivery_site__code"])] = {
-            "kind": "request", "site": row["delivery_site__name"], "count": row["n"],
-            "lat": float(row["delivery_site__latitude"]), "lon": float(row["delivery_site__longitude"]),
+            "kind": "request",
+            "site": row["delivery_site__name"],
+            "count": row["n"],
+            "lat": float(row["delivery_site__latitude"]),
+            "lon": float(row["delivery_site__longitude"]),
         }
     for row in (
-        OfferLine.objects.filter(offer__in=offers_visible_to(viewer, open_only=True).values("pk"),
-                                 origin_site__isnull=False)
+        OfferLine.objects.filter(
+            offer__in=offers_visible_to(viewer, open_only=True).values("pk"), origin_site__isnull=False
+        )
         .values("origin_site__code", "origin_site__name", "origin_site__latitude", "origin_site__longitude")
         .annotate(n=Count("offer", distinct=True))
     ):
         points[("offer", row["origin_site__code"])] = {
-            "kind": "offer", "site": row["origin_site__name"], "count": row["n"],
-            "lat": float(row["origin_site__latitude"]), "lon": float(row["origin_site__longitude"]),
+            "kind": "offer",
+            "site": row["origin_site__name"],
+            "count": row["n"],
+            "lat": float(row["origin_site__latitude"]),
+            "lon": float(row["origin_site__longitude"]),
         }
     return list(points.values())

@@ -119,9 +119,7 @@ def _resolve_lines(lines: Iterable[LineInput], *, offer: bool) -> list[dict[str,
         if bool(line.item) == bool(line.capability):
             raise BusinessError(_("Line %(n)s: choose an item or a capability.") % {"n": number}, field=field)
         if line.item and line.item not in items:
-            raise BusinessError(
-                _("Line %(n)s: unknown item %(code)s.") % {"n": number, "code": line.item}, field=field
-            )
+            raise BusinessError(_("Line %(n)s: unknown item %(code)s.") % {"n": number, "code": line.item}, field=field)
         if line.capability and line.capability not in capabilities:
             raise BusinessError(
                 _("Line %(n)s: unknown capability %(code)s.") % {"n": number, "code": line.capability}, field=field
@@ -129,7 +127,9 @@ def _resolve_lines(lines: Iterable[LineInput], *, offer: bool) -> list[dict[str,
         try:
             quantity = _positive_quantity(line.quantity, field)
         except BusinessError as error:
-            raise BusinessError(_("Line %(n)s: %(error)s") % {"n": number, "error": error.message}, field=field) from None
+            raise BusinessError(
+                _("Line %(n)s: %(error)s") % {"n": number, "error": error.message}, field=field
+            ) from None
         values: dict[str, Any] = {
             "item": items.get(line.item or ""),
             "capability": capabilities.get(line.capability or ""),
@@ -217,14 +217,20 @@ def request_create(
     )
     request.release_to.set(nations)
     RequestLine.objects.bulk_create([RequestLine(request=request, **values) for values in resolved])
-    record(actor=actor, action="request.create", target=request,
-           after={**snapshot(request), "lines": [str(RequestLine(**v)) for v in resolved]})
+    record(
+        actor=actor,
+        action="request.create",
+        target=request,
+        after={**snapshot(request), "lines": [str(RequestLine(**v)) for v in resolved]},
+    )
     return request
 
 
 def _locked_request(request: AssistanceRequest) -> AssistanceRequest:
-    return AssistanceRequest.objects.select_for_update(of=("self",)).select_related("owner_nation", "owner_organisation").get(
-        pk=request.pk
+    return (
+        AssistanceRequest.objects.select_for_update(of=("self",))
+        .select_related("owner_nation", "owner_organisation")
+        .get(pk=request.pk)
     )
 
 
@@ -289,8 +295,13 @@ def request_withdraw(*, actor: User, request: AssistanceRequest, reason: str = "
     request.status = AssistanceRequest.Status.WITHDRAWN
     request.closed_at = timezone.now()
     request.save(update_fields=["status", "closed_at", "updated_at"])
-    record(actor=actor, action="request.withdraw", target=request, before=before,
-           after={**snapshot(request), "reason": reason})
+    record(
+        actor=actor,
+        action="request.withdraw",
+        target=request,
+        before=before,
+        after={**snapshot(request), "reason": reason},
+    )
     return request
 
 
@@ -345,8 +356,12 @@ def offer_create(
     )
     offer.release_to.set(nations)
     OfferLine.objects.bulk_create([OfferLine(offer=offer, **values) for values in resolved])
-    record(actor=actor, action="offer.create", target=offer,
-           after={**snapshot(offer), "lines": [str(OfferLine(**v)) for v in resolved]})
+    record(
+        actor=actor,
+        action="offer.create",
+        target=offer,
+        after={**snapshot(offer), "lines": [str(OfferLine(**v)) for v in resolved]},
+    )
     return offer
 
 
@@ -381,7 +396,9 @@ def offer_withdraw(*, actor: User, offer: Offer, reason: str = "") -> Offer:
     offer.status = Offer.Status.WITHDRAWN
     offer.closed_at = timezone.now()
     offer.save(update_fields=["status", "closed_at", "updated_at"])
-    record(actor=actor, action="offer.withdraw", target=offer, before=before, after={**snapshot(offer), "reason": reason})
+    record(
+        actor=actor, action="offer.withdraw", target=offer, before=before, after={**snapshot(offer), "reason": reason}
+    )
     return offer
 
 
@@ -425,11 +442,15 @@ def allocation_propose(
     """
     quantity = _positive_quantity(quantity)
     # Lock order: offer line, then request line (see the module docstring).
-    offer_line = OfferLine.objects.select_for_update(of=("self",)).select_related("offer", "item", "capability").get(
-        pk=getattr(offer_line, "pk", offer_line)
+    offer_line = (
+        OfferLine.objects.select_for_update(of=("self",))
+        .select_related("offer", "item", "capability")
+        .get(pk=getattr(offer_line, "pk", offer_line))
     )
-    request_line = RequestLine.objects.select_for_update(of=("self",)).select_related("request", "item", "capability").get(
-        pk=getattr(request_line, "pk", request_line)
+    request_line = (
+        RequestLine.objects.select_for_update(of=("self",))
+        .select_related("request", "item", "capability")
+        .get(pk=getattr(request_line, "pk", request_line))
     )
     offer, request = offer_line.offer, request_line.request
     if not (actor.has_role(Role.COORDINATOR) or (actor.has_role(Role.POINT_OF_CONTACT) and owned_by(actor, offer))):
@@ -455,16 +476,21 @@ def allocation_propose(
     left_on_request = request_line.quantity - _live_sum(request_line=request_line)
     if quantity > left_on_offer:
         raise BusinessError(
-            _("Only %(n)s left on this offer line.") % {"n": max(left_on_offer, 0)}, code="over_allocation",
+            _("Only %(n)s left on this offer line.") % {"n": max(left_on_offer, 0)},
+            code="over_allocation",
             field="quantity",
         )
     if quantity > left_on_request:
         raise BusinessError(
             _("Only %(n)s still needed on this request line.") % {"n": max(left_on_request, 0)},
-            code="over_allocation", field="quantity",
+            code="over_allocation",
+            field="quantity",
         )
     allocation = Allocation.objects.create(
-        offer_line=offer_line, request_line=request_line, quantity=quantity, proposed_by=actor,
+        offer_line=offer_line,
+        request_line=request_line,
+        quantity=quantity,
+        proposed_by=actor,
         match_run_id=match_run_id,
     )
     record(actor=actor, action="allocation.propose", target=allocation, after=snapshot(allocation))
@@ -474,9 +500,11 @@ def allocation_propose(
 
 
 def _locked_allocation(allocation: Allocation | int) -> Allocation:
-    return Allocation.objects.select_for_update(of=("self",)).select_related(
-        "offer_line__offer", "request_line__request", "offer_line__item", "request_line__item"
-    ).get(pk=getattr(allocation, "pk", allocation))
+    return (
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("offer_line__offer", "request_line__request", "offer_line__item", "request_line__item")
+        .get(pk=getattr(allocation, "pk", allocation))
+    )
 
 
 def _transition(actor: User, allocation: Allocation, action: str, before: dict[str, Any]) -> Allocation:
@@ -560,8 +588,9 @@ def allocation_deliver(
     if isinstance(received, bool) or not isinstance(received, int) or received < 0:
         raise BusinessError(_("The received quantity must be zero or more."), field="received_quantity")
     if received > allocation.quantity:
-        raise BusinessError(_("More received than was shipped: record the surplus as a note."),
-                            field="received_quantity")
+        raise BusinessError(
+            _("More received than was shipped: record the surplus as a note."), field="received_quantity"
+        )
     discrepancy = _text(discrepancy, "discrepancy", max_length=500)
     if received != allocation.quantity and not discrepancy:
         raise BusinessError(_("Describe the discrepancy."), field="discrepancy")
@@ -646,8 +675,9 @@ def expire_overdue(*, today: dt.date | None = None) -> tuple[int, int]:
         status__in=(AssistanceRequest.Status.DRAFT, *_OPEN_REQUEST), needed_by__lt=today
     ):
         before = snapshot(request)
-        _cancel_unshipped(Allocation.objects.filter(request_line__request=request, status="proposed"), None,
-                          "request expired")
+        _cancel_unshipped(
+            Allocation.objects.filter(request_line__request=request, status="proposed"), None, "request expired"
+        )
         request.status, request.closed_at = AssistanceRequest.Status.EXPIRED, timezone.now()
         request.save(update_fields=["status", "closed_at", "updated_at"])
         record(actor=None, action="request.expire", target=request, before=before, after=snapshot(request))

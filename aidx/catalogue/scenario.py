@@ -5,11 +5,34 @@ from typing import Any
 from aidx.catalogue import services
 from aidx.catalogue.models import Item
 
-ITEM_FIELDS = ("name_en", "name_nb", "name_nn", "category", "unit", "unit_weight_kg", "unit_volume_m3",
-               "shelf_life_days", "source")
-CAPABILITY_FIELDS = ("name_en", "name_nb", "name_nn", "kind", "payload_kg", "volume_m3", "pallet_positions",
-                     "cruise_speed_kmh", "range_km", "beds", "icu_beds", "stretchers", "staff", "source",
-                     "illustrative")
+ITEM_FIELDS = (
+    "name_en",
+    "name_nb",
+    "name_nn",
+    "category",
+    "unit",
+    "unit_weight_kg",
+    "unit_volume_m3",
+    "shelf_life_days",
+    "source",
+)
+CAPABILITY_FIELDS = (
+    "name_en",
+    "name_nb",
+    "name_nn",
+    "kind",
+    "payload_kg",
+    "volume_m3",
+    "pallet_positions",
+    "cruise_speed_kmh",
+    "range_km",
+    "beds",
+    "icu_beds",
+    "stretchers",
+    "staff",
+    "source",
+    "illustrative",
+)
 
 
 def load(data: dict[str, Any]) -> int:

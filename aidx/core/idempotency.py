@@ -40,8 +40,9 @@ def idempotent(model: type[models.Model], render: Callable[[HttpRequest, int], A
             if not key:
                 return view(request, *args, **kwargs)
             if len(key) > MAX_KEY_LENGTH:
-                raise BusinessError(_("The Idempotency-Key is too long (at most 200 characters)."),
-                                    code="bad_idempotency_key")
+                raise BusinessError(
+                    _("The Idempotency-Key is too long (at most 200 characters)."), code="bad_idempotency_key"
+                )
             user = request.auth  # type: ignore[attr-defined]
             fingerprint = _fingerprint(request)
             replay = _replay(request, user, key, fingerprint, model, render)
@@ -52,8 +53,12 @@ def idempotent(model: type[models.Model], render: Callable[[HttpRequest, int], A
                     result = view(request, *args, **kwargs)
                     status, answer = (result.status_code, result.value) if isinstance(result, Status) else (200, result)
                     IdempotencyKey.objects.create(
-                        user=user, key=key, fingerprint=fingerprint, status=status,
-                        target_type=model._meta.label_lower, target_id=str(answer.pk),
+                        user=user,
+                        key=key,
+                        fingerprint=fingerprint,
+                        status=status,
+                        target_type=model._meta.label_lower,
+                        target_id=str(answer.pk),
                     )
                 return result
             except IntegrityError:
@@ -68,13 +73,20 @@ def idempotent(model: type[models.Model], render: Callable[[HttpRequest, int], A
 
 
 def _replay(
-    request: HttpRequest, user: Any, key: str, fingerprint: str, model: type[models.Model],
+    request: HttpRequest,
+    user: Any,
+    key: str,
+    fingerprint: str,
+    model: type[models.Model],
     render: Callable[[HttpRequest, int], Any],
 ) -> Status | None:
     stored = IdempotencyKey.objects.filter(user=user, key=key).first()
     if stored is None:
         return None
     if stored.fingerprint != fingerprint or stored.target_type != model._meta.label_lower:
-        raise BusinessError(_("This Idempotency-Key was already used for a different request."),
-                            code="idempotency_key_reused", status=422)
+        raise BusinessError(
+            _("This Idempotency-Key was already used for a different request."),
+            code="idempotency_key_reused",
+            status=422,
+        )
     return Status(stored.status, render(request, int(stored.target_id)))

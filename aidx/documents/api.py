@@ -78,4 +78,3 @@ def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
         release_to=nations,
     )
     return Status(201, created)
-

@@ -5,11 +5,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from aidx.core.errors import BusinessError
+from aidx.core.paging import page_of, query_without_page
 from aidx.documents import selectors, services
 from aidx.documents.forms import DocumentForm
 from aidx.documents.models import Document
 from aidx.nations.policy import get_visible_or_404, viewer_for
-from aidx.core.paging import page_of, query_without_page
 
 
 @login_required
@@ -21,8 +21,13 @@ def document_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "documents/document_list.html",
-        {"page": page, "kind": kind, "q": search or "", "kinds": Document.Kind.choices,
-         "query": query_without_page(request)},
+        {
+            "page": page,
+            "kind": kind,
+            "q": search or "",
+            "kinds": Document.Kind.choices,
+            "query": query_without_page(request),
+        },
     )
 
 

@@ -48,9 +48,7 @@ class SiteOut(Schema):
 
 @router.get("/nations", response=list[NationOut], summary="Nations and their standing on a date")
 @paginate
-def nations(
-    request: HttpRequest, on: dt.date | None = None, standing: Literal["ally", "partner"] | None = None
-) -> Any:
+def nations(request: HttpRequest, on: dt.date | None = None, standing: Literal["ally", "partner"] | None = None) -> Any:
     """Without `on`: every nation in the registry with its standing today.
     With `on=YYYY-MM-DD`: the allies and partners on that day (narrow with `standing=ally`)."""
     if on is None and standing is None:
@@ -80,4 +78,3 @@ def sites(
     q: str | None = Query(None, max_length=100),
 ) -> Any:
     return selectors.sites(kind=kind, nation=nation, search=q)
-

@@ -23,7 +23,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aidx.core.errors import BusinessError
-
 from aidx.nations.models import Membership, Nation, Organisation
 
 if TYPE_CHECKING:
@@ -198,7 +197,9 @@ def viewer_for_owner(record: Releasable, on: dt.date | None = None) -> Viewer:
     if organisation is not None and organisation.kind == Organisation.Kind.CENTRE:
         return Viewer(on=on, is_centre=True, organisation=organisation.pk)
     return Viewer(
-        on=on, organisation=record.owner_organisation_id, standing=standing_on(on, organisation=record.owner_organisation_id)
+        on=on,
+        organisation=record.owner_organisation_id,
+        standing=standing_on(on, organisation=record.owner_organisation_id),
     )
 
 

@@ -113,7 +113,14 @@ def membership_end(*, actor: Any, membership: Membership, valid_until: dt.date) 
 
 @transaction.atomic
 def organisation_create(
-    *, actor: Any, code: str, kind: str, name_en: str, name_nb: str = "", name_nn: str = "", nation: Nation | None = None
+    *,
+    actor: Any,
+    code: str,
+    kind: str,
+    name_en: str,
+    name_nb: str = "",
+    name_nn: str = "",
+    nation: Nation | None = None,
 ) -> Organisation:
     if kind not in Organisation.Kind.values:
         raise BusinessError(_("Unknown kind of organisation: %(kind)s.") % {"kind": kind}, field="kind")

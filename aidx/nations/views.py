@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aidx.core.paging import page_of, query_without_page
 from aidx.nations import selectors
 from aidx.nations.models import Membership, Site
-from aidx.core.paging import page_of, query_without_page
 
 
 def _date_param(request: HttpRequest) -> tuple[dt.date, str | None]:
@@ -66,8 +66,14 @@ def site_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "nations/site_list.html",
-        {"page": page, "kind": kind, "q": search or "", "nation": nation or "", "kinds": Site.Kind.choices,
-         "query": query_without_page(request)},
+        {
+            "page": page,
+            "kind": kind,
+            "q": search or "",
+            "nation": nation or "",
+            "kinds": Site.Kind.choices,
+            "query": query_without_page(request),
+        },
     )
 
 

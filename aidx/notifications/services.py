@@ -22,7 +22,9 @@ def _points_of_contact(*, nations: Iterable[str] = (), organisations: Iterable[i
         return []
     return list(
         User.objects.filter(is_active=True, role_grants__role=Role.POINT_OF_CONTACT)
-        .filter(Q(nation_id__in=nations) | Q(organisation__nation_id__in=nations) | Q(organisation_id__in=organisations))
+        .filter(
+            Q(nation_id__in=nations) | Q(organisation__nation_id__in=nations) | Q(organisation_id__in=organisations)
+        )
         .select_related("organisation")
         .distinct()
     )
@@ -30,8 +32,9 @@ def _points_of_contact(*, nations: Iterable[str] = (), organisations: Iterable[i
 
 def _coordinators() -> list[User]:
     return list(
-        User.objects.filter(is_active=True, role_grants__role=Role.COORDINATOR,
-                            organisation__kind=Organisation.Kind.CENTRE).distinct()
+        User.objects.filter(
+            is_active=True, role_grants__role=Role.COORDINATOR, organisation__kind=Organisation.Kind.CENTRE
+        ).distinct()
     )
 
 
@@ -88,19 +91,29 @@ def offer_received(offer: Any) -> int:
 def allocation_proposed(allocation: Any) -> int:
     request = allocation.request_line.request
     offer = allocation.offer_line.offer
-    params = {"quantity": allocation.quantity, "what": allocation.offer_line.what, "from": _owner_name(offer),
-              "title": request.title}
+    params = {
+        "quantity": allocation.quantity,
+        "what": allocation.offer_line.what,
+        "from": _owner_name(offer),
+        "title": request.title,
+    }
     users = _owner_contacts(request) + _owner_contacts(offer)
-    return notify(users, "allocation_proposed", params, f"/exchange/requests/{request.pk}/",
-                  exclude=allocation.proposed_by)
+    return notify(
+        users, "allocation_proposed", params, f"/exchange/requests/{request.pk}/", exclude=allocation.proposed_by
+    )
 
 
 def allocation_decided(allocation: Any) -> int:
     request = allocation.request_line.request
     offer = allocation.offer_line.offer
     kind = "allocation_accepted" if allocation.status == "accepted" else "allocation_declined"
-    params = {"nation": _owner_name(request), "quantity": allocation.quantity, "what": allocation.offer_line.what,
-              "title": request.title, "reason": allocation.decline_reason}
+    params = {
+        "nation": _owner_name(request),
+        "quantity": allocation.quantity,
+        "what": allocation.offer_line.what,
+        "title": request.title,
+        "reason": allocation.decline_reason,
+    }
     users = _owner_contacts(offer) + ([allocation.proposed_by] if allocation.proposed_by else [])
     return notify(users, kind, params, f"/exchange/offers/{offer.pk}/")
 

@@ -18,8 +18,9 @@ def test_it_locks_an_account_after_five_failures(client, world):
     for _ in range(5):
         answer = client.post("/accounts/login/", {"username": "ally_a", "password": "wrong"})
         assert answer.status_code in (200, 429)
-    answer = client.post("/accounts/login/", {"username": "ally_a", "password": world.password},
-                         HTTP_ACCEPT_LANGUAGE="nn")
+    answer = client.post(
+        "/accounts/login/", {"username": "ally_a", "password": world.password}, HTTP_ACCEPT_LANGUAGE="nn"
+    )
     assert answer.status_code == 429
     assert "_auth_user_id" not in client.session
     # Another account from the same address is not locked.
@@ -28,9 +29,14 @@ def test_it_locks_an_account_after_five_failures(client, world):
 
 def test_it_changes_the_password(client, world):
     client.force_login(world.ally_a)
-    answer = client.post("/accounts/password/", {"old_password": world.password,
-                                                 "new_password1": "a much longer one 42",
-                                                 "new_password2": "a much longer one 42"})
+    answer = client.post(
+        "/accounts/password/",
+        {
+            "old_password": world.password,
+            "new_password1": "a much longer one 42",
+            "new_password2": "a much longer one 42",
+        },
+    )
     assert answer.status_code == 302
     world.ally_a.refresh_from_db()
     assert world.ally_a.check_password("a much longer one 42")

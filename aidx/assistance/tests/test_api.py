@@ -22,9 +22,14 @@ def api(exchange):
 
 
 def _request_body(exchange, **changes):
-    body = {"title": "Ventilators for Bergamo", "needed_by": str(exchange.today + dt.timedelta(days=5)),
-            "delivery_site": "rome", "priority": 1, "submit": True,
-            "lines": [{"item": "mask-surgical", "quantity": 500}]}
+    body = {
+        "title": "Ventilators for Bergamo",
+        "needed_by": str(exchange.today + dt.timedelta(days=5)),
+        "delivery_site": "rome",
+        "priority": 1,
+        "submit": True,
+        "lines": [{"item": "mask-surgical", "quantity": 500}],
+    }
     return {**body, **changes}
 
 
@@ -36,14 +41,26 @@ def test_it_runs_the_whole_exchange_through_the_api(client, exchange, api):
     request = created.json()
     assert request["status"] == "submitted" and request["owner"] == "ITA"
     assert request["lines"][0]["quantity"] == 500 and request["delivery_site"] == "rome"
-    offer = client.post("/api/v1/offers", {
-        "title": "Masks", "publish": True, "in_reply_to": request["id"],
-        "lines": [{"item": "mask-ffp2", "quantity": 300, "available_from": str(exchange.today),
-                   "origin_site": "madrid"}]}, content_type="application/json", **spain).json()
+    offer = client.post(
+        "/api/v1/offers",
+        {
+            "title": "Masks",
+            "publish": True,
+            "in_reply_to": request["id"],
+            "lines": [
+                {"item": "mask-ffp2", "quantity": 300, "available_from": str(exchange.today), "origin_site": "madrid"}
+            ],
+        },
+        content_type="application/json",
+        **spain,
+    ).json()
     assert offer["status"] == "open" and offer["lines"][0]["remaining"] == 300
-    proposed = client.post("/api/v1/allocations", {"offer_line": offer["lines"][0]["id"],
-                                                   "request_line": request["lines"][0]["id"], "quantity": 300},
-                           content_type="application/json", **centre)
+    proposed = client.post(
+        "/api/v1/allocations",
+        {"offer_line": offer["lines"][0]["id"], "request_line": request["lines"][0]["id"], "quantity": 300},
+        content_type="application/json",
+        **centre,
+    )
     assert proposed.status_code == 201, proposed.content
     allocation = proposed.json()
     assert (allocation["offering"], allocation["requesting"], allocation["status"]) == ("ESP", "ITA", "proposed")
@@ -51,8 +68,9 @@ def test_it_runs_the_whole_exchange_through_the_api(client, exchange, api):
     assert client.post(f"{path}/accept", **spain).status_code == 403  # not Spain's to accept
     assert client.post(f"{path}/accept", **italy).json()["status"] == "accepted"
     assert client.post(f"{path}/ship", **spain).json()["status"] == "shipped"
-    delivered = client.post(f"{path}/deliver", {"received_quantity": 300}, content_type="application/json",
-                            **italy).json()
+    delivered = client.post(
+        f"{path}/deliver", {"received_quantity": 300}, content_type="application/json", **italy
+    ).json()
     assert delivered["status"] == "delivered" and delivered["received_quantity"] == 300
     line = client.get(f"/api/v1/requests/{request['id']}", **italy).json()["lines"][0]
     assert (line["allocated"], line["accepted"], line["shipped"], line["delivered"]) == (300, 300, 300, 300)
@@ -63,15 +81,18 @@ def test_it_runs_the_whole_exchange_through_the_api(client, exchange, api):
 def test_it_does_not_duplicate_a_retried_create(client, exchange, api):
     italy = api(exchange.world.ally_a)
     body = _request_body(exchange)
-    first = client.post("/api/v1/requests", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1",
-                        **italy)
-    again = client.post("/api/v1/requests", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1",
-                        **italy)
+    first = client.post("/api/v1/requests", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1", **italy)
+    again = client.post("/api/v1/requests", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1", **italy)
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert AssistanceRequest.objects.count() == 1
-    other = client.post("/api/v1/requests", {**body, "title": "Other"}, content_type="application/json",
-                        HTTP_IDEMPOTENCY_KEY="k-1", **italy)
+    other = client.post(
+        "/api/v1/requests",
+        {**body, "title": "Other"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+        **italy,
+    )
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
     assert AssistanceRequest.objects.count() == 1
 
@@ -88,8 +109,9 @@ def test_it_creates_once_when_the_same_key_arrives_in_parallel(exchange, api):
     def post() -> None:
         try:
             barrier.wait(timeout=30)
-            answer = Client().post("/api/v1/requests", body, content_type="application/json",
-                                   HTTP_IDEMPOTENCY_KEY="same", **italy)
+            answer = Client().post(
+                "/api/v1/requests", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same", **italy
+            )
             answers.append(answer.json()["id"])
         finally:
             connections.close_all()
@@ -103,23 +125,31 @@ def test_it_creates_once_when_the_same_key_arrives_in_parallel(exchange, api):
     assert AssistanceRequest.objects.count() == 1
 
 
-@pytest.mark.parametrize("change, status, field", [
-    ({"lines": [{"item": "mask-surgical", "quantity": -5}]}, 400, "lines.1"),
-    ({"lines": [{"item": "mask-surgical", "quantity": 0}]}, 400, "lines.1"),
-    ({"lines": [{"item": "mask-surgical", "quantity": "many"}]}, 422, "lines.0.quantity"),
-    ({"lines": [{"item": "unobtainium", "quantity": 5}]}, 400, "lines.1"),
-    ({"lines": []}, 400, "lines"),
-    ({"needed_by": "2020-01-01"}, 400, "needed_by"),
-    ({"needed_by": "01/02/2030"}, 422, "needed_by"),
-    ({"priority": 7}, 422, "priority"),
-    ({"delivery_site": "atlantis"}, 400, "delivery_site"),
-    ({"releasability": "named"}, 400, "release_to"),
-])
+@pytest.mark.parametrize(
+    "change, status, field",
+    [
+        ({"lines": [{"item": "mask-surgical", "quantity": -5}]}, 400, "lines.1"),
+        ({"lines": [{"item": "mask-surgical", "quantity": 0}]}, 400, "lines.1"),
+        ({"lines": [{"item": "mask-surgical", "quantity": "many"}]}, 422, "lines.0.quantity"),
+        ({"lines": [{"item": "unobtainium", "quantity": 5}]}, 400, "lines.1"),
+        ({"lines": []}, 400, "lines"),
+        ({"needed_by": "2020-01-01"}, 400, "needed_by"),
+        ({"needed_by": "01/02/2030"}, 422, "needed_by"),
+        ({"priority": 7}, 422, "priority"),
+        ({"delivery_site": "atlantis"}, 400, "delivery_site"),
+        ({"releasability": "named"}, 400, "release_to"),
+    ],
+)
 def test_it_rejects_bad_requests_and_writes_nothing(client, exchange, api, change, status, field):
     italy = api(exchange.world.ally_a)
     before = AssistanceRequest.objects.count(), AuditEntry.objects.count()
-    answer = client.post("/api/v1/requests", _request_body(exchange, **change), content_type="application/json",
-                         HTTP_ACCEPT_LANGUAGE="nb", **italy)
+    answer = client.post(
+        "/api/v1/requests",
+        _request_body(exchange, **change),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="nb",
+        **italy,
+    )
     assert answer.status_code == status, answer.content
     error = answer.json()["error"]
     assert field in error["fields"] and error["message"]
@@ -131,8 +161,9 @@ def test_it_shows_each_user_only_what_they_may_see_through_the_api(client, excha
     allies_request = exchange.request(releasability="allies")
     shared_request = exchange.request()
     allies_offer = exchange.offer(releasability="allies")
-    allocation = Allocation.objects.create(offer_line=allies_offer.lines.get(),
-                                           request_line=allies_request.lines.get(), quantity=5)
+    allocation = Allocation.objects.create(
+        offer_line=allies_offer.lines.get(), request_line=allies_request.lines.get(), quantity=5
+    )
     expectations = {
         "coordinator": ({allies_request.pk, shared_request.pk}, {allies_offer.pk}, {allocation.pk}),
         "ally_a": ({allies_request.pk, shared_request.pk}, {allies_offer.pk}, {allocation.pk}),

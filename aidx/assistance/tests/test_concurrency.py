@@ -37,8 +37,10 @@ def test_it_never_over_allocates_with_sixteen_parallel_clients(exchange):
             for _ in range(6):
                 try:
                     services.allocation_propose(
-                        actor=w.coordinator, offer_line=rng.choice(offer_lines),
-                        request_line=rng.choice(request_lines), quantity=rng.randint(5, 40),
+                        actor=w.coordinator,
+                        offer_line=rng.choice(offer_lines),
+                        request_line=rng.choice(request_lines),
+                        quantity=rng.randint(5, 40),
                     )
                     result = "ok"
                 except BusinessError as error:

@@ -11,8 +11,24 @@ from aidx.nations.models import Membership, Nation, Organisation, Site
 
 
 def _counts():
-    return [m.objects.count() for m in (Nation, Membership, Organisation, Site, Item, Substitution, CapabilityType,
-                                         User, Document, AssistanceRequest, Offer, Allocation, AuditEntry)]
+    return [
+        m.objects.count()
+        for m in (
+            Nation,
+            Membership,
+            Organisation,
+            Site,
+            Item,
+            Substitution,
+            CapabilityType,
+            User,
+            Document,
+            AssistanceRequest,
+            Offer,
+            Allocation,
+            AuditEntry,
+        )
+    ]
 
 
 def test_it_loads_the_covid_2020_scenario_and_a_second_load_changes_nothing(db):
@@ -23,22 +39,38 @@ def test_it_loads_the_covid_2020_scenario_and_a_second_load_changes_nothing(db):
     assert Site.objects.filter(code="taranto-warehouse", kind="warehouse").exists()
     assert Site.objects.filter(icao="LHPA").exists()  # Pápa, home of the C-17s
     assert User.objects.filter(is_demo=True).count() == 15
-    assert {"coordinator", "italy", "spain", "turkey", "poland", "albania", "northmacedonia", "czechia", "australia",
-            "viewer"} <= set(User.objects.values_list("username", flat=True))
+    assert {
+        "coordinator",
+        "italy",
+        "spain",
+        "turkey",
+        "poland",
+        "albania",
+        "northmacedonia",
+        "czechia",
+        "australia",
+        "viewer",
+    } <= set(User.objects.values_list("username", flat=True))
     assert User.objects.get(username="australia").nation_id == "AUS"
     assert User.objects.get(username="italy").check_password("demo")
 
 
 def test_it_replays_the_exchange_of_2020(scenario):
     turkish = Offer.objects.get(scenario_key="covid-2020/turkey-a400m-load")
-    receivers = set(Allocation.objects.filter(offer_line__offer=turkish).values_list(
-        "request_line__request__owner_nation_id", flat=True))
+    receivers = set(
+        Allocation.objects.filter(offer_line__offer=turkish).values_list(
+            "request_line__request__owner_nation_id", flat=True
+        )
+    )
     assert receivers == {"ESP", "ITA"}  # one A400M load split between Spain and Italy
     czech = AssistanceRequest.objects.get(scenario_key="covid-2020/czechia-ventilators")
     line = selectors.request_lines(czech).get()
     assert (line.quantity, line.delivered) == (60, 60) and czech.status == "met"
     staff = AssistanceRequest.objects.get(scenario_key="covid-2020/italy-lombardy-staff")
-    offering = set(Allocation.objects.filter(request_line__request=staff).values_list(
-        "offer_line__offer__owner_nation_id", flat=True))
+    offering = set(
+        Allocation.objects.filter(request_line__request=staff).values_list(
+            "offer_line__offer__owner_nation_id", flat=True
+        )
+    )
     assert offering == {"POL", "ALB"} and staff.status == "met"
     assert AssistanceRequest.objects.filter(incident="Second-wave exercise", status="submitted").count() == 2

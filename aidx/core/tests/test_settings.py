@@ -22,8 +22,9 @@ PRODUCTION = {
 
 def run(env, *args):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIDX_", "DATABASE_URL", "DJANGO_"))}
-    return subprocess.run([sys.executable, "-m", "aidx.cli", *args], env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aidx.cli", *args], env={**clean, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_it_passes_the_deploy_check_in_production_mode():
@@ -31,12 +32,15 @@ def test_it_passes_the_deploy_check_in_production_mode():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("change, complaint", [
-    ({"AIDX_SECRET_KEY": ""}, "AIDX_SECRET_KEY"),
-    ({"AIDX_DEBUG": "true"}, "AIDX_DEBUG"),
-    ({"AIDX_ALLOWED_HOSTS": ""}, "AIDX_ALLOWED_HOSTS"),
-    ({"DATABASE_URL": ""}, "DATABASE_URL"),
-])
+@pytest.mark.parametrize(
+    "change, complaint",
+    [
+        ({"AIDX_SECRET_KEY": ""}, "AIDX_SECRET_KEY"),
+        ({"AIDX_DEBUG": "true"}, "AIDX_DEBUG"),
+        ({"AIDX_ALLOWED_HOSTS": ""}, "AIDX_ALLOWED_HOSTS"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+    ],
+)
 def test_it_refuses_unsafe_production_settings(change, complaint):
     env = {k: v for k, v in {**PRODUCTION, **change}.items() if v}
     result = run(env, "check", "--deploy")
@@ -59,9 +63,17 @@ def test_it_generates_and_keeps_a_secret_key_in_embedded_mode(tmp_path):
     env = {"AIDX_VAR_DIR": str(tmp_path)}
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIDX_", "DATABASE_URL", "DJANGO_"))}
-    first = subprocess.run([sys.executable, "-c", f"import django,os;os.environ['DJANGO_SETTINGS_MODULE']="
-                            f"'aidx.settings';django.setup();{code}"], env={**clean, **env},
-                           capture_output=True, text=True, timeout=60)
+    first = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django,os;os.environ['DJANGO_SETTINGS_MODULE']='aidx.settings';django.setup();{code}",
+        ],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert first.returncode == 0, first.stderr
     key = first.stdout.strip()
     assert len(key) >= 50 and (tmp_path / "secret_key").read_text().strip() == key

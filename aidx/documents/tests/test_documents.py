@@ -88,20 +88,32 @@ def test_it_rejects_bad_documents_and_writes_nothing(client, world):
 def test_it_refuses_an_oversize_payload(client, world, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     _token, secret = token_create(actor=world.ally_a, user=world.ally_a, name="t", write=True)
-    answer = client.post("/api/v1/documents", {"title": "x", "body": "y" * 5000}, content_type="application/json",
-                         HTTP_AUTHORIZATION=f"Bearer {secret}")
+    answer = client.post(
+        "/api/v1/documents",
+        {"title": "x", "body": "y" * 5000},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
     assert answer.status_code == 413
     assert not Document.objects.exists()
 
 
 def test_it_translates_api_errors(client, world):
     _token, secret = token_create(actor=world.ally_a, user=world.ally_a, name="t", write=True)
-    answer = client.post("/api/v1/documents", {"title": "x", "body": "x", "releasability": "named"},
-                         content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}",
-                         HTTP_ACCEPT_LANGUAGE="nn")
-    english = client.post("/api/v1/documents", {"title": "x", "body": "x", "releasability": "named"},
-                          content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}",
-                          HTTP_ACCEPT_LANGUAGE="en")
+    answer = client.post(
+        "/api/v1/documents",
+        {"title": "x", "body": "x", "releasability": "named"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_ACCEPT_LANGUAGE="nn",
+    )
+    english = client.post(
+        "/api/v1/documents",
+        {"title": "x", "body": "x", "releasability": "named"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert answer.status_code == english.status_code == 400
     assert answer.json()["error"]["message"] != english.json()["error"]["message"]
 
@@ -113,15 +125,19 @@ def test_it_lets_viewers_and_outsiders_publish_nothing(world):
 
 def test_it_publishes_through_the_form_and_shows_errors_inline(client, world):
     client.force_login(world.ally_b)
-    answer = client.post("/documents/new/", {"title": "", "body": "", "kind": "note",
-                                             "releasability": "allies_partners"})
+    answer = client.post(
+        "/documents/new/", {"title": "", "body": "", "kind": "note", "releasability": "allies_partners"}
+    )
     assert answer.status_code == 400 and not Document.objects.exists()
     assert answer.context["form"].errors.keys() >= {"title", "body"}
-    answer = client.post("/documents/new/", {"title": "Report", "body": "Text", "kind": "sitrep",
-                                             "releasability": "named"})
+    answer = client.post(
+        "/documents/new/", {"title": "Report", "body": "Text", "kind": "sitrep", "releasability": "named"}
+    )
     assert answer.status_code == 400 and "release_to" in answer.context["form"].errors
-    answer = client.post("/documents/new/", {"title": "Report", "body": "Text", "kind": "sitrep",
-                                             "releasability": "named", "release_to": ["ITA"]})
+    answer = client.post(
+        "/documents/new/",
+        {"title": "Report", "body": "Text", "kind": "sitrep", "releasability": "named", "release_to": ["ITA"]},
+    )
     document = Document.objects.get()
     assert answer.status_code == 302 and document.owner_nation_id == "ESP"
     assert list(document.release_to.values_list("code", flat=True)) == ["ITA"]

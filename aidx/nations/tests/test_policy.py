@@ -45,14 +45,19 @@ def test_it_filters_in_the_database_exactly_as_the_predicate_decides(world, rows
         for kind, start, length in spans:
             begin = max(start, cursor)
             Membership.objects.create(
-                nation=nations[code], kind=kind, valid_from=DAYS[0] + dt.timedelta(days=30 * begin),
+                nation=nations[code],
+                kind=kind,
+                valid_from=DAYS[0] + dt.timedelta(days=30 * begin),
                 valid_until=DAYS[0] + dt.timedelta(days=30 * (begin + length)),
             )
             cursor = begin + length
     for owner, releasability, named in rows:
         document = Document.objects.create(
-            title="t", body="b", releasability=releasability,
-            owner_nation=nations[owner] if owner else None, owner_organisation=None if owner else org,
+            title="t",
+            body="b",
+            releasability=releasability,
+            owner_nation=nations[owner] if owner else None,
+            owner_organisation=None if owner else org,
         )
         if releasability == Releasability.NAMED:
             document.release_to.set([nations[c] for c in named])
@@ -78,8 +83,9 @@ def test_it_filters_in_the_database_exactly_as_the_predicate_decides(world, rows
 
 
 def _doc(author, releasability, release_to=None):
-    return document_create(actor=author, title=f"{releasability}", body="x", releasability=releasability,
-                           release_to=release_to)
+    return document_create(
+        actor=author, title=f"{releasability}", body="x", releasability=releasability, release_to=release_to
+    )
 
 
 def test_it_applies_standing_on_the_day_of_viewing(world):

@@ -13,16 +13,26 @@ from aidx.nations.models import Membership, Site
 def test_it_refuses_overlapping_memberships_and_writes_nothing(world):
     before = Membership.objects.count(), AuditEntry.objects.count()
     with pytest.raises(BusinessError) as error:
-        services.membership_add(actor=world.coordinator, nation=world.ita, kind="partner",
-                                valid_from=dt.date(2000, 1, 1), valid_until=dt.date(2001, 1, 1))
+        services.membership_add(
+            actor=world.coordinator,
+            nation=world.ita,
+            kind="partner",
+            valid_from=dt.date(2000, 1, 1),
+            valid_until=dt.date(2001, 1, 1),
+        )
     assert error.value.code == "overlap"
     assert (Membership.objects.count(), AuditEntry.objects.count()) == before
 
 
 def test_it_refuses_an_end_before_the_start(world):
     with pytest.raises(BusinessError):
-        services.membership_add(actor=None, nation=world.bra, kind="partner",
-                                valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2019, 1, 1))
+        services.membership_add(
+            actor=None,
+            nation=world.bra,
+            kind="partner",
+            valid_from=dt.date(2020, 1, 1),
+            valid_until=dt.date(2019, 1, 1),
+        )
 
 
 def test_it_allows_adjacent_memberships_and_answers_by_date(world):
@@ -51,12 +61,14 @@ def test_it_registers_an_airfield_from_its_icao_or_iata_code(world):
 
 def test_it_refuses_coordinates_off_the_globe(world):
     with pytest.raises(BusinessError) as error:
-        services.site_create(actor=None, code="x", name="X", kind="city", nation=world.ita, latitude="91",
-                             longitude="10")
+        services.site_create(
+            actor=None, code="x", name="X", kind="city", nation=world.ita, latitude="91", longitude="10"
+        )
     assert error.value.field == "latitude"
     with pytest.raises(BusinessError):
-        services.site_create(actor=None, code="y", name="Y", kind="city", nation=world.ita, latitude="abc",
-                             longitude="10")
+        services.site_create(
+            actor=None, code="y", name="Y", kind="city", nation=world.ita, latitude="abc", longitude="10"
+        )
     assert not Site.objects.filter(code__in=["x", "y"]).exists()
 
 

@@ -2,9 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-PAGES = ["/", "/documents/", "/documents/new/", "/registry/nations/", "/registry/nations/ITA/",
-         "/registry/sites/", "/registry/organisations/", "/catalogue/items/", "/catalogue/capabilities/",
-         "/accounts/tokens/", "/accounts/password/"]
+PAGES = [
+    "/",
+    "/documents/",
+    "/documents/new/",
+    "/registry/nations/",
+    "/registry/nations/ITA/",
+    "/registry/sites/",
+    "/registry/organisations/",
+    "/catalogue/items/",
+    "/catalogue/capabilities/",
+    "/accounts/tokens/",
+    "/accounts/password/",
+]
 
 
 @pytest.mark.parametrize("who", ["coordinator", "ally_a", "partner", "outsider", "viewer"])
@@ -41,10 +51,20 @@ def test_it_shows_members_on_a_chosen_date(client, scenario):
     assert page.status_code == 200 and page.context["date_error"]
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("no", "nb"), ("no-NO,no;q=0.9", "nb"), ("nb", "nb"), ("nn", "nn"), ("nn-NO", "nn"), ("en-GB", "en"),
-    ("de", "en"), ("", "en"), ("nono", "en"),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("no", "nb"),
+        ("no-NO,no;q=0.9", "nb"),
+        ("nb", "nb"),
+        ("nn", "nn"),
+        ("nn-NO", "nn"),
+        ("en-GB", "en"),
+        ("de", "en"),
+        ("", "en"),
+        ("nono", "en"),
+    ],
+)
 def test_it_picks_the_language_from_the_browser(client, db, header, expected):
     answer = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=header)
     assert f'<html lang="{expected}">' in answer.content.decode()

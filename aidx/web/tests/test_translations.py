@@ -20,10 +20,12 @@ def _po(language: str) -> Path:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_it_has_every_string_translated(language):
     assert shutil.which("msgattrib"), "gettext tools are needed (Debian package gettext)"
-    untranslated = subprocess.run(["msgattrib", "--untranslated", "--no-obsolete", str(_po(language))],
-                                  capture_output=True, text=True, check=True).stdout
-    fuzzy = subprocess.run(["msgattrib", "--only-fuzzy", "--no-obsolete", str(_po(language))],
-                           capture_output=True, text=True, check=True).stdout
+    untranslated = subprocess.run(
+        ["msgattrib", "--untranslated", "--no-obsolete", str(_po(language))], capture_output=True, text=True, check=True
+    ).stdout
+    fuzzy = subprocess.run(
+        ["msgattrib", "--only-fuzzy", "--no-obsolete", str(_po(language))], capture_output=True, text=True, check=True
+    ).stdout
     assert untranslated.count("msgid") == 0, untranslated[:2000]
     assert fuzzy.count("msgid") == 0, fuzzy[:2000]
 
@@ -34,7 +36,9 @@ def test_it_has_a_catalogue_that_covers_the_source(language, tmp_path, settings)
     from django.core.management import call_command
 
     work = tmp_path / "project"
-    shutil.copytree(django_settings.BASE_DIR / "aidx", work / "aidx", ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    shutil.copytree(
+        django_settings.BASE_DIR / "aidx", work / "aidx", ignore=shutil.ignore_patterns("__pycache__", "tests")
+    )
     shutil.copytree(django_settings.BASE_DIR / "locale", work / "locale")
     settings.LOCALE_PATHS = [work / "locale"]  # makemessages writes to the first locale path: the copy, not ours
     cwd = Path.cwd()
@@ -43,6 +47,10 @@ def test_it_has_a_catalogue_that_covers_the_source(language, tmp_path, settings)
         call_command("makemessages", locale=[language], no_obsolete=True, verbosity=0, ignore_patterns=["tests/*"])
     finally:
         os.chdir(cwd)
-    fresh = subprocess.run(["msgattrib", "--untranslated", "--no-obsolete", str(work / "locale" / language /
-                            "LC_MESSAGES" / "django.po")], capture_output=True, text=True, check=True).stdout
+    fresh = subprocess.run(
+        ["msgattrib", "--untranslated", "--no-obsolete", str(work / "locale" / language / "LC_MESSAGES" / "django.po")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert fresh.count("msgid") == 0, "strings missing from the catalogue:\n" + fresh[:3000]

@@ -80,6 +80,10 @@ INSTALLED_APPS = [
     "aidx.documents",
     "aidx.notifications",
     "aidx.assistance",
+    "aidx.stockpile",
+    "aidx.fund",
+    "aidx.logistics",
+    "aidx.matching",
     "aidx.web",
 ]
 

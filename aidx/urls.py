@@ -4,11 +4,13 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from aidx.api import api
+from aidx.web import picture
 from aidx.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("picture/", picture.picture, name="picture"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
@@ -23,6 +25,10 @@ urlpatterns = [
     path("exchange/transfer/", include("aidx.assistance.transfer_urls")),
     path("exchange/", include("aidx.assistance.urls")),
     path("notifications/", include("aidx.notifications.urls")),
+    path("stockpile/", include("aidx.stockpile.urls")),
+    path("fund/", include("aidx.fund.urls")),
+    path("logistics/", include("aidx.logistics.urls")),
+    path("matching/", include("aidx.matching.urls")),
     path("audit/", include("aidx.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

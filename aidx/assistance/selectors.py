@@ -12,8 +12,8 @@ from django.db.models.functions import Coalesce
 
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
 from aidx.audit.models import AuditEntry
-from aidx.catalogue.models import Substitution
-from aidx.nations.policy import Viewer, viewer_for, visible, visible_to_parties
+from aidx.catalogue.models import CapabilityType, Item, Substitution
+from aidx.nations.policy import Viewer, owned_q, viewer_for, visible, visible_to_parties
 
 OPEN_REQUEST = (AssistanceRequest.Status.SUBMITTED, AssistanceRequest.Status.PARTIALLY_MET)
 OPEN_OFFER = (Offer.Status.OPEN, Offer.Status.PARTIALLY_ALLOCATED)
@@ -22,6 +22,10 @@ ALLOCATION_PARTIES = ("request_line__request", "offer_line__offer")
 
 def _as_viewer(who: Any) -> Viewer:
     return who if isinstance(who, Viewer) else viewer_for(who)
+
+
+def _circulated_or_mine(viewer: Viewer) -> Q:
+    return Q() if viewer.is_centre else ~Q(status="draft") | owned_q(viewer)
 
 
 def _sum(status: tuple[str, ...] | list[str], field: str = "allocations__quantity") -> Coalesce:
@@ -51,6 +55,19 @@ def offer_lines(offer: Offer) -> QuerySet[OfferLine]:
     )
 
 
+def _with_item(lines: type[RequestLine] | type[OfferLine], code: str) -> QuerySet[Any]:
+    """Lines for the item or capability `code`, for a semi-join (`pk IN (...)`).
+
+    Joining the lines into the list duplicated rows, and the DISTINCT that removed them defeated the
+    newest-first index. The code is resolved to ids first (one small query): with literal ids the planner
+    knows how common the item is and probes the (record, item) index while walking the list in order,
+    where `item_id IN (SELECT ...)` made it hash the whole lines table.
+    """
+    items = list(Item.objects.filter(code=code).values_list("pk", flat=True))
+    capabilities = list(CapabilityType.objects.filter(code=code).values_list("pk", flat=True))
+    return lines.objects.filter(Q(item_id__in=items) | Q(capability_id__in=capabilities))
+
+
 def requests_visible_to(
     who: Any,
     *,
@@ -64,7 +81,9 @@ def requests_visible_to(
     incident: str | None = None,
     open_only: bool = False,
 ) -> QuerySet[AssistanceRequest]:
-    result = visible(AssistanceRequest.objects.all(), _as_viewer(who))
+    viewer = _as_viewer(who)
+    # A draft has not been circulated: only its owner (and the centre) sees it.
+    result = visible(AssistanceRequest.objects.all(), viewer).filter(_circulated_or_mine(viewer))
     if status:
         result = result.filter(status=status)
     if open_only:
@@ -74,7 +93,7 @@ def requests_visible_to(
     if nation:
         result = result.filter(owner_nation_id=nation.upper())
     if item:
-        result = result.filter(Q(lines__item__code=item) | Q(lines__capability__code=item)).distinct()
+        result = result.filter(pk__in=_with_item(RequestLine, item).values("request_id"))
     if search:
         result = result.filter(
             Q(title__icontains=search) | Q(description__icontains=search) | Q(incident__icontains=search)
@@ -98,7 +117,8 @@ def offers_visible_to(
     in_reply_to: int | None = None,
     open_only: bool = False,
 ) -> QuerySet[Offer]:
-    result = visible(Offer.objects.all(), _as_viewer(who))
+    viewer = _as_viewer(who)
+    result = visible(Offer.objects.all(), viewer).filter(_circulated_or_mine(viewer))
     if status:
         result = result.filter(status=status)
     if open_only:
@@ -106,7 +126,7 @@ def offers_visible_to(
     if nation:
         result = result.filter(owner_nation_id=nation.upper())
     if item:
-        result = result.filter(Q(lines__item__code=item) | Q(lines__capability__code=item)).distinct()
+        result = result.filter(pk__in=_with_item(OfferLine, item).values("offer_id"))
     if search:
         result = result.filter(Q(title__icontains=search) | Q(description__icontains=search))
     if in_reply_to:
@@ -161,7 +181,9 @@ class Inbox:
 def inbox(user: Any, *, limit: int = 20) -> Inbox:
     """My nation's work: requests I could help with, allocations to decide, ship or receive, recent changes."""
     viewer = _as_viewer(user)
-    mine = Q(owner_nation_id=viewer.nation) if viewer.nation else Q(owner_organisation_id=viewer.organisation)
+    if viewer.nation is None and viewer.organisation is None:
+        return Inbox([], [], [], [], [])  # nobody to act for
+    mine = owned_q(viewer)
     my_items = set(
         offer_lines_left(OfferLine.objects.filter(offer__in=Offer.objects.filter(mine, status__in=OPEN_OFFER)))
         .filter(remaining__gt=0, item__isnull=False)
@@ -255,6 +277,7 @@ def map_points(who: Any) -> list[dict[str, Any]]:
     points: dict[tuple[str, str], dict[str, Any]] = {}
     for row in (
         requests_visible_to(viewer, open_only=True)
+        .order_by()  # no ordering column in the GROUP BY
         .values("delivery_site__code", "delivery_site__name", "delivery_site__latitude", "delivery_site__longitude")
         .annotate(n=Count("id", distinct=True))
     ):

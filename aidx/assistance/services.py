@@ -31,7 +31,7 @@ from aidx.nations.models import Nation, Site
 from aidx.nations.policy import Releasability, may_see, owned_by, validate_releasability, viewer_for, viewer_for_owner
 from aidx.notifications import services as notifications
 
-MAX_LINES = 500
+MAX_LINES = 10_000  # a whole consignment list imported from a spreadsheet
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,10 @@ def _resolve_lines(lines: Iterable[LineInput], *, offer: bool) -> list[dict[str,
     return resolved
 
 
+def _line_summaries(resolved: list[dict[str, Any]]) -> list[str]:
+    return [f"{v['quantity']} × {(v['item'] or v['capability']).code}" for v in resolved]
+
+
 def _releasability(releasability: str, release_to: Iterable[str] | None) -> list[Nation]:
     codes = sorted({code.strip().upper() for code in (release_to or []) if code.strip()})
     nations = list(Nation.objects.filter(code__in=codes))
@@ -221,7 +225,7 @@ def request_create(
         actor=actor,
         action="request.create",
         target=request,
-        after={**snapshot(request), "lines": [str(RequestLine(**v)) for v in resolved]},
+        after={**snapshot(request), "lines": _line_summaries(resolved)},
     )
     return request
 
@@ -360,7 +364,7 @@ def offer_create(
         actor=actor,
         action="offer.create",
         target=offer,
-        after={**snapshot(offer), "lines": [str(OfferLine(**v)) for v in resolved]},
+        after={**snapshot(offer), "lines": _line_summaries(resolved)},
     )
     return offer
 

@@ -23,6 +23,7 @@ STEPS: list[tuple[str, str]] = [
     ("accounts.json", "aidx.accounts.scenario"),
     ("documents.json", "aidx.documents.scenario"),
     ("exchange.json", "aidx.assistance.scenario"),
+    ("logistics.json", "aidx.logistics.scenario"),
 ]
 
 

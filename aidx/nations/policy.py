@@ -203,6 +203,17 @@ def viewer_for_owner(record: Releasable, on: dt.date | None = None) -> Viewer:
     )
 
 
+def owned_q(who: Viewer | User | Any) -> Q:
+    """Records owned by the viewer's nation or organisation (the centre owns only its own)."""
+    viewer = _as_viewer(who)
+    conditions = Q(pk__in=[])
+    if viewer.nation is not None:
+        conditions |= Q(owner_nation_id=viewer.nation)
+    if viewer.organisation is not None:
+        conditions |= Q(owner_organisation_id=viewer.organisation)
+    return conditions
+
+
 def owned_by(who: Viewer | User | Any, record: Releasable) -> bool:
     viewer = _as_viewer(who)
     return (viewer.nation is not None and record.owner_nation_id == viewer.nation) or (

@@ -4,9 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from aidx.accounts.models import Role
+from aidx.notifications.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -14,14 +16,24 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
+    unread = unread_count(user)
+    inbox = format_html('{} <span class="badge" data-testid="unread-count">{}</span>', _("Inbox"), unread) if unread \
+        else _("Inbox")
     entries = [
         ("home", _("Home")),
+        ("exchange:requests", _("Requests")),
+        ("exchange:offers", _("Offers")),
+        ("exchange:inbox", inbox),
+        ("picture", _("Picture")),
+        ("logistics:missions", _("Airlift")),
+        ("logistics:deployments", _("Deployments")),
         ("documents:list", _("Documents")),
         ("nations:list", _("Nations")),
         ("nations:sites", _("Sites")),
         ("catalogue:items", _("Catalogue")),
     ]
     if user.has_role(Role.COORDINATOR):
+        entries.append(("matching:list", _("Matching")))
         entries.append(("audit:list", _("Audit log")))
     entries.append(("accounts:tokens", _("API tokens")))
     path = request.path

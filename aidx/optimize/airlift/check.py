@@ -10,13 +10,18 @@ every shipment exactly once or reports (the rest of) it as unplaced.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from .geo import haversine_km
 from .problem import Problem
 from .result import Plan
 
 _EPS = 1e-6
+
+
+def _t(value: datetime | None) -> datetime:
+    assert value is not None  # checked before use
+    return value
 
 
 def violations(problem: Problem, plan: Plan) -> list[str]:
@@ -58,20 +63,27 @@ def violations(problem: Problem, plan: Plan) -> list[str]:
             continue
         if stops[0].airfield != craft.home or stops[-1].airfield != craft.home:
             out.append(f"{who}: does not start and end at home {craft.home}")
-        start = stops[0].departure - ground
+        departures = [s.departure for s in stops[:-1]]
+        arrivals = [s.arrival for s in stops[1:]]
+        if None in departures or None in arrivals:
+            out.append(f"{who}: a stop lacks its arrival or departure time")
+            continue
+        depart = [_t(x) for x in departures] + [None]
+        arrive = [None] + [_t(x) for x in arrivals]
+        start = _t(depart[0]) - ground
         if craft.available_from and start < craft.available_from:
             out.append(f"{who}: starts before the aircraft is available")
-        if craft.available_until and stops[-1].arrival > craft.available_until:
+        if craft.available_until and _t(arrive[-1]) > craft.available_until:
             out.append(f"{who}: returns after the aircraft's availability")
         if craft.max_mission_hours is not None:
-            hours = (stops[-1].arrival - start).total_seconds() / 3600
+            hours = (_t(arrive[-1]) - start).total_seconds() / 3600
             if hours > craft.max_mission_hours + _EPS:
                 out.append(f"{who}: lasts {hours:.2f} h > max mission hours")
 
         onboard: dict[tuple[str, int], tuple[int, float]] = {}
         for i, stop in enumerate(stops):
             where = f"{who}, stop {i} ({stop.airfield})"
-            if 0 < i < len(stops) - 1 and stop.departure - stop.arrival < ground:
+            if 0 < i < len(stops) - 1 and _t(depart[i]) - _t(arrive[i]) < ground:
                 out.append(f"{where}: less than the ground time on the ground")
             for load in stop.dropped:
                 key = (load.shipment_id, load.piece)
@@ -84,7 +96,7 @@ def violations(problem: Problem, plan: Plan) -> list[str]:
                     continue
                 if stop.airfield != s.delivery:
                     out.append(f"{where}: drops {s.id} away from {s.delivery}")
-                if s.latest_delivery and stop.arrival + ground > s.latest_delivery:
+                if s.latest_delivery and _t(arrive[i]) + ground > s.latest_delivery:
                     out.append(f"{where}: {s.id} unloaded after latest delivery")
             for load in stop.picked_up:
                 key = (load.shipment_id, load.piece)
@@ -99,8 +111,8 @@ def violations(problem: Problem, plan: Plan) -> list[str]:
                 carried[s.id] = carried.get(s.id, 0) + load.kg
                 if stop.airfield != s.pickup:
                     out.append(f"{where}: picks up {s.id} away from {s.pickup}")
-                if s.earliest_pickup and stop.departure is not None and (
-                    stop.departure - ground < s.earliest_pickup
+                if s.earliest_pickup and i < len(stops) - 1 and (
+                    _t(depart[i]) - ground < s.earliest_pickup
                 ):
                     out.append(f"{where}: {s.id} loaded before earliest pickup")
             if i == len(stops) - 1:

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +43,7 @@ from .result import Leg, Load, Mission, Plan, Reason, Stop, Unplaced
 Progress = Callable[[str, float], object]
 
 UNIT_COST = 10  # objective units per flight minute of the cheapest aircraft
+MAX_FIXED = 10**9  # cap on a fixed cost in objective units
 CAP_MINUTES = 10_000_000  # max_distance of every vehicle type (~19 years)
 FORBIDDEN = 2 * CAP_MINUTES  # "distance" of a leg beyond the aircraft's range
 SMALL_PIECES = 30  # up to this many pieces ...
@@ -76,10 +78,13 @@ class _Prepared:
     profile_of: dict[str, int]  # aircraft id -> profile index
     flight: list[np.ndarray]  # per profile: (n, n) int flight minutes (real)
 
-    def minutes(self, when: datetime | None, default: int) -> int:
+    def minutes(self, when: datetime | None, default: int, *, up: bool = False) -> int:
+        """Whole minutes since ``start``: rounded down for deadlines, up
+        (``up=True``) for "not before" times, so rounding never breaks one."""
         if when is None:
             return default
-        return math.floor((when - self.start).total_seconds() / 60)
+        exact = (when - self.start).total_seconds() / 60
+        return math.ceil(exact - 1e-9) if up else math.floor(exact + 1e-9)
 
     def when(self, minutes: int) -> datetime:
         return self.start + timedelta(minutes=int(minutes))
@@ -118,8 +123,10 @@ def _prepare(problem: Problem) -> _Prepared:
         key = _profile_key(problem, a)
         if key not in profiles:
             profiles.append(key)
-            by_type = key[0] == "type"
-            hours = np.array(problem.flight_hours[a.type], dtype=float) if by_type else km / a.cruise_kmh
+            if problem.flight_hours is not None and key[0] == "type":
+                hours = np.array(problem.flight_hours[a.type], dtype=float)
+            else:
+                hours = km / a.cruise_kmh
             minutes = np.ceil(hours * 60 - 1e-9).astype(np.int64)
             np.fill_diagonal(minutes, 0)
             flight.append(np.maximum(minutes, 0))
@@ -146,13 +153,46 @@ def _fmt(kg: int, litres: int) -> str:
 
 
 @dataclass(slots=True)
-class _Trip:
-    """How one aircraft could carry one shipment on its own."""
+class _Trips:
+    """How each aircraft (array index = position in ``problem.aircraft``)
+    could carry one shipment on its own."""
 
-    reachable: bool  # home -> pickup -> delivery -> home via legs within range
-    direct_range: bool  # ... and the dedicated round trip needs no extra stops
-    direct_ok: bool  # pickup -> delivery alone meets the deadline
-    time_ok: bool  # dedicated trip fits availability and mission length
+    reachable: np.ndarray  # home -> pickup -> delivery -> home via legs in range
+    direct_range: np.ndarray  # ... and the dedicated trip needs no extra stops
+    direct_ok: np.ndarray  # pickup -> delivery alone meets the deadline
+    time_ok: np.ndarray  # dedicated trip fits availability and mission length
+
+
+@dataclass(slots=True)
+class _Fleet:
+    """The aircraft as arrays, for checks vectorised over the fleet."""
+
+    home: np.ndarray
+    profile: np.ndarray
+    range_km: np.ndarray
+    free_from: np.ndarray  # minutes
+    free_until: np.ndarray  # minutes
+    max_mission: np.ndarray  # minutes
+    payload: np.ndarray  # kg
+    volume: np.ndarray  # litres
+
+    @classmethod
+    def of(cls, prep: _Prepared) -> _Fleet:
+        craft = prep.problem.aircraft
+        inf = 1 << 60
+        return cls(
+            home=np.array([prep.index[a.home] for a in craft], dtype=np.int64),
+            profile=np.array([prep.profile_of[a.id] for a in craft], dtype=np.int64),
+            range_km=np.array([a.range_km for a in craft], dtype=float),
+            free_from=np.array([max(0, prep.minutes(a.available_from, 0, up=True)) for a in craft], dtype=np.int64),
+            free_until=np.array([prep.minutes(a.available_until, inf) for a in craft], dtype=np.int64),
+            max_mission=np.array(
+                [inf if a.max_mission_hours is None else round(a.max_mission_hours * 60) for a in craft],
+                dtype=np.int64,
+            ),
+            payload=np.array([a.payload_kg for a in craft], dtype=np.int64),
+            volume=np.array([max(1, math.floor(a.volume_m3 * 1000)) for a in craft], dtype=np.int64),
+        )
 
 
 def _reachability(prep: _Prepared) -> list[np.ndarray]:
@@ -183,39 +223,45 @@ def _reachability(prep: _Prepared) -> list[np.ndarray]:
 
 
 def _dedicated(
-    prep: _Prepared, reach: list[np.ndarray], a: Aircraft, s: Shipment
-) -> _Trip:
-    h, p, d = (prep.index[x] for x in (a.home, s.pickup, s.delivery))
-    prof = prep.profile_of[a.id]
-    km, f, g = prep.km, prep.flight[prof], prep.ground
-    legs = [(x, y) for x, y in ((h, p), (p, d), (d, h)) if x != y]
-    closure = reach[prof]
-    reachable = bool(closure[h, p] and closure[p, d] and closure[d, h])
-    direct_range = all(km[x, y] <= a.range_km + 1e-9 for x, y in legs)
+    prep: _Prepared, fleet: _Fleet, flight: np.ndarray, reach: np.ndarray, s: Shipment
+) -> _Trips:
+    """Dedicated round trips home -> pickup -> delivery -> home, all aircraft.
 
-    # Times of a dedicated trip on direct legs: a lower bound for any route
-    # carrying the shipment (a detour adds ground and flight time).
-    early = max(0, prep.minutes(s.earliest_pickup, 0))
+    ``flight`` and ``reach`` are stacked per profile. Times on direct legs are
+    a lower bound for any route carrying the shipment (a detour only adds
+    ground and flight time), so failing them proves the shipment unplaceable.
+    """
+    h, prof = fleet.home, fleet.profile
+    p, d = prep.index[s.pickup], prep.index[s.delivery]
+    g = prep.ground
+    reachable = reach[prof, h, p] & reach[prof, p, d] & reach[prof, d, h]
+    fits = fleet.range_km + 1e-9
+    direct_range = (
+        reachable
+        & ((h == p) | (prep.km[h, p] <= fits))
+        & (prep.km[p, d] <= fits)
+        & ((h == d) | (prep.km[d, h] <= fits))
+    )
+    f_hp = np.where(h == p, 0, g + flight[prof, h, p])
+    f_pd = g + flight[prof, p, d]
+    f_dh = np.where(h == d, 0, g + flight[prof, d, h])
+
+    early = max(0, prep.minutes(s.earliest_pickup, 0, up=True))
     inf = 1 << 60
     late = prep.minutes(s.latest_delivery, inf + g) - g  # latest landing
-    direct_ok = early + g + int(f[p, d]) <= late
+    direct_ok = early + f_pd <= late
 
-    t = max(0, prep.minutes(a.available_from, 0))
-    if h != p:
-        t += g + int(f[h, p])
-    t = max(t, early) + g + int(f[p, d])
-    ok = t <= late
-    if d != h:
-        t += g + int(f[d, h])
-    ok = ok and t <= prep.minutes(a.available_until, inf)
-    if a.max_mission_hours is not None:
-        flying = sum(g + int(f[x, y]) for x, y in legs)
-        ok = ok and flying <= round(a.max_mission_hours * 60)
-    return _Trip(reachable, direct_range and reachable, direct_ok, ok)
+    landing = np.maximum(fleet.free_from + f_hp, early) + f_pd
+    time_ok = (
+        (landing <= late)
+        & (landing + f_dh <= fleet.free_until)
+        & (f_hp + f_pd + f_dh <= fleet.max_mission)
+    )
+    return _Trips(reachable, direct_range, direct_ok, time_ok)
 
 
 def _pieces(
-    prep: _Prepared, reach: list[np.ndarray], s: Shipment
+    prep: _Prepared, fleet: _Fleet, flight: np.ndarray, reach: np.ndarray, s: Shipment
 ) -> tuple[list[_Piece], Unplaced | None, bool]:
     """Split a shipment into pieces, or say why it cannot be flown at all.
 
@@ -235,37 +281,31 @@ def _pieces(
     if not problem.aircraft:
         return refuse(Reason.NO_AIRCRAFT, "no aircraft are offered")
 
-    trips = {a.id: _dedicated(prep, reach, a, s) for a in problem.aircraft}
-    in_range = [a for a in problem.aircraft if trips[a.id].reachable]
-    if not in_range:
+    t = _dedicated(prep, fleet, flight, reach, s)
+    if not t.reachable.any():
         return refuse(
             Reason.OUT_OF_RANGE,
             f"no aircraft can fly home → {s.pickup} → {s.delivery} → home "
             "with every leg within its range",
         )
-    if not any(trips[a.id].direct_ok for a in in_range):
+    if not (t.direct_ok & t.reachable).any():
         return refuse(
             Reason.DEADLINE_UNREACHABLE,
             f"even a direct flight {s.pickup} → {s.delivery} leaving at the "
             "earliest pickup (plus ground times) misses the latest delivery",
         )
-    usable = [a for a in in_range if trips[a.id].time_ok]
-    if not usable:
+    usable = t.reachable & t.time_ok
+    if not usable.any():
         return refuse(
             Reason.NO_AIRCRAFT_IN_WINDOW,
             "no aircraft can be positioned, fly the shipment in its time "
             "window and return home within its availability",
         )
-    direct = any(trips[a.id].direct_range for a in usable)
-
-    def needed(a: Aircraft) -> int:
-        return max(
-            1,
-            math.ceil(s.kg / a.payload_kg),
-            math.ceil(litres / math.floor(a.volume_m3 * 1000)),
-        )
-
-    best = min(needed(a) for a in usable)
+    direct = bool((t.direct_range & usable).any())
+    needed = np.maximum(
+        np.maximum(-(-s.kg // fleet.payload), -(-litres // fleet.volume)), 1
+    )
+    best = int(needed[usable].min())
     if not s.divisible:
         if best > 1:
             return refuse(
@@ -334,7 +374,8 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
     depot_of = {code: i for i, code in enumerate(homes)}
     depots = [Depot(location=prep.index[c], name=c) for c in homes]
 
-    distances, durations = [], []
+    distances: list[Any] = []
+    durations: list[Any] = []
     for p, key in enumerate(prep.profiles):
         flight = prep.flight[p]
         dist = flight.copy()
@@ -348,15 +389,17 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
     # Objective scale: the cheapest aircraft costs UNIT_COST per flight
     # minute. PyVRP's penalties per unit of violation are capped (1e5), so
     # routing costs must stay modest or infeasible solutions look cheap.
+    # Rate ratios above 1000 are compressed (the cheap aircraft then all cost
+    # the minimum); every unit is clipped to stay far from overflow.
     rates = [grp[0].cost_per_hour for grp in groups if grp[0].cost_per_hour > 0]
-    ref = min(rates) if rates else 1.0
+    ref = max(min(rates), max(rates) / 1000) if rates else 1.0
 
     vehicle_types = []
     for grp in groups:
         a = grp[0]
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if a.available_from is not None:
-            kwargs["tw_early"] = max(0, prep.minutes(a.available_from, 0))
+            kwargs["tw_early"] = max(0, prep.minutes(a.available_from, 0, up=True))
         if a.available_until is not None:
             kwargs["tw_late"] = max(0, prep.minutes(a.available_until, 0))
         if a.max_mission_hours is not None:
@@ -367,7 +410,7 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
                 capacity=[a.payload_kg, math.floor(a.volume_m3 * 1000)],
                 start_depot=depot_of[a.home],
                 end_depot=depot_of[a.home],
-                fixed_cost=round(a.fixed_cost / ref * 60 * UNIT_COST),
+                fixed_cost=min(MAX_FIXED, round(a.fixed_cost / ref * 60 * UNIT_COST)),
                 max_distance=CAP_MINUTES,
                 unit_distance_cost=max(1, round(a.cost_per_hour / ref * UNIT_COST)),
                 profile=prep.profile_of[a.id],
@@ -393,11 +436,11 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
     shipments = []
     for pc in pieces:
         s = pc.shipment
-        kwargs = {}
+        windows: dict[str, Any] = {}
         if s.earliest_pickup is not None:
-            kwargs["pickup_tw_early"] = max(0, prep.minutes(s.earliest_pickup, 0))
+            windows["pickup_tw_early"] = max(0, prep.minutes(s.earliest_pickup, 0, up=True))
         if s.latest_delivery is not None:
-            kwargs["delivery_tw_late"] = max(0, prep.minutes(s.latest_delivery, 0) - g)
+            windows["delivery_tw_late"] = max(0, prep.minutes(s.latest_delivery, 0) - g)
         shipments.append(
             VrpShipment(
                 pickup_location=prep.index[s.pickup],
@@ -406,7 +449,7 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
                 prize=prize,
                 required=False,
                 name=f"{s.id}#{pc.number}",
-                **kwargs,
+                **windows,
             )
         )
     return ProblemData(
@@ -454,6 +497,35 @@ class _Stopper:
         return elapsed >= self.limit
 
 
+def _solve(data, stop: _Stopper, seed: int):
+    """PyVRP's ``solve`` with default parameters, except that the search
+    starts from the *empty* plan improved by an exhaustive local search: all
+    pieces are optional, so this start is feasible, and it is cheaper and
+    better than repairing a random, badly infeasible first solution."""
+    from pyvrp import IteratedLocalSearch, PenaltyManager, RandomNumberGenerator, Solution
+    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
+    from pyvrp.solve import SolveParams
+
+    params = SolveParams()
+    rng = RandomNumberGenerator(seed=seed)
+    neighbours = compute_neighbours(data, params.neighbourhood)
+    ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    if EMPTY_START:
+        init = ls(Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
+    else:
+        random = Solution.make_random(data, rng)
+        init = ls(random, pm.max_cost_evaluator(), exhaustive=True)
+    algo = IteratedLocalSearch(data, pm, ls, init, params.ils)
+    return algo.run(stop, False, False)
+
+
+EMPTY_START = True
+
+
 # --------------------------------------------------------------------------
 # extraction
 
@@ -495,12 +567,12 @@ def _mission(
         for load in picked:
             onboard[(load.shipment_id, load.piece)] = load
         final = i == len(groups) - 1
-        takeoff = None if final else last_end + g
+        takeoff = last_end + g
         stops.append(
             Stop(
                 airfield=codes[loc],
                 arrival=arrival,
-                departure=None if takeoff is None else prep.when(takeoff),
+                departure=None if final else prep.when(takeoff),
                 picked_up=tuple(picked),
                 dropped=tuple(dropped),
             )
@@ -563,12 +635,15 @@ def plan(
         progress("prepare", 0.0)
 
     prep = _prepare(problem)
-    reach = _reachability(prep)
+    n = len(problem.airfields)
+    reach = np.stack(_reachability(prep)) if prep.profiles else np.zeros((0, n, n), dtype=bool)
+    flight = np.stack(prep.flight) if prep.profiles else np.zeros((0, n, n), dtype=np.int64)
+    fleet = _Fleet.of(prep)
     pieces: list[_Piece] = []
     unplaced: list[Unplaced] = []
     needs_stops: set[str] = set()  # only reachable via intermediate stops
     for s in problem.shipments:
-        got, refused, direct = _pieces(prep, reach, s)
+        got, refused, direct = _pieces(prep, fleet, flight, reach, s)
         pieces.extend(got)
         if refused is not None:
             unplaced.append(refused)
@@ -580,19 +655,17 @@ def plan(
     carried: set[int] = set()
     iterations = 0
     if pieces and groups:
-        from pyvrp import solve
-
         data = _build(prep, pieces, groups)
         if progress is not None:
             progress("solve", 0.0)
-        remaining = max(0.0, time_limit - (time.perf_counter() - begun))
+        # keep a little time for extracting the missions afterwards
+        reserve = 0.05 + 0.0003 * len(pieces)
+        remaining = max(0.0, time_limit - reserve - (time.perf_counter() - begun))
         # Small instances converge in well under a second; do not burn the
         # whole time limit on them.
         patience = SMALL_PATIENCE if len(pieces) <= SMALL_PIECES else None
         stopper = _Stopper(remaining, progress, time.perf_counter(), patience)
-        result = solve(
-            data, stop=stopper, seed=seed, collect_stats=False, display=False
-        )
+        result = _solve(data, stopper, seed)
         iterations = result.num_iterations
         if progress is not None:
             progress("extract", 100.0)

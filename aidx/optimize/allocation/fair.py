@@ -8,7 +8,10 @@ request lines of one requesting nation n.  Its fraction met is
    (max-min; LP relaxation with HiGHS ``scipy.optimize.linprog``, keeping all
    earlier decisions as constraints);
 2. fix integer floors: every tier of (f, p) must receive at least
-   floor(t_{f,p} · D) - fixed units (D = tier quantity);
+   floor(t_{f,p} · D) - fixed units (D = tier quantity); then the integer
+   optimum of the smallest fraction (a value k/D <= t_{f,p}) is found by
+   binary search over those candidates with feasibility LPs, and its
+   ceil(value · D) - fixed becomes the floor;
 3. maximise the quantity met at priority p under these floors (again an LP;
    its optimum is integral because the constraint matrix is a network matrix
    with integer bounds) and keep it as a constraint.
@@ -16,9 +19,9 @@ request lines of one requesting nation n.  Its fraction met is
 Finally the integer allocation is the lexicographic min-cost flow of
 :mod:`.network` with the floors as lower bounds on the tier arcs; the stage
 totals are then reached exactly (the floors and totals are LP-feasible
-together, hence integer-feasible).  Each LP's dual bound is checked against
-its primal value.  The achieved integer smallest fraction can be below
-``lp_bound`` by less than 1/D of the smallest tier (rounding).
+together, hence integer-feasible).  Each optimisation LP's dual bound is
+checked against its primal value.  ``FairShare.lp_bound`` is the LP max-min,
+``achieved`` the integer one (the best possible for integer quantities).
 
 Only HiGHS through SciPy is used (never ``highspy``).  The LPs are over the
 aggregated network, so fair mode is meant for up to ~10^5 lines.
@@ -76,7 +79,7 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
     sel = line_tier >= 0
     np.add.at(D, line_tier[sel], rq.quantity[sel])
     fx = np.zeros(n_tier, np.int64)
-    fo, fr, fq = problem.fixed
+    _fo, fr, fq = problem.fixed
     ft = line_tier[fr] if fr.size else np.zeros(0, np.int64)
     np.add.at(fx, ft[ft >= 0], fq[ft >= 0])
 
@@ -124,6 +127,36 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
         floor = np.floor(tf[f_of_t] * D[tp] + 1e-6).astype(np.int64) - fx[tp]
         floor = np.clip(floor, 0, net.cap[tier_arc[tp]])
         lb[tier_arc[tp]] = floor
+        # integer max-min: the best integer value is some k/D <= t*; binary
+        # search the candidates above what the floors give, per family, with
+        # feasibility LPs (integral: network matrix, integer bounds)
+        r2, h2 = total_rows(0)
+        kw = {"A_ub": vstack(r2).tocsr(), "b_ub": np.array(h2)} if r2 else {}
+        for k in range(nf):
+            sel = tp[f_of_t == k]
+            lo_frac = float(np.min((fx[sel] + lb[tier_arc[sel]]) / D[sel]))
+            cand = np.unique(np.concatenate([np.arange(int(D[t] * lo_frac) , int(np.floor(tf[k] * D[t] + 1e-6)) + 1)
+                                             / D[t] for t in sel]))
+            cand = cand[(cand > lo_frac + 1e-12) & (cand <= tf[k] + 1e-9)]
+            best = None
+            a, b = 0, cand.size - 1
+            while a <= b:
+                mid = (a + b) // 2
+                need = np.ceil(cand[mid] * D[sel] - 1e-9).astype(np.int64) - fx[sel]
+                need = np.maximum(need, 0)
+                if (need > net.cap[tier_arc[sel]]).any():
+                    b = mid - 1
+                    continue
+                lb_try = lb.copy()
+                lb_try[tier_arc[sel]] = need
+                chk = linprog(np.zeros(m), A_eq=a_eq, b_eq=b_eq, bounds=np.stack([lb_try, ub], 1), method="highs",
+                              options=opts, **kw)
+                if chk.status == 0:
+                    best, a = need, mid + 1
+                else:
+                    b = mid - 1
+            if best is not None:
+                lb[tier_arc[sel]] = best
         for k, f in enumerate(fams_p):
             shares.append((int(f), int(p), float(tf[k])))
         if progress is not None:
@@ -132,7 +165,7 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
         c2 = np.zeros(m)
         c2[tier_arc[tp]] = -1.0
         r2, h2 = total_rows(0)
-        kw = dict(A_ub=vstack(r2).tocsr(), b_ub=np.array(h2)) if r2 else {}
+        kw = {"A_ub": vstack(r2).tocsr(), "b_ub": np.array(h2)} if r2 else {}
         res2 = linprog(c2, A_eq=a_eq, b_eq=b_eq, bounds=np.stack([lb, ub], 1), method="highs",
                        options=opts, **kw)
         if res2.status != 0:

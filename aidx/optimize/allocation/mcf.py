@@ -66,37 +66,27 @@ def min_cost_flow_solve(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndar
 def residual_potentials(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
                         flow: np.ndarray, max_rounds: int | None = None) -> np.ndarray | None:
     """Shortest distances from a virtual root (0-arcs to all nodes) in the
-    residual graph; None if a negative cycle exists (flow not optimal)."""
+    residual graph (Bellman-Ford, one vectorised relaxation of all arcs per
+    round); None if a negative cycle exists (flow not optimal)."""
     fwd = flow < cap
     bwd = flow > 0
     u = np.concatenate([tail[fwd], head[bwd]])
     v = np.concatenate([head[fwd], tail[bwd]])
     c = np.concatenate([cost[fwd], -cost[bwd]])
-    # only arcs that can ever relax matter; process grouped by head
+    d = np.zeros(n, dtype=np.int64)
+    if v.size == 0:
+        return d
+    # only arcs of negative reduced cost can ever lower a distance from 0
     order = np.argsort(v, kind="stable")
     u, v, c = u[order], v[order], c[order]
-    if v.size == 0:
-        return np.zeros(n, np.int64)
-    heads, starts = np.unique(v, return_index=True)
-    d = np.zeros(n, dtype=np.int64)
+    hs, st = np.unique(v, return_index=True)
     rounds = max_rounds if max_rounds is not None else n + 1
-    active = np.ones(n, dtype=bool)
     for _ in range(rounds):
-        sel = active[u]
-        if not sel.any():
-            return d
-        # relax only arcs whose tail changed last round
-        us, vs, cs = u[sel], v[sel], c[sel]
-        cand = d[us] + cs
-        hs, st = np.unique(vs, return_index=True)
-        best = np.minimum.reduceat(cand, st)
+        best = np.minimum.reduceat(d[u] + c, st)
         better = best < d[hs]
-        active[:] = False
         if not better.any():
             return d
         d[hs[better]] = best[better]
-        active[hs[better]] = True
-    del heads, starts
     return None
 
 
@@ -114,6 +104,48 @@ def certify(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: n
     pi = residual_potentials(n, tail, head, cap, cost, flow)
     if pi is None:
         return FlowSolution(flow, primal, None, False, 0, "negative residual cycle")
+    rc = cost + pi[tail] - pi[head]
+    bad = ((flow < cap) & (rc < 0)) | ((flow > 0) & (rc > 0))
+    neg = rc < 0
+    dual = -int(np.dot(supply.astype(object), pi.astype(object))) - int(
+        np.dot(cap[neg].astype(object), (-rc[neg]).astype(object)))
+    ok = (not bad.any()) and dual == primal
+    return FlowSolution(flow, primal, pi, ok, dual,
+                        "complementary slackness holds; dual == primal" if ok else "certificate check failed")
+
+
+def max_flow_with_cut(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, source: int, sink: int
+                      ) -> tuple[int, np.ndarray, bool]:
+    """Maximum flow value, arc flows and whether the min cut returned by
+    OR-Tools checks out (its capacity equals the flow value)."""
+    from ortools.graph.python import max_flow
+
+    mf = max_flow.SimpleMaxFlow()
+    if tail.size:
+        mf.add_arcs_with_capacity(tail.astype(np.int32), head.astype(np.int32), cap.astype(np.int64))
+    st = mf.solve(source, sink)
+    if st != max_flow.SimpleMaxFlow.OPTIMAL:
+        raise SolveError(f"max flow status {st}")
+    value = int(mf.optimal_flow())
+    flow = np.asarray(mf.flows(np.arange(tail.size, dtype=np.int32)), dtype=np.int64) if tail.size else \
+        np.zeros(0, np.int64)
+    side = np.zeros(n, dtype=bool)
+    side[np.asarray(mf.get_source_side_min_cut(), dtype=np.int64)] = True
+    side[source] = True  # OR-Tools returns [] when the source has no arcs
+    cut = int(cap[side[tail] & ~side[head]].sum()) if tail.size else 0
+    return value, flow, bool(side[source] and not side[sink] and cut == value)
+
+
+def check_potentials(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
+                     supply: np.ndarray, flow: np.ndarray, pi: np.ndarray) -> FlowSolution:
+    """Verify feasibility and complementary slackness of (flow, pi) on all arcs."""
+    primal = int(np.dot(cost.astype(object), flow.astype(object))) if flow.size else 0
+    n = supply.size
+    if (flow < 0).any() or (flow > cap).any():
+        return FlowSolution(flow, primal, pi, False, 0, "capacity violated")
+    net = np.bincount(tail, weights=flow, minlength=n) - np.bincount(head, weights=flow, minlength=n)
+    if not np.array_equal(np.rint(net).astype(np.int64), supply):
+        return FlowSolution(flow, primal, pi, False, 0, "flow conservation violated")
     rc = cost + pi[tail] - pi[head]
     bad = ((flow < cap) & (rc < 0)) | ((flow > 0) & (rc > 0))
     neg = rc < 0

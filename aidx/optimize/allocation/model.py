@@ -11,8 +11,9 @@ Dates are stored as integer day numbers (days since 1970-01-01).
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -112,7 +113,7 @@ class Params:
             raise ProblemError("params: base_days must be >= 0 and km_per_day > 0")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds numpy arrays: identity equality
 class RequestTable:
     ids: np.ndarray
     nation: np.ndarray  # int32 index into Problem.nations
@@ -126,7 +127,7 @@ class RequestTable:
         return int(self.quantity.shape[0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds numpy arrays: identity equality
 class OfferTable:
     ids: np.ndarray
     nation: np.ndarray
@@ -141,7 +142,7 @@ class OfferTable:
         return int(self.quantity.shape[0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds numpy arrays: identity equality
 class Problem:
     """An allocation problem (immutable).
 
@@ -186,7 +187,7 @@ class Problem:
         excluded: tuple[Any, Any] | None = None,
         fixed: tuple[Any, Any, Any] | None = None,
         params: Params | None = None,
-    ) -> "Problem":
+    ) -> Problem:
         """Columnar constructor (used by the benchmark generator)."""
         rq = RequestTable(
             ids=_ro(requests["ids"]),
@@ -234,7 +235,7 @@ class Problem:
         excluded: Iterable[tuple[Any, Any]] = (),
         fixed: Iterable[tuple[Any, Any, int]] = (),
         params: Params | None = None,
-    ) -> "Problem":
+    ) -> Problem:
         """Build from line objects; ids are resolved and validated."""
         site_ix = _index({s.id: k for k, s in enumerate(sites)}, len(sites), "site")
         item_ix = _index({it.id: k for k, it in enumerate(items)}, len(items), "item")
@@ -407,7 +408,7 @@ class FairShare:
     achieved: float  # smallest fraction met by the integer allocation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds numpy arrays: identity equality
 class Result:
     """Line-level allocation.
 
@@ -441,4 +442,4 @@ class Result:
         """(offer line id, request line id, quantity) rows, fixed rows included."""
         oid = problem.offers.ids[self.alloc_offer].tolist()
         rid = problem.requests.ids[self.alloc_request].tolist()
-        return list(zip(oid, rid, self.alloc_qty.tolist()))
+        return list(zip(oid, rid, self.alloc_qty.tolist(), strict=False))

@@ -10,33 +10,42 @@ identically):
 * ``solo`` is the line's own index + 1 for a line named in an excluded pair
   (such a line is a group of its own), else 0.
 
-Nodes: offer groups (supply), *chain* nodes (offered item i, destination
-(site, nation), day k) for the distinct needed-by days k at that destination,
-request groups, one sink per substitution family.
+Nodes: offer groups (supply); *chain* nodes (offered item i, destination
+(site, nation), day k) for the needed-by days k of the hubs the chain feeds;
+*hubs* = request groups without the priority (item, site, needed-by day,
+nation, solo); in fair mode one tier node per (nation, family, priority);
+one sink per substitution family.
 
 Arcs (all integer costs):
 
 * transport  offer group -> chain(i, dest, first day >= ship + transit), cost
   round(kg/unit × km) per unit, only if the destination nation differs from the
   offering nation and the release class allows it;
-* wait       chain(k) -> chain(k+1), cost 0 (goods may arrive early and wait);
-* demand     chain(i, dest, d) -> request group (j, dest, d, ...) for every
-  request item j that accepts i, cost = substitution penalty;
-* met        request group -> sink, capacity = open quantity, cost -W_p;
+* wait       chain(k) -> chain(k+1) (plus skip arcs k -> k+2, +4, +8, +16,
+  which are compositions of wait arcs), cost 0: goods may arrive early;
+* demand     chain(i, dest, d) -> hub (j, dest, d) for every requested item j
+  that accepts i, cost = substitution penalty;
+* met        hub -> sink (fair mode: -> tier -> sink), one per request group,
+  capacity = its open quantity;
 * spare      offer group -> sink, cost 0 (unallocated supply).
 
-Exclusions: solo offer groups feed a second chain layer ("full"); the first
-("clean") layer gets only non-solo offers and also feeds the full layer
-(transfer arcs, cost 0).  Non-solo requests draw from the full layer, solo
-requests only from the clean layer plus direct arcs from the solo offers they
-do not exclude.  So an excluded pair never shares a path.
+Exclusions: solo offer groups feed a second chain layer ("full", only for
+the chains they reach); the first ("clean") layer gets only non-solo offers
+and also feeds the full layer (transfer arcs, cost 0).  Non-solo hubs draw
+from the full layer where it exists, solo hubs only from the clean layer plus
+direct arcs from the solo offers they do not exclude.  So an excluded pair
+never shares a path.
 
 Size: at most items × sites × days × nations × classes × priorities groups,
 independent of the number of lines.
 
+Priority mode solves this network in two exact phases (max flows, then a
+min-cost flow with the met totals fixed; see ``solver.solve_family_priority``).
+Fair mode uses one min-cost flow with lexicographic weights on the tier arcs:
+
 Lexicographic weights (why a weighted sum is exact here).  Let n be the
 number of nodes of a family's network and c_max the largest |cost| of a
-non-met arc; put G = n·c_max + 1 and W_p = (5 - p)·G, so W_p - W_{p+1} = G for
+non-weighted arc; put G = n·c_max + 1 and W_p = (5 - p)·G, so W_p - W_{p+1} = G for
 p = 1..4 (W_5 = 0).  Take x optimal for the weighted costs and y
 lexicographically best (met quantity of priority 1, then 2, 3, 4).  The
 difference y - x (closed with a sink->source return arc) decomposes into
@@ -99,8 +108,14 @@ def group_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         key = key * width + (c - lo)
         span *= width
     if ok:
-        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-        return inv.astype(np.int64), first.astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        flag = np.empty(n, dtype=bool)
+        flag[0] = True
+        np.not_equal(ks[1:], ks[:-1], out=flag[1:])
+        inv = np.empty(n, dtype=np.int64)
+        inv[order] = np.cumsum(flag) - 1
+        return inv, order[flag].astype(np.int64)
     stacked = np.stack([c.astype(np.int64) for c in cols], axis=1)
     _, first, inv = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
     return inv.ravel().astype(np.int64), first.astype(np.int64)
@@ -140,13 +155,15 @@ class Network:
     rg_line_group: np.ndarray
     rg_lines: np.ndarray
     rg_qty: np.ndarray
-    rg_node: np.ndarray
+    rg_hub: np.ndarray
+    n_hub: int
     rg_priority: np.ndarray
     rg_nation: np.ndarray
     rg_family: np.ndarray
     # arc -> (offer group) for transport/direct, (request group) for demand/direct/met
     arc_og: np.ndarray
     arc_rg: np.ndarray
+    arc_hub: np.ndarray
     arc_chain: np.ndarray  # chain id (per layer) of transport/wait/transfer/demand arcs, -1 else
     arc_day: np.ndarray  # day index in that chain
     arc_layer: np.ndarray  # chain layer of the arc's chain end (0 clean, 1 full)
@@ -197,10 +214,10 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     og_is_solo = o_solo[og_first] > 0
     og_qty = segment_sum(og_inv, o_left[o_use], n_og)
 
-    # --- request groups ----------------------------------------------------
+    # --- request groups and hubs ------------------------------------------
     r_solo = np.where(r_solo_flag[r_use], r_use + 1, 0)
     rg_inv, rg_first = group_rows(
-        [rq.item[r_use], rq.site[r_use], rq.needed_by[r_use], rq.priority[r_use], rq.nation[r_use], r_solo]
+        [rq.item[r_use], rq.site[r_use], rq.needed_by[r_use], rq.nation[r_use], r_solo, rq.priority[r_use]]
     )
     n_rg = rg_first.size
     rrep = r_use[rg_first]
@@ -209,43 +226,48 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     rg_nat = rq.nation[rrep].astype(np.int64)
     rg_is_solo = r_solo[rg_first] > 0
     rg_qty = segment_sum(rg_inv, r_left[r_use], n_rg)
+    # hub = request group without the priority: (item, site, day, nation, solo)
+    rg_hub, hub_first = group_rows([rg_item, rg_site, rg_day, rg_nat, r_solo[rg_first]])
+    n_hub = hub_first.size
+    hub_item, hub_site, hub_day, hub_nat = rg_item[hub_first], rg_site[hub_first], rg_day[hub_first], \
+        rg_nat[hub_first]
+    hub_solo = rg_is_solo[hub_first]
 
     # --- destinations (site, nation) and their day grids -------------------
-    dc_of_rg, dc_first = group_rows([rg_site, rg_nat])
-    n_dc = dc_first.size
-    dc_site, dc_nat = rg_site[dc_first], rg_nat[dc_first]
-    dd_inv, dd_first = group_rows([dc_of_rg, rg_day])  # sorted by (dc, day)
-    dd_dc, dd_day = dc_of_rg[dd_first], rg_day[dd_first]
-    dc_ptr = np.searchsorted(dd_dc, np.arange(n_dc + 1), "left")
-    dc_ndays = np.diff(dc_ptr)
-    rg_k = dd_inv - dc_ptr[dc_of_rg]  # day index of each request group in its dc grid
-    day_lo = int(min(dd_day.min(), og_ship.min())) if n_rg and n_og else 0
-    day_span = int(max(dd_day.max(), og_ship.max() + tr.max())) - day_lo + 2 if n_rg and n_og else 1
+    dc_of_hub, dc_first = group_rows([hub_site, hub_nat])
+    dc_site, dc_nat = hub_site[dc_first], hub_nat[dc_first]
+    if n_hub and n_og:
+        day_lo = int(min(hub_day.min(), og_ship.min()))
+        day_span = int(max(hub_day.max(), og_ship.max() + tr.max())) - day_lo + 2
+    else:
+        day_lo, day_span = 0, 1
 
-    # --- demand pairs (offered item i, request group) ----------------------
+    # --- demand pairs (offered item i, hub) --------------------------------
     n_items = len(problem.items)
-    acc_i, acc_j = np.nonzero(acc.T >= 0)  # acc.T[j, i]: rows j sorted -> acceptors of j
+    acc_i, acc_j = np.nonzero(acc.T >= 0)  # rows: requested item j, cols: offered item i
     acc_ptr = np.searchsorted(acc_i, np.arange(n_items + 1), "left")
-    acc_of = acc_j  # offered item
-    cnt = np.diff(acc_ptr)[rg_item]
-    d_rg = np.repeat(np.arange(n_rg), cnt)
-    start = np.repeat(acc_ptr[rg_item], cnt)
-    off = np.arange(d_rg.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    d_item = acc_of[start + off].astype(np.int64)
-    d_pen = acc[d_item, rg_item[d_rg]]
-    # keep only offered items that exist among offer groups
+    cnt = np.diff(acc_ptr)[hub_item]
+    d_hub = np.repeat(np.arange(n_hub), cnt)
+    off = np.arange(d_hub.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    d_item = acc_j[np.repeat(acc_ptr[hub_item], cnt) + off].astype(np.int64)
+    d_pen = acc[d_item, hub_item[d_hub]]
     has_offer = np.zeros(n_items, dtype=bool)
     has_offer[og_item] = True
     keep = has_offer[d_item]
-    d_rg, d_item, d_pen = d_rg[keep], d_item[keep], d_pen[keep]
+    d_hub, d_item, d_pen = d_hub[keep], d_item[keep], d_pen[keep]
 
     # chains = (offered item, dc), sorted by item then dc
-    ch_of_d, ch_first = group_rows([d_item, dc_of_rg[d_rg]])
+    ch_of_d, ch_first = group_rows([d_item, dc_of_hub[d_hub]])
     n_ch = ch_first.size
-    ch_item, ch_dc = d_item[ch_first], dc_of_rg[d_rg[ch_first]]
-    ch_len = dc_ndays[ch_dc]
+    ch_item, ch_dc = d_item[ch_first], dc_of_hub[d_hub[ch_first]]
+    # each chain's own day grid: the needed-by days of the hubs it feeds
+    cg_inv, cg_first = group_rows([ch_of_d, hub_day[d_hub]])  # sorted by (chain, day)
+    cg_ch, cg_day = ch_of_d[cg_first], hub_day[d_hub[cg_first]]
+    cg_ptr = np.searchsorted(cg_ch, np.arange(n_ch + 1), "left")
+    ch_len = np.diff(cg_ptr)
+    d_k = cg_inv - cg_ptr[ch_of_d]
     ch_base = np.concatenate([[0], np.cumsum(ch_len)]).astype(np.int64)
-    n_cn = int(ch_base[-1])  # chain nodes per layer
+    n_cn = int(ch_base[-1])  # clean-layer chain nodes
     ch_ptr_item = np.searchsorted(ch_item, np.arange(n_items + 1), "left")
 
     # --- transport arcs: offer group × chains of its item ------------------
@@ -257,114 +279,128 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     ok = (nat_r != og_nat[t_og]) & rel[og_cls[t_og], nat_r]
     t_og, t_ch, t_dc = t_og[ok], t_ch[ok], t_dc[ok]
     arrive = og_ship[t_og] + tr[og_site[t_og], dc_site[t_dc]]
-    grid = dd_dc * day_span + (dd_day - day_lo)
-    pos = np.searchsorted(grid, t_dc * day_span + (arrive - day_lo), "left")
-    ok = pos < dc_ptr[t_dc + 1]
+    grid = cg_ch * day_span + (cg_day - day_lo)
+    pos = np.searchsorted(grid, t_ch * day_span + (arrive - day_lo), "left")
+    ok = pos < cg_ptr[t_ch + 1]
     t_og, t_ch, t_dc, pos = t_og[ok], t_ch[ok], t_dc[ok], pos[ok]
-    t_k = pos - dc_ptr[t_dc]
+    t_k = pos - cg_ptr[t_ch]
     t_cost = np.rint(w[og_item[t_og]] * km[og_site[t_og], dc_site[t_dc]]).astype(np.int64)
 
+    # full layer only for chains that receive solo offers
+    t_solo = og_is_solo[t_og]
+    f_chains = np.unique(t_ch[t_solo])
+    f_of_ch = np.full(n_ch, -1, np.int64)
+    f_of_ch[f_chains] = np.arange(f_chains.size)
+    f_len = ch_len[f_chains]
+    f_base = np.concatenate([[0], np.cumsum(f_len)]).astype(np.int64)
+    n_fn = int(f_base[-1])
+
     # --- node numbering ----------------------------------------------------
-    layers = 2 if og_is_solo.any() else 1
     og_node = np.arange(n_og, dtype=np.int64)
     cn0 = n_og
-    rg_node = cn0 + layers * n_cn + np.arange(n_rg, dtype=np.int64)
-    fam_list = np.unique(fam[np.concatenate([og_item, rg_item])]) if (n_og + n_rg) else np.zeros(0, np.int64)
+    fn0 = cn0 + n_cn
+    hub_node = fn0 + n_fn + np.arange(n_hub, dtype=np.int64)
     if tiers:
         rg_tier, t_first = group_rows([rg_nat, fam[rg_item], rg_prio])
     else:
         rg_tier, t_first = np.zeros(n_rg, np.int64), np.zeros(0, np.int64)
     n_tier = t_first.size
-    tier_node = cn0 + layers * n_cn + n_rg + np.arange(n_tier, dtype=np.int64)
-    sink0 = cn0 + layers * n_cn + n_rg + n_tier
+    tier_node = fn0 + n_fn + n_hub + np.arange(n_tier, dtype=np.int64)
+    sink0 = fn0 + n_fn + n_hub + n_tier
+    fam_list = np.unique(fam[np.concatenate([og_item, rg_item])]) if (n_og + n_rg) else np.zeros(0, np.int64)
     sink_of_family = {int(f): sink0 + k for k, f in enumerate(fam_list)}
     fam_sink = np.full(n_items, -1, dtype=np.int64)
-    for f, s in sink_of_family.items():
-        fam_sink[fam == f] = s
+    for f, snode in sink_of_family.items():
+        fam_sink[fam == f] = snode
     n_nodes = sink0 + fam_list.size
 
     node_family = np.empty(n_nodes, dtype=np.int64)
     node_family[og_node] = fam[og_item]
-    ch_fam = np.repeat(fam[ch_item], ch_len)
-    for L in range(layers):
-        node_family[cn0 + L * n_cn: cn0 + (L + 1) * n_cn] = ch_fam
-    node_family[rg_node] = fam[rg_item]
+    node_family[cn0:fn0] = np.repeat(fam[ch_item], ch_len)
+    node_family[fn0:fn0 + n_fn] = np.repeat(fam[ch_item[f_chains]], f_len)
+    node_family[hub_node] = fam[hub_item]
     node_family[tier_node] = fam[rg_item[t_first]]
     node_family[sink0:] = fam_list
 
     def chain_node(ch: np.ndarray, k: np.ndarray, layer: np.ndarray | int) -> np.ndarray:
-        return cn0 + np.asarray(layer, dtype=np.int64) * n_cn + ch_base[ch] + k
+        layer = np.broadcast_to(np.asarray(layer, dtype=np.int64), np.shape(ch))
+        clean = cn0 + ch_base[ch] + k
+        full = fn0 + f_base[np.maximum(f_of_ch[ch], 0)] + k
+        return np.where(layer == 1, full, clean)
 
     parts: list[dict[str, np.ndarray]] = []
     big = np.int64(max(int(og_qty.sum()), 1))
 
-    def add(kind: int, tail, head, cap, cost, og=None, rg=None, ch=None, k=None, layer=None,
+    def add(kind: int, tail, head, cap, cost, og=None, rg=None, hub=None, ch=None, k=None, layer=None,
             prio=None, tier=None) -> None:
         m = np.asarray(tail).size
         neg = np.full(m, -1, dtype=np.int64)
-        parts.append(dict(
-            tail=np.asarray(tail, np.int64), head=np.asarray(head, np.int64),
-            cap=np.broadcast_to(np.asarray(cap, np.int64), (m,)),
-            cost=np.broadcast_to(np.asarray(cost, np.int64), (m,)),
-            kind=np.full(m, kind, np.int8),
-            og=neg if og is None else np.asarray(og, np.int64),
-            rg=neg if rg is None else np.asarray(rg, np.int64),
-            ch=neg if ch is None else np.asarray(ch, np.int64),
-            k=neg if k is None else np.asarray(k, np.int64),
-            layer=neg if layer is None else np.broadcast_to(np.asarray(layer, np.int64), (m,)),
-            prio=np.zeros(m, np.int64) if prio is None else np.asarray(prio, np.int64),
-            tier=neg if tier is None else np.asarray(tier, np.int64),
-        ))
 
-    t_layer = og_is_solo[t_og].astype(np.int64) if layers == 2 else np.zeros(t_og.size, np.int64)
+        def col(v):
+            return neg if v is None else np.broadcast_to(np.asarray(v, np.int64), (m,))
+
+        parts.append({
+            "tail": np.asarray(tail, np.int64), "head": np.asarray(head, np.int64),
+            "cap": np.broadcast_to(np.asarray(cap, np.int64), (m,)),
+            "cost": np.broadcast_to(np.asarray(cost, np.int64), (m,)),
+            "kind": np.full(m, kind, np.int8), "og": col(og), "rg": col(rg), "hub": col(hub), "ch": col(ch),
+            "k": col(k),
+            "layer": col(layer), "prio": np.zeros(m, np.int64) if prio is None else col(prio), "tier": col(tier),
+        })
+
+    t_layer = t_solo.astype(np.int64)
     add(TRANSPORT, og_node[t_og], chain_node(t_ch, t_k, t_layer), og_qty[t_og], t_cost,
         og=t_og, ch=t_ch, k=t_k, layer=t_layer)
     # wait arcs k -> k+1, plus skip arcs k -> k+step (compositions of wait arcs,
     # so they change nothing but shorten paths, which speeds up cost scaling)
-    for step in WAIT_STEPS:
-        nw = np.maximum(ch_len - step, 0)
-        ch_rep = np.repeat(np.arange(n_ch), nw)
-        k_rep = np.arange(ch_rep.size) - np.repeat(np.cumsum(nw) - nw, nw)
-        if step > 1:
-            sel = k_rep % step == 0
-            ch_rep, k_rep = ch_rep[sel], k_rep[sel]
-        for L in range(layers):
-            add(WAIT, chain_node(ch_rep, k_rep, L), chain_node(ch_rep, k_rep + step, L), big, 0,
-                ch=ch_rep, k=k_rep, layer=L)
-    if layers == 2:
-        all_ch = np.repeat(np.arange(n_ch), ch_len)
-        all_k = np.arange(n_cn) - np.repeat(ch_base[:-1], ch_len)
+    for layer, chs in ((0, np.arange(n_ch)), (1, f_chains)):
+        lens = ch_len[chs]
+        for step in WAIT_STEPS:
+            nw = np.maximum(lens - step, 0)
+            ch_rep = np.repeat(chs, nw)
+            k_rep = np.arange(ch_rep.size) - np.repeat(np.cumsum(nw) - nw, nw)
+            if step > 1:
+                sel = k_rep % step == 0
+                ch_rep, k_rep = ch_rep[sel], k_rep[sel]
+            add(WAIT, chain_node(ch_rep, k_rep, layer), chain_node(ch_rep, k_rep + step, layer), big, 0,
+                ch=ch_rep, k=k_rep, layer=layer)
+    if n_fn:
+        all_ch = np.repeat(f_chains, f_len)
+        all_k = np.arange(n_fn) - np.repeat(f_base[:-1], f_len)
         add(TRANSFER, chain_node(all_ch, all_k, 0), chain_node(all_ch, all_k, 1), big, 0,
             ch=all_ch, k=all_k, layer=0)
-    # demand arcs
-    d_layer = np.where(rg_is_solo[d_rg], 0, layers - 1)
-    d_k = rg_k[d_rg]
-    add(DEMAND, chain_node(ch_of_d, d_k, d_layer), rg_node[d_rg], rg_qty[d_rg], d_pen,
-        rg=d_rg, ch=ch_of_d, k=d_k, layer=d_layer)
-    # direct arcs: solo offer groups × solo request groups
+    # demand arcs chain -> hub (solo hubs: clean layer; others: full layer if the chain has one)
+    d_layer = np.where(hub_solo[d_hub] | (f_of_ch[ch_of_d] < 0), 0, 1)
+    hub_qty = segment_sum(rg_hub, rg_qty, n_hub)
+    add(DEMAND, chain_node(ch_of_d, d_k, d_layer), hub_node[d_hub], hub_qty[d_hub], d_pen,
+        hub=d_hub, ch=ch_of_d, k=d_k, layer=d_layer)
+    # direct arcs: solo offer groups × solo hubs
     so = np.flatnonzero(og_is_solo)
-    sr = np.flatnonzero(rg_is_solo)
-    if so.size and sr.size:
-        a, b = np.meshgrid(so, sr, indexing="ij")
+    sh = np.flatnonzero(hub_solo)
+    if so.size and sh.size:
+        a, b = np.meshgrid(so, sh, indexing="ij")
         a, b = a.ravel(), b.ravel()
-        pen = acc[og_item[a], rg_item[b]]
-        okd = (pen >= 0) & (og_nat[a] != rg_nat[b]) & rel[og_cls[a], rg_nat[b]]
-        okd &= og_ship[a] + tr[og_site[a], rg_site[b]] <= rg_day[b]
-        excl = set(zip(ex_o.tolist(), ex_r.tolist()))
+        pen = acc[og_item[a], hub_item[b]]
+        okd = (pen >= 0) & (og_nat[a] != hub_nat[b]) & rel[og_cls[a], hub_nat[b]]
+        okd &= og_ship[a] + tr[og_site[a], hub_site[b]] <= hub_day[b]
+        excl = set(zip(ex_o.tolist(), ex_r.tolist(), strict=False))
         ol = o_use[og_first[a]]
-        rl = r_use[rg_first[b]]
-        okd &= np.array([(int(x), int(y)) not in excl for x, y in zip(ol, rl)], dtype=bool)
+        hub_line = np.zeros(n_hub, np.int64)
+        hub_line[rg_hub] = r_use[rg_first]  # a solo hub has exactly one line
+        rl = hub_line[b]
+        okd &= np.array([(int(x), int(y)) not in excl for x, y in zip(ol, rl, strict=False)], dtype=bool)
         a, b, pen = a[okd], b[okd], pen[okd]
-        cost = np.rint(w[og_item[a]] * km[og_site[a], rg_site[b]]).astype(np.int64) + pen
-        add(DIRECT, og_node[a], rg_node[b], np.minimum(og_qty[a], rg_qty[b]), cost, og=a, rg=b)
-    # met and spare arcs
+        cost = np.rint(w[og_item[a]] * km[og_site[a], hub_site[b]]).astype(np.int64) + pen
+        add(DIRECT, og_node[a], hub_node[b], np.minimum(og_qty[a], hub_qty[b]), cost, og=a, hub=b)
+    # met arcs hub -> sink (or tier) per request group, and spare arcs
     if tiers:
-        add(MET, rg_node, tier_node[rg_tier], rg_qty, 0, rg=np.arange(n_rg), prio=rg_prio, tier=rg_tier)
+        add(MET, hub_node[rg_hub], tier_node[rg_tier], rg_qty, 0, rg=np.arange(n_rg), hub=rg_hub, prio=rg_prio,
+            tier=rg_tier)
         t_qty = segment_sum(rg_tier, rg_qty, n_tier)
         add(TIER, tier_node, fam_sink[rg_item[t_first]], t_qty, 0, prio=rg_prio[t_first],
             tier=np.arange(n_tier))
     else:
-        add(MET, rg_node, fam_sink[rg_item], rg_qty, 0, rg=np.arange(n_rg), prio=rg_prio)
+        add(MET, hub_node[rg_hub], fam_sink[rg_item], rg_qty, 0, rg=np.arange(n_rg), hub=rg_hub, prio=rg_prio)
     add(SPARE, og_node, fam_sink[og_item], og_qty, 0, og=np.arange(n_og))
 
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -376,10 +412,10 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
         n_nodes=n_nodes, tail=cat["tail"], head=cat["head"], cap=cat["cap"].copy(), cost=cat["cost"].copy(),
         kind=cat["kind"], supply=supply, node_family=node_family,
         og_line_group=og_inv, og_lines=o_use, og_qty=og_qty, og_node=og_node, og_solo=og_is_solo,
-        rg_line_group=rg_inv, rg_lines=r_use, rg_qty=rg_qty, rg_node=rg_node, rg_priority=rg_prio,
-        rg_nation=rg_nat, rg_family=fam[rg_item],
-        arc_og=cat["og"], arc_rg=cat["rg"], arc_chain=cat["ch"], arc_day=cat["k"], arc_layer=cat["layer"],
-        sink_of_family=sink_of_family, n_chain_nodes=n_cn,
+        rg_line_group=rg_inv, rg_lines=r_use, rg_qty=rg_qty, rg_hub=rg_hub, rg_priority=rg_prio,
+        rg_nation=rg_nat, rg_family=fam[rg_item], n_hub=n_hub,
+        arc_og=cat["og"], arc_rg=cat["rg"], arc_hub=cat["hub"], arc_chain=cat["ch"], arc_day=cat["k"],
+        arc_layer=cat["layer"], sink_of_family=sink_of_family, n_chain_nodes=n_cn + n_fn,
         arc_prio=cat["prio"], weighted_kind=TIER if tiers else MET,
         tier_nation=rg_nat[t_first], tier_family=fam[rg_item[t_first]], tier_priority=rg_prio[t_first],
         rg_tier=rg_tier, arc_tier=cat["tier"],

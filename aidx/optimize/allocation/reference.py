@@ -33,8 +33,8 @@ def solve_lines(problem: Problem) -> dict:
     fixed_pen = int((fp * fq).sum())
     n = o.size
     if n == 0:
-        return dict(pairs=(o, r, np.zeros(0, np.int64)), met=tuple(int(x) for x in fixed_met),
-                    cost_kgkm=fixed_kgkm, penalty=fixed_pen)
+        return {"pairs": (o, r, np.zeros(0, np.int64)), "met": tuple(int(x) for x in fixed_met),
+                    "cost_kgkm": fixed_kgkm, "penalty": fixed_pen}
     kgkm, pen = pair_costs(problem, o, r)
     cols = np.arange(n)
     a_off = coo_matrix((np.ones(n), (o, cols)), shape=(len(problem.offers), n))
@@ -53,7 +53,7 @@ def solve_lines(problem: Problem) -> dict:
         res = milp(c, constraints=base, integrality=integrality, bounds=bounds)
         if res.status != 0:
             raise RuntimeError(f"reference milp failed: {res.message}")
-        best = int(round(-res.fun))
+        best = round(-res.fun)
         met.append(best)
         base.append(LinearConstraint((prio == p).astype(float)[None, :], best - 0.5, np.inf))
     res = milp((kgkm + pen).astype(float), constraints=base, integrality=integrality, bounds=bounds)
@@ -61,9 +61,9 @@ def solve_lines(problem: Problem) -> dict:
         raise RuntimeError(f"reference milp failed: {res.message}")
     x = np.rint(res.x).astype(np.int64)
     keep = x > 0
-    return dict(
-        pairs=(o[keep], r[keep], x[keep]),
-        met=tuple(int(m + f) for m, f in zip(met, fixed_met)),
-        cost_kgkm=int((kgkm * x).sum()) + fixed_kgkm,
-        penalty=int((pen * x).sum()) + fixed_pen,
-    )
+    return {
+        "pairs": (o[keep], r[keep], x[keep]),
+        "met": tuple(int(m + f) for m, f in zip(met, fixed_met, strict=False)),
+        "cost_kgkm": int((kgkm * x).sum()) + fixed_kgkm,
+        "penalty": int((pen * x).sum()) + fixed_pen,
+    }

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from .feasibility import pair_costs, remaining
-from .mcf import SolveError, certify, min_cost_flow_solve
+from .mcf import (
+    FlowSolution,
+    SolveError,
+    certify,
+    check_potentials,
+    max_flow_with_cut,
+    min_cost_flow_solve,
+    residual_potentials,
+)
 from .model import PRIORITIES, Certificate, FairShare, Problem, Result
 from .network import DEMAND, DIRECT, MET, SPARE, TRANSFER, TRANSPORT, Network, build_network
 
 Progress = Callable[[str, float], None]
+PARALLEL_MIN_ARCS = 100_000  # smaller networks are solved in-process even with workers > 1
+PRICING_K = 1 << 40  # transport arcs per offer group in the first pricing round (all by default)
 
 
 def interval_match(qa: np.ndarray, qb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -28,8 +38,8 @@ def interval_match(qa: np.ndarray, qb: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     if ca[-1] != cb[-1]:
         raise SolveError("disaggregation: totals differ")
-    bounds = np.union1d(ca, cb)
-    bounds = bounds[bounds > 0]
+    bounds = np.sort(np.concatenate([ca, cb]), kind="stable")  # two sorted runs
+    bounds = bounds[np.concatenate([[True], bounds[1:] != bounds[:-1]]) & (bounds > 0)]
     starts = np.concatenate([[0], bounds[:-1]])
     ia = np.searchsorted(ca, starts, "right")
     ib = np.searchsorted(cb, starts, "right")
@@ -93,6 +103,154 @@ def _family_solve(net: Network, progress: Progress | None, t0: float,
     return flow, certs
 
 
+def _split_families(net: Network):
+    """Yield (family, arc indices, node indices, local node numbering)."""
+    arc_fam = net.node_family[net.tail]
+    order = np.argsort(arc_fam, kind="stable")
+    fams, fstart = np.unique(arc_fam[order], return_index=True)
+    fend = np.append(fstart[1:], order.size)
+    norder = np.argsort(net.node_family, kind="stable")
+    nf_sorted = net.node_family[norder]
+    local = np.empty(net.n_nodes, dtype=np.int64)
+    nstart = np.searchsorted(nf_sorted, nf_sorted, "left")
+    local[norder] = np.arange(net.n_nodes) - nstart
+    for idx, f in enumerate(fams):
+        nodes = norder[np.searchsorted(nf_sorted, f, "left"):np.searchsorted(nf_sorted, f, "right")]
+        yield int(f), order[fstart[idx]:fend[idx]], nodes, local
+
+
+def solve_family_priority(net: Network, family: int, arcs: np.ndarray, nodes: np.ndarray,
+                          local: np.ndarray) -> tuple[np.ndarray, FlowSolution, bool, list[int]]:
+    """Lexicographic optimum of one family's network in two exact phases.
+
+    Phase 1: F_k = maximum flow into the met arcs of priorities <= k
+    (k = 1..4), each with a checked minimum cut.  The sets of satisfiable
+    demand vectors form a polymatroid, so one flow meets exactly
+    M_k = F_k - F_{k-1} at every priority k at once, and no flow can do better
+    at any prefix (the cuts bound it).  Phase 2: min-cost flow (kg·km +
+    penalty, all costs >= 0) with met arcs of priority p routed to a node that
+    must absorb exactly M_p; optimality by checked potentials."""
+    n = nodes.size
+    tl, hd = local[net.tail[arcs]], local[net.head[arcs]]
+    cap = net.cap[arcs]
+    kind = net.kind[arcs]
+    prio = net.arc_prio[arcs]
+    sup = net.supply[nodes]
+    src = np.flatnonzero(sup > 0)
+    sink = int(local[net.sink_of_family[family]])
+    base = (kind != SPARE) & (kind != MET)
+    S = n
+    F = [0]
+    cuts_ok = True
+    for k in PRIORITIES:
+        if not ((kind == MET) & (prio == k)).any():
+            F.append(F[-1])
+            continue
+        use = base | ((kind == MET) & (prio <= k))
+        val, _, ok = max_flow_with_cut(
+            n + 1, np.concatenate([tl[use], np.full(src.size, S)]), np.concatenate([hd[use], src]),
+            np.concatenate([cap[use], sup[src]]), S, sink)
+        F.append(val)
+        cuts_ok &= ok
+    M = np.diff(F)
+    # a flow meeting exactly M_p at every priority (max flow through P-nodes)
+    met = kind == MET
+    P = n + 1 + np.arange(4)
+    hd2 = hd.copy()
+    hd2[met] = P[prio[met] - 1]
+    use = kind != SPARE
+    val, f0, ok = max_flow_with_cut(
+        n + 5, np.concatenate([tl[use], np.full(src.size, S), P]), np.concatenate([hd2[use], src, np.full(4, sink)]),
+        np.concatenate([cap[use], sup[src], M]), S, sink)
+    if val != int(M.sum()):
+        raise SolveError("lexicographic totals not simultaneously reachable")
+    support = np.zeros(arcs.size, dtype=bool)
+    support[np.flatnonzero(use)] = f0[: int(use.sum())] > 0
+    # phase 2: min cost with met totals fixed; P-nodes absorb exactly M_p.
+    # Column generation over transport arcs: start with the support above and
+    # the K cheapest transport arcs of each offer group, price the rest with
+    # the potentials, add violated arcs, repeat.  The final potentials are
+    # checked against every arc, so the result is optimal for the full network.
+    hd2 = hd.copy()
+    hd2[met] = n + prio[met] - 1
+    sup2 = np.concatenate([sup, -M])
+    sup2[sink] += int(M.sum())
+    cost = net.cost[arcs]
+    tp = kind == TRANSPORT
+    og = net.arc_og[arcs]
+    tpi = np.flatnonzero(tp)
+    o = tpi[np.lexsort((cost[tpi], og[tpi]))]
+    first = np.searchsorted(og[o], og[o], "left")
+    active = ~tp | support
+    active[o[(np.arange(o.size) - first) < PRICING_K]] = True
+    x = np.zeros(arcs.size, dtype=np.int64)
+    pi = None
+    for _ in range(50):
+        a = np.flatnonzero(active)
+        xa = min_cost_flow_solve(n + 4, tl[a], hd2[a], cap[a], cost[a], sup2)
+        pia = residual_potentials(n + 4, tl[a], hd2[a], cap[a], cost[a], xa)
+        if pia is None:
+            raise SolveError("min-cost flow result failed the optimality check")
+        x[:] = 0
+        x[a] = xa
+        pi = pia
+        ina = np.flatnonzero(~active)
+        rc = cost[ina] + pi[tl[ina]] - pi[hd2[ina]]
+        viol = ina[rc < 0]
+        if viol.size == 0:
+            break
+        active[viol] = True
+    cert = check_potentials(tl, hd2, cap, cost, sup2, x, pi)
+    return x, cert, cuts_ok and ok, F[1:]
+
+
+_FORK_STATE: dict = {}
+
+
+def _fork_worker(idx: int):
+    net, fams = _FORK_STATE["net"], _FORK_STATE["fams"]
+    f, arcs, nodes, local = fams[idx]
+    x, cert, cuts_ok, _F = solve_family_priority(net, f, arcs, nodes, local)
+    cert.potentials = None  # not needed by the parent; keeps the pickle small
+    return idx, x, cert, cuts_ok
+
+
+def _priority_solve(net: Network, progress: Progress | None, t0: float, time_limit: float | None,
+                    workers: int = 1):
+    flow = np.zeros(net.tail.size, dtype=np.int64)
+    fams = list(_split_families(net))
+    certs: list = [None] * len(fams)
+
+    def done(count: int, idx: int, x: np.ndarray, cert: FlowSolution, cuts_ok: bool) -> None:
+        if not cuts_ok:
+            cert.verified = False
+            cert.detail += "; max-flow cut check failed"
+        flow[fams[idx][1]] = x
+        certs[idx] = cert
+        if progress is not None:
+            progress("solve", 20.0 + 50.0 * count / max(len(fams), 1))
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            raise TimeoutError("allocation: time limit reached")
+
+    if workers > 1 and len(fams) > 1 and net.tail.size >= PARALLEL_MIN_ARCS:
+        import multiprocessing as mp
+
+        # largest families first; children inherit net via fork (no copy)
+        order = sorted(range(len(fams)), key=lambda k: -fams[k][1].size)
+        _FORK_STATE.update(net=net, fams=fams)
+        try:
+            with mp.get_context("fork").Pool(min(workers, len(fams))) as pool:
+                for count, (idx, x, cert, ok) in enumerate(pool.imap_unordered(_fork_worker, order), start=1):
+                    done(count, idx, x, cert, ok)
+        finally:
+            _FORK_STATE.clear()
+    else:
+        for idx, (f, arcs, nodes, local) in enumerate(fams):
+            x, cert, cuts_ok, _F = solve_family_priority(net, f, arcs, nodes, local)
+            done(idx + 1, idx, x, cert, cuts_ok)
+    return flow, certs
+
+
 def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Group-level arc flows -> line-level (offer line, request line, qty)."""
     n_rg = net.rg_qty.size
@@ -119,7 +277,7 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
     dst = out0[ib]
     is_dem = kind[dst] == DEMAND
     pieces_og.append(src_og[is_dem])
-    pieces_rg.append(net.arc_rg[dst[is_dem]])
+    pieces_rg.append(net.arc_hub[dst[is_dem]])
     pieces_q.append(q[is_dem])
     # pieces entering transfers: (transfer arc, og, q)
     x_arc, x_og, x_q = dst[~is_dem], src_og[~is_dem], q[~is_dem]
@@ -131,7 +289,7 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
         out1 = arcs(DEMAND, 1)
         ia, ib, q = interval_match(flow[in1], flow[out1])
         src = in1[ia]
-        rg = net.arc_rg[out1[ib]]
+        rg = net.arc_hub[out1[ib]]
         is_tp = kind[src] == TRANSPORT
         pieces_og.append(net.arc_og[src[is_tp]])
         pieces_rg.append(rg[is_tp])
@@ -146,11 +304,17 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
         pieces_q.append(qq)
     dir_a = np.flatnonzero(pos & (kind == DIRECT))
     pieces_og.append(net.arc_og[dir_a])
-    pieces_rg.append(net.arc_rg[dir_a])
+    pieces_rg.append(net.arc_hub[dir_a])
     pieces_q.append(flow[dir_a])
     p_og = np.concatenate(pieces_og)
-    p_rg = np.concatenate(pieces_rg)
+    p_hub = np.concatenate(pieces_rg)
     p_q = np.concatenate(pieces_q)
+    # hub -> request groups (met arcs of the hub, in request-group order)
+    ma = np.flatnonzero(pos & (kind == MET))
+    ma = ma[np.argsort(net.arc_hub[ma], kind="stable")]
+    ph = np.argsort(p_hub, kind="stable")
+    ia, ib, q = interval_match(p_q[ph], flow[ma])
+    p_og, p_rg, p_q = p_og[ph][ia], net.arc_rg[ma][ib], q
 
     # offer lines: used = group qty - spare flow, filled in line order
     n_og = net.og_qty.size
@@ -176,9 +340,13 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
     # merge duplicate pairs, sort by (offer, request)
     nr = len(problem.requests)
     key = lo_.astype(np.int64) * max(nr, 1) + lr_
-    uk, inv = np.unique(key, return_inverse=True)
-    qty = np.bincount(inv, weights=q2, minlength=uk.size)
-    qty = np.rint(qty).astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    if ks.size == 0:
+        return ks, ks, ks
+    flag = np.concatenate([[True], ks[1:] != ks[:-1]])
+    uk = ks[flag]
+    qty = np.add.reduceat(q2[order], np.flatnonzero(flag))
     keep = qty > 0
     uk, qty = uk[keep], qty[keep]
     return uk // max(nr, 1), uk % max(nr, 1), qty
@@ -213,7 +381,7 @@ def _result(problem: Problem, mode: str, o: np.ndarray, r: np.ndarray, q: np.nda
 
 
 def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None = None, seed: int = 0,
-          progress: Progress | None = None) -> Result:
+          progress: Progress | None = None, workers: int = 1) -> Result:
     """Solve the allocation problem exactly.
 
     mode ``"priority"``: lexicographic (met quantity of priority 1, 2, 3, 4;
@@ -225,7 +393,10 @@ def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None 
     ``time_limit`` (seconds) is checked between phases (TimeoutError) and passed
     to HiGHS in fair mode; ``seed`` is accepted for API symmetry -- every step
     is deterministic.  ``progress(phase, percent)`` is called between phases;
-    raising from it cancels the solve.
+    raising from it cancels the solve.  ``workers`` > 1 solves the substitution
+    families in that many forked processes when the network has at least
+    ``PARALLEL_MIN_ARCS`` arcs (priority mode; POSIX only; do not use from a
+    multi-threaded process); the result is identical.
     """
     if mode not in ("priority", "fair"):
         raise ValueError(f"unknown mode {mode!r}")
@@ -247,7 +418,7 @@ def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None 
     t1 = time.perf_counter()
     fair: tuple[FairShare, ...] = ()
     if mode == "priority":
-        flow, certs = _family_solve(net, progress, t0, time_limit)
+        flow, certs = _priority_solve(net, progress, t0, time_limit, workers)
     else:
         from .fair import fair_solve
 
@@ -261,7 +432,8 @@ def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None 
     primal = sum(c.cost for c in certs)
     dual = sum(c.dual for c in certs)
     cert = Certificate(
-        kind="potentials", verified=ok, primal=primal, dual=dual,
+        kind="max-flow cuts + potentials" if mode == "priority" else "potentials + lp-duality",
+        verified=ok, primal=primal, dual=dual,
         detail=f"{len(certs)} family network(s); "
         + ("all satisfy complementary slackness, dual == primal" if ok
            else "; ".join(c.detail for c in certs if not c.verified)),

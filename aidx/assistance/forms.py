@@ -1,0 +1,226 @@
+"""Forms of the exchange's web pages. They parse input only: every rule of the domain is the services' job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aidx.assistance.models import PRIORITIES, Allocation, AssistanceRequest, Offer
+from aidx.assistance.services import MAX_LINES, LineInput
+from aidx.catalogue import selectors as catalogue
+from aidx.documents.forms import NationChoiceField
+from aidx.nations import selectors as registry
+from aidx.nations.models import Nation
+from aidx.nations.policy import Releasability
+
+DATE = {"type": "date"}
+ALL = ("", _("all"))
+
+
+def nation_choices() -> list[tuple[str, str]]:
+    return [ALL, *((nation.code, f"{nation.name} ({nation.code})") for nation in Nation.objects.all())]
+
+
+def catalogue_choices(*, prefixed: bool, empty: Any = ALL) -> list[Any]:
+    """Items and capability types as grouped options; `prefixed` values say which of the two a code is."""
+    items = [(f"item:{i.code}" if prefixed else i.code, f"{i.name} ({i.code})") for i in catalogue.items()]
+    capabilities = [
+        (f"capability:{c.code}" if prefixed else c.code, f"{c.name} ({c.code})") for c in catalogue.capability_types()
+    ]
+    return [empty, (_("Items"), items), (_("Capabilities"), capabilities)]
+
+
+def site_choices(empty: str) -> list[tuple[str, str]]:
+    return [("", empty), *((s.code, f"{s.name} · {s.nation_id}") for s in registry.sites())]
+
+
+# --- list filters ------------------------------------------------------------------------------------
+# A bad value is shown as an error next to its filter and left out of the query (see views.filters_of).
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search"}))
+    nation = forms.ChoiceField(label=_("Nation"), required=False)
+    item = forms.ChoiceField(label=_("Item or capability"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["nation"].choices = nation_choices()
+        self.fields["item"].choices = catalogue_choices(prefixed=False)
+
+
+class RequestFilterForm(FilterForm):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[ALL, *AssistanceRequest.Status.choices])
+    priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None,
+                                      choices=[ALL, *PRIORITIES])
+    needed_from = forms.DateField(label=_("Needed from"), required=False, widget=forms.DateInput(DATE))
+    needed_until = forms.DateField(label=_("Needed until"), required=False, widget=forms.DateInput(DATE))
+    incident = forms.CharField(label=_("Incident"), required=False, max_length=100)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("needed_from") and data.get("needed_until") and data["needed_from"] > data["needed_until"]:
+            self.add_error("needed_until", _("This is before the from date."))
+        return data
+
+
+class OfferFilterForm(FilterForm):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[ALL, *Offer.Status.choices])
+
+
+class AllocationFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[ALL, *Allocation.Status.choices])
+
+
+# --- creating requests and offers -------------------------------------------------------------------
+
+
+class ReleasabilityFields(forms.Form):
+    releasability = forms.ChoiceField(
+        label=_("Releasable to"), choices=Releasability.choices, initial=Releasability.ALLIES_AND_PARTNERS
+    )
+    release_to = NationChoiceField(
+        label=_("Named nations"), queryset=Nation.objects.all(), required=False, to_field_name="code",
+        help_text=_("Only for bilateral releasability."), widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+
+
+class RequestForm(ReleasabilityFields):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, max_length=10000,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    incident = forms.CharField(label=_("Incident"), required=False, max_length=100)
+    priority = forms.TypedChoiceField(label=_("Priority"), coerce=int, choices=PRIORITIES, initial=2)
+    needed_by = forms.DateField(label=_("Needed by"), widget=forms.DateInput(DATE))
+    delivery_site = forms.ChoiceField(label=_("Delivery site"))
+    contact = forms.CharField(label=_("Contact"), required=False, max_length=200)
+    submit_now = forms.BooleanField(label=_("Submit now"), required=False, initial=True,
+                                    help_text=_("Otherwise it is saved as a draft and not circulated."))
+    field_order = ["title", "description", "incident", "priority", "needed_by", "delivery_site", "contact",
+                   "releasability", "release_to", "submit_now"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["delivery_site"].choices = site_choices("—")
+
+
+class OfferForm(ReleasabilityFields):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, max_length=10000,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    terms = forms.ChoiceField(label=_("Terms"), choices=Offer.Terms.choices, initial=Offer.Terms.DONATION)
+    price_minor = forms.IntegerField(label=_("Price (minor units)"), required=False,
+                                     help_text=_("Only for a sale, in cents or øre."))
+    currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
+    transport_included = forms.BooleanField(label=_("Transport included"), required=False)
+    publish_now = forms.BooleanField(label=_("Publish now"), required=False, initial=True,
+                                     help_text=_("Otherwise it is saved as a draft and cannot be allocated."))
+    field_order = ["title", "description", "terms", "price_minor", "currency", "transport_included",
+                   "releasability", "release_to", "publish_now"]
+
+
+class LineForm(forms.Form):
+    """One line; a line left wholly blank is skipped, so the page can offer spare rows."""
+
+    what = forms.ChoiceField(label=_("Item or capability"), required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), required=False,
+                                  widget=forms.NumberInput(attrs={"min": 1, "step": 1}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, what_choices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["what"].choices = what_choices
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("what") and data.get("quantity") is None and not data.get("notes")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.is_blank or self.errors:
+            return data
+        if not data.get("what"):
+            self.add_error("what", _("Choose an item or a capability."))
+        if data.get("quantity") is None:
+            self.add_error("quantity", _("Give a quantity."))
+        return data
+
+    def line_input(self) -> LineInput:
+        data = self.cleaned_data
+        kind, _sep, code = data["what"].partition(":")
+        return LineInput(
+            quantity=data["quantity"], notes=data["notes"],
+            item=code if kind == "item" else None, capability=code if kind == "capability" else None,
+            **self.extra_input(),
+        )
+
+    def extra_input(self) -> dict[str, Any]:
+        return {}
+
+
+class RequestLineForm(LineForm):
+    substitutes_ok = forms.BooleanField(label=_("Substitutes acceptable"), required=False, initial=True)
+
+    def extra_input(self) -> dict[str, Any]:
+        return {"substitutes_ok": self.cleaned_data["substitutes_ok"]}
+
+
+class OfferLineForm(LineForm):
+    available_from = forms.DateField(label=_("Available from"), required=False, widget=forms.DateInput(DATE))
+    available_until = forms.DateField(label=_("Available until"), required=False, widget=forms.DateInput(DATE))
+    origin_site = forms.ChoiceField(label=_("Origin"), required=False)
+
+    def __init__(self, *args: Any, site_choices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["origin_site"].choices = site_choices
+        self.fields["available_from"].initial = timezone.localdate
+
+    @property
+    def is_blank(self) -> bool:  # the date the form fills in by itself does not make a line
+        return super().is_blank and not getattr(self, "cleaned_data", {}).get("origin_site")
+
+    def extra_input(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"available_from": data["available_from"], "available_until": data["available_until"],
+                "origin_site": data["origin_site"] or None}
+
+
+SPARE_LINES = 3
+
+
+def line_formset(kind: str, *, data: Any = None, initial: list[dict[str, Any]] | None = None,
+                 spare: int = SPARE_LINES) -> forms.BaseFormSet:
+    """The lines of a request (`kind="request"`) or an offer, with `spare` blank rows after `initial`."""
+    form = RequestLineForm if kind == "request" else OfferLineForm
+    formset_class = forms.formset_factory(form, extra=spare, max_num=MAX_LINES, absolute_max=MAX_LINES,
+                                          validate_max=True)
+    form_kwargs: dict[str, Any] = {"what_choices": catalogue_choices(prefixed=True, empty=("", "—"))}
+    if kind == "offer":
+        form_kwargs["site_choices"] = site_choices("—")
+    return formset_class(data=data, initial=initial, prefix="lines", form_kwargs=form_kwargs)
+
+
+# --- acting on a record ------------------------------------------------------------------------------
+
+
+class ProposeForm(forms.Form):
+    pair = forms.ChoiceField(label=_("Offer line → request line"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+
+    def __init__(self, *args: Any, pairs: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pair"].choices = pairs
+
+    def ids(self) -> tuple[int, int]:
+        offer_line, request_line = self.cleaned_data["pair"].split(":")
+        return int(offer_line), int(request_line)
+
+
+class DeliverForm(forms.Form):
+    received_quantity = forms.IntegerField(label=_("Received"), required=False, min_value=0)
+    discrepancy = forms.CharField(label=_("Discrepancy"), required=False, max_length=500)

@@ -1,0 +1,527 @@
+"""Web pages of the exchange: lists, details with their actions, create forms, and the inbox.
+
+Views parse input and call a service; reads go through the selectors, which apply need-to-know.
+A BusinessError is shown where it belongs (a form field, a line, or a message) and nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from aidx.accounts.models import Role
+from aidx.assistance import forms, selectors, services
+from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.catalogue import selectors as catalogue
+from aidx.core.errors import BusinessError
+from aidx.core.paging import page_of, query_without_page
+from aidx.nations.policy import Viewer, get_visible_or_404, owned_by, viewer_for
+from aidx.notifications.selectors import notifications_of
+
+ACTIONS = {
+    "request.create": gettext_lazy("created the request"),
+    "request.submit": gettext_lazy("submitted the request"),
+    "request.update": gettext_lazy("changed the request"),
+    "request.withdraw": gettext_lazy("withdrew the request"),
+    "request.partially_met": gettext_lazy("request partially met"),
+    "request.met": gettext_lazy("request met"),
+    "request.submitted": gettext_lazy("request open again"),
+    "request.expire": gettext_lazy("request expired"),
+    "offer.create": gettext_lazy("created the offer"),
+    "offer.publish": gettext_lazy("published the offer"),
+    "offer.withdraw": gettext_lazy("withdrew the offer"),
+    "offer.open": gettext_lazy("offer open again"),
+    "offer.partially_allocated": gettext_lazy("offer partially allocated"),
+    "offer.fully_allocated": gettext_lazy("offer fully allocated"),
+    "offer.expire": gettext_lazy("offer expired"),
+    "allocation.propose": gettext_lazy("proposed an allocation"),
+    "allocation.accept": gettext_lazy("accepted an allocation"),
+    "allocation.decline": gettext_lazy("declined an allocation"),
+    "allocation.cancel": gettext_lazy("cancelled an allocation"),
+    "allocation.ship": gettext_lazy("shipped an allocation"),
+    "allocation.deliver": gettext_lazy("confirmed a delivery"),
+}
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def filters_of(form: Any) -> dict[str, Any]:
+    """The valid, non-empty filters of a bound filter form; invalid ones stay on the form as errors."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
+
+
+def _acts_for(user: Any, viewer: Viewer, record: AssistanceRequest | Offer) -> bool:
+    """The user speaks for the record's owner (its point of contact, or a coordinator of the centre)."""
+    return user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR) and owned_by(viewer, record)
+
+
+def _with_share(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
+    """Each request with its requested and accepted quantities, in the same query (no query per row)."""
+    requested = (RequestLine.objects.filter(request=OuterRef("pk")).values("request")
+                 .annotate(n=Sum("quantity")).values("n"))
+    accepted = (Allocation.objects.filter(request_line__request=OuterRef("pk"), status__in=Allocation.COMMITTED)
+                .values("request_line__request").annotate(n=Sum("quantity")).values("n"))
+    return requests.annotate(
+        requested=Coalesce(Subquery(requested, output_field=IntegerField()), 0),
+        accepted=Coalesce(Subquery(accepted, output_field=IntegerField()), 0),
+    )
+
+
+def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocation]:
+    """Mark on each allocation what this user may do with it; the services check again."""
+    coordinator = user.has_role(Role.COORDINATOR)
+    result = []
+    for allocation in allocations:
+        request, offer = allocation.request_line.request, allocation.offer_line.offer
+        requester = _acts_for(user, viewer, request)
+        offerer = owned_by(viewer, offer)
+        status = allocation.status
+        allocation.may_decide = requester and status == Allocation.Status.PROPOSED
+        allocation.may_deliver = requester and status == Allocation.Status.SHIPPED
+        allocation.may_ship = status == Allocation.Status.ACCEPTED and (
+            (offerer and user.has_role(Role.POINT_OF_CONTACT, Role.LOGISTICS))
+            or user.has_role(Role.COORDINATOR, Role.LOGISTICS)
+        )
+        allocation.may_cancel = status in (Allocation.Status.PROPOSED, Allocation.Status.ACCEPTED) and (
+            coordinator or offerer or allocation.proposed_by_id == user.pk
+        )
+        result.append(allocation)
+    return result
+
+
+def _timeline(record: AssistanceRequest | Offer, viewer: Viewer) -> list[Any]:
+    return [_labelled(entry) for entry in selectors.timeline(record, viewer)]
+
+
+def _labelled(entry: Any) -> Any:
+    entry.label = ACTIONS.get(entry.action, entry.action)
+    entry.about_allocation = entry.target_type == "assistance.allocation"
+    return entry
+
+
+def _request_url(request_id: int) -> str:
+    return reverse("exchange:request", args=[request_id])
+
+
+def _offer_url(offer_id: int) -> str:
+    return reverse("exchange:offer", args=[offer_id])
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def _place_error(error: BusinessError, form: Any, lines: Any, line_forms: list[Any]) -> None:
+    """Show a service's error where it belongs: `lines.N` at the N-th line sent, a field at that field."""
+    message = str(error.message)
+    field = error.field or ""
+    if field.startswith("lines."):
+        try:
+            line_forms[int(field.split(".", 1)[1]) - 1].add_error(None, message)
+            return
+        except (ValueError, IndexError):
+            pass
+    if field == "lines":
+        lines.non_form_errors().append(message)
+    elif field in form.fields and not form.fields[field].widget.is_hidden:
+        form.add_error(field, message)
+    else:
+        form.add_error(None, message)
+
+
+def _initial_from_post(form: Any, data: Any) -> dict[str, Any]:
+    """What was typed, as initial values: to redraw a form without judging it (when a line is added)."""
+    initial: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        if isinstance(field, django_forms.BooleanField):
+            initial[name] = bool(data.get(name))
+        elif isinstance(field, django_forms.MultipleChoiceField | django_forms.ModelMultipleChoiceField):
+            initial[name] = data.getlist(name)
+        elif name in data:
+            initial[name] = data.get(name)
+    return initial
+
+
+def _lines_from_post(formset: Any) -> list[dict[str, Any]]:
+    rows = []
+    for form in formset.forms:
+        row = _initial_from_post(form, _Prefixed(formset.data, form.prefix))
+        rows.append(row)
+    return rows
+
+
+class _Prefixed:
+    """A view of POST data for one form of a formset, by unprefixed field name."""
+
+    def __init__(self, data: Any, prefix: str) -> None:
+        self.data, self.prefix = data, prefix
+
+    def get(self, name: str) -> Any:
+        return self.data.get(f"{self.prefix}-{name}")
+
+    def getlist(self, name: str) -> list[Any]:
+        return self.data.getlist(f"{self.prefix}-{name}")
+
+    def __contains__(self, name: str) -> bool:
+        return f"{self.prefix}-{name}" in self.data
+
+
+def _create(request: HttpRequest, *, kind: str, form: Any, lines: Any, save: Any, template: str,
+            context: dict[str, Any]) -> HttpResponse:
+    """The request and offer create pages: parse the header and lines, call `save`, or show what is wrong."""
+    if request.method == "POST" and "add_line" in request.POST:
+        # Redraw what was typed with more blank rows; judging a half-written form would only show noise.
+        form = type(form)(initial=_initial_from_post(form, request.POST))
+        lines = forms.line_formset(kind, initial=_lines_from_post(lines))
+    elif request.method == "POST":
+        valid = form.is_valid()
+        valid = lines.is_valid() and valid
+        if valid:
+            line_forms = [line for line in lines.forms if not line.is_blank]
+            try:
+                with transaction.atomic():  # create and submit/publish together, or not at all
+                    created = save(form.cleaned_data, [line.line_input() for line in line_forms])
+            except BusinessError as error:
+                _place_error(error, form, lines, line_forms)
+            else:
+                return redirect(created)  # `save` answers with the new record's page
+    invalid = request.method == "POST" and "add_line" not in request.POST
+    return render(request, template, {**context, "form": form, "lines": lines,
+                                      "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR)},
+                  status=400 if invalid else 200)
+
+
+# --- requests ----------------------------------------------------------------------------------------------
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    form = forms.RequestFilterForm(request.GET or None)
+    filters = filters_of(form)
+    filters["search"] = filters.pop("q", None)
+    page = page_of(request, _with_share(selectors.requests_visible_to(viewer, **filters)))
+    return render(request, "assistance/request_list.html", {
+        "page": page, "form": form, "query": query_without_page(request),
+        "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
+    })
+
+
+def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: Any, viewer: Viewer) -> list[Any]:
+    """Offer line → request line pairs this user could propose: open offers the user may see (a nation: only
+    its own) with something left, for the same item, a permitted substitute, or the same capability."""
+    coordinator = user.has_role(Role.COORDINATOR)
+    if not record.is_open or owned_by(viewer, record):
+        return []
+    if not coordinator and not user.has_role(Role.POINT_OF_CONTACT):
+        return []
+    offers = selectors.offers_visible_to(viewer, open_only=True)
+    if not coordinator:
+        offers = offers.filter(Q(owner_nation_id=viewer.nation) if viewer.nation
+                               else Q(owner_organisation_id=viewer.organisation))
+    if record.owner_nation_id:
+        offers = offers.exclude(owner_nation_id=record.owner_nation_id)
+    else:
+        offers = offers.exclude(owner_organisation_id=record.owner_organisation_id)
+    today = timezone.localdate()
+    offer_lines = list(
+        selectors.offer_lines_left(OfferLine.objects.filter(offer__in=offers.values("pk")))
+        .filter(remaining__gt=0)
+        .filter(Q(available_until__isnull=True) | Q(available_until__gte=today))
+        .select_related("offer__owner_nation", "offer__owner_organisation", "item", "capability")
+        .order_by("offer_id", "id")
+    )
+    pairs = []
+    for line in lines:
+        needed = line.quantity - line.allocated
+        if needed <= 0:
+            continue
+        if line.capability_id:
+            serves = {("capability", line.capability_id)}
+        else:
+            serves = {("item", line.item_id)}
+            if line.substitutes_ok:
+                serves |= {("item", item.pk) for item in catalogue.substitutes_for(line.item)}
+        for offered in offer_lines:
+            key = ("capability", offered.capability_id) if offered.capability_id else ("item", offered.item_id)
+            if key in serves:
+                owner = offered.offer.owner_nation or offered.offer.owner_organisation
+                label = _("%(owner)s · %(offer)s: %(left)s × %(what)s left → %(needed)s × %(wanted)s needed") % {
+                    "owner": owner, "offer": offered.offer.title, "left": offered.remaining, "what": offered.what,
+                    "needed": needed, "wanted": line.what,
+                }
+                pairs.append((f"{offered.pk}:{line.pk}", label))
+    return pairs
+
+
+@login_required
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    record = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=request_id)
+    lines = list(selectors.request_lines(record))
+    pairs = _proposal_pairs(record, lines, request.user, viewer)
+    propose = forms.ProposeForm(request.POST or None, pairs=pairs) if pairs else None
+    if request.method == "POST":
+        if propose is None:
+            messages.error(request, _("There is nothing you can propose for this request."))
+            return redirect(_request_url(record.pk))
+        if propose.is_valid():
+            offer_line, request_line = propose.ids()
+            try:
+                services.allocation_propose(actor=request.user, offer_line=offer_line, request_line=request_line,
+                                            quantity=propose.cleaned_data["quantity"])
+            except BusinessError as error:
+                propose.add_error(error.field if error.field in propose.fields else None, str(error.message))
+            else:
+                messages.success(request, _("Allocation proposed."))
+                return redirect(_request_url(record.pk))
+    owner = _acts_for(request.user, viewer, record)
+    context = {
+        "record": record,
+        "lines": lines,
+        "allocations": _with_actions(selectors.allocations_visible_to(viewer, request=record.pk), request.user, viewer),
+        "replies": selectors.offers_visible_to(viewer, in_reply_to=record.pk),
+        "timeline": _timeline(record, viewer),
+        "propose": propose,
+        "is_owner": owner,
+        "may_withdraw": owner and record.status in (AssistanceRequest.Status.DRAFT, *selectors.OPEN_REQUEST),
+        "may_reply": record.is_open and not owned_by(viewer, record)
+        and request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
+    }
+    return render(request, "assistance/request_detail.html", context,
+                  status=400 if propose is not None and propose.errors else 200)
+
+
+@login_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+
+    def save(header: dict[str, Any], lines: list[services.LineInput]) -> str:
+        created = services.request_create(
+            actor=request.user, title=header["title"], description=header["description"],
+            incident=header["incident"], priority=header["priority"], needed_by=header["needed_by"],
+            delivery_site=header["delivery_site"], contact=header["contact"],
+            releasability=header["releasability"], release_to=[n.code for n in header["release_to"]], lines=lines,
+        )
+        if header["submit_now"]:
+            created = services.request_submit(actor=request.user, request=created)
+            messages.success(request, _("Request submitted."))
+        else:
+            messages.success(request, _("Request saved as a draft."))
+        return _request_url(created.pk)
+
+    return _create(request, kind="request", form=forms.RequestForm(data),
+                   lines=forms.line_formset("request", data=data), save=save,
+                   template="assistance/request_form.html", context={})
+
+
+@login_required
+@require_POST
+def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    record = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=request_id)
+    try:
+        if action == "submit":
+            services.request_submit(actor=request.user, request=record)
+            messages.success(request, _("Request submitted."))
+        elif action == "withdraw":
+            services.request_withdraw(actor=request.user, request=record, reason=request.POST.get("reason", "")[:500])
+            messages.success(request, _("Request withdrawn."))
+        else:
+            raise Http404
+    except BusinessError as error:
+        messages.error(request, str(error.message))
+    return redirect(_request_url(record.pk))
+
+
+# --- offers --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def offer_list(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    form = forms.OfferFilterForm(request.GET or None)
+    filters = filters_of(form)
+    filters["search"] = filters.pop("q", None)
+    page = page_of(request, selectors.offers_visible_to(viewer, **filters))
+    return render(request, "assistance/offer_list.html", {
+        "page": page, "form": form, "query": query_without_page(request),
+        "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
+    })
+
+
+@login_required
+def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
+    owner = _acts_for(request.user, viewer, record)
+    in_reply_to = None
+    if record.in_reply_to_id:  # shown only if the viewer may see that request too
+        in_reply_to = selectors.requests_visible_to(viewer).filter(pk=record.in_reply_to_id).first()
+    context = {
+        "record": record,
+        "in_reply_to": in_reply_to,
+        "lines": selectors.offer_lines(record),
+        "allocations": _with_actions(selectors.allocations_visible_to(viewer, offer=record.pk), request.user, viewer),
+        "timeline": _timeline(record, viewer),
+        "is_owner": owner,
+        "may_withdraw": owner and record.status in (Offer.Status.DRAFT, *selectors.OPEN_OFFER,
+                                                    Offer.Status.FULLY_ALLOCATED),
+    }
+    return render(request, "assistance/offer_detail.html", context)
+
+
+def _reply_lines(reply_to: AssistanceRequest) -> list[dict[str, Any]]:
+    """The lines of an offer in reply, prefilled with what the request still needs."""
+    rows = []
+    for line in selectors.request_lines(reply_to):
+        what = f"item:{line.item.code}" if line.item_id else f"capability:{line.capability.code}"
+        rows.append({"what": what, "quantity": max(line.quantity - line.allocated, 0) or line.quantity})
+    return rows
+
+
+@login_required
+def offer_create(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    data = request.POST if request.method == "POST" else None
+    reply_to = None
+    initial_lines = None
+    header_initial: dict[str, Any] = {}
+    raw = request.GET.get("in_reply_to", "") if data is None else data.get("in_reply_to", "")
+    if data is None and raw:
+        if not raw.isdigit():
+            raise Http404
+        reply_to = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=int(raw))
+        initial_lines = _reply_lines(reply_to)
+        header_initial = {"title": _("Offer for: %(title)s") % {"title": reply_to.title}}
+    elif raw:
+        reply_to = selectors.requests_visible_to(viewer).filter(pk=int(raw)).first() if raw.isdigit() else None
+
+    def save(header: dict[str, Any], lines: list[services.LineInput]) -> str:
+        if raw and reply_to is None:
+            raise BusinessError(_("The request this offer replies to was not found."), field="in_reply_to")
+        created = services.offer_create(
+            actor=request.user, title=header["title"], description=header["description"], in_reply_to=reply_to,
+            terms=header["terms"], price_minor=header["price_minor"], currency=header["currency"],
+            transport_included=header["transport_included"], releasability=header["releasability"],
+            release_to=[n.code for n in header["release_to"]], lines=lines,
+        )
+        if header["publish_now"]:
+            created = services.offer_publish(actor=request.user, offer=created)
+            messages.success(request, _("Offer published."))
+        else:
+            messages.success(request, _("Offer saved as a draft."))
+        return _offer_url(created.pk)
+
+    return _create(request, kind="offer", form=forms.OfferForm(data, initial=header_initial),
+                   lines=forms.line_formset("offer", data=data, initial=initial_lines), save=save,
+                   template="assistance/offer_form.html", context={"reply_to": reply_to})
+
+
+@login_required
+@require_POST
+def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
+    try:
+        if action == "publish":
+            services.offer_publish(actor=request.user, offer=record)
+            messages.success(request, _("Offer published."))
+        elif action == "withdraw":
+            services.offer_withdraw(actor=request.user, offer=record, reason=request.POST.get("reason", "")[:500])
+            messages.success(request, _("Offer withdrawn."))
+        else:
+            raise Http404
+    except BusinessError as error:
+        messages.error(request, str(error.message))
+    return redirect(_offer_url(record.pk))
+
+
+# --- allocations -----------------------------------------------------------------------------------------
+
+
+@login_required
+def allocation_list(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    form = forms.AllocationFilterForm(request.GET or None)
+    page = page_of(request, selectors.allocations_visible_to(viewer, **filters_of(form)))
+    return render(request, "assistance/allocation_list.html",
+                  {"page": page, "form": form, "query": query_without_page(request)})
+
+
+@login_required
+@require_POST
+def allocation_action(request: HttpRequest, allocation_id: int, action: str) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    allocation = get_object_or_404(selectors.allocations_visible_to(viewer), pk=allocation_id)
+    back = _back(request, _request_url(allocation.request_line.request_id))
+    user = request.user
+    try:
+        if action == "accept":
+            services.allocation_accept(actor=user, allocation=allocation)
+            done = _("Allocation accepted.")
+        elif action == "decline":
+            services.allocation_decline(actor=user, allocation=allocation, reason=request.POST.get("reason", ""))
+            done = _("Allocation declined.")
+        elif action == "ship":
+            services.allocation_ship(actor=user, allocation=allocation)
+            done = _("Allocation marked shipped.")
+        elif action == "deliver":
+            form = forms.DeliverForm(request.POST)
+            if not form.is_valid():
+                name, errors = next(iter(form.errors.items()))
+                raise BusinessError(f"{form.fields[name].label}: {errors[0]}", field=name)
+            services.allocation_deliver(actor=user, allocation=allocation,
+                                        received_quantity=form.cleaned_data["received_quantity"],
+                                        discrepancy=form.cleaned_data["discrepancy"])
+            done = _("Delivery confirmed.")
+        elif action == "cancel":
+            services.allocation_cancel(actor=user, allocation=allocation, reason=request.POST.get("reason", ""))
+            done = _("Allocation cancelled.")
+        else:
+            raise Http404
+    except BusinessError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+# --- inbox ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_for(request.user)
+    # The inbox is about one's own nation or organisation; without one there is nothing of one's own.
+    work = selectors.inbox(request.user) if viewer.nation or viewer.organisation else None
+    context = {
+        "work": work,
+        "awaiting": _with_actions(work.awaiting_decision, request.user, viewer) if work else [],
+        "to_ship": _with_actions(work.to_ship, request.user, viewer) if work else [],
+        "to_receive": _with_actions(work.to_receive, request.user, viewer) if work else [],
+        "changes": [_labelled(entry) for entry in work.changes] if work else [],
+        "notifications": notifications_of(request.user, unread_only=True)[:20],
+    }
+    return render(request, "assistance/inbox.html", context)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from aidx.logistics import views
+
+app_name = "logistics"
+
+urlpatterns = [
+    path("", views.mission_list, name="missions"),
+    path("missions/<int:mission_id>/", views.mission_detail, name="mission"),
+    path("missions/<int:mission_id>/action/", views.mission_action, name="mission_action"),
+    path("fleet/", views.fleet, name="fleet"),
+    path("planner/", views.planner, name="planner"),
+    path("planner/<int:run_id>/", views.run_detail, name="run"),
+    path("planner/<int:run_id>/progress/", views.run_progress, name="run_progress"),
+    path("planner/<int:run_id>/action/", views.run_action, name="run_action"),
+    path("deployments/", views.deployment_list, name="deployments"),
+    path("deployments/<int:deployment_id>/action/", views.deployment_action, name="deployment_action"),
+]

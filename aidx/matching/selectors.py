@@ -1,0 +1,61 @@
+"""Reads for the review of a match run. Runs are coordinators' work: the caller checks the role."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from aidx.assistance.models import Allocation, RequestLine
+from aidx.matching.models import MatchRun, Proposal
+
+
+def runs() -> QuerySet[MatchRun]:
+    return MatchRun.objects.select_related("created_by").defer("problem", "result").order_by("-created_at", "-id")
+
+
+def proposals(run: MatchRun) -> QuerySet[Proposal]:
+    return run.proposals.select_related(
+        "offer_line__offer__owner_nation", "offer_line__offer__owner_organisation", "offer_line__item",
+        "request_line__request__owner_nation", "request_line__request__owner_organisation", "request_line__item",
+    ).order_by("request_line__request__owner_nation_id", "request_line__request__priority", "id")
+
+
+@dataclass(frozen=True)
+class Review:
+    by_nation: list[dict[str, Any]]
+    unmet: list[dict[str, Any]]
+    kept: int
+    dropped: int
+    ton_km: float
+    already_live: int
+
+
+def review(run: MatchRun) -> Review:
+    """What each nation would get, what stays unmet, and how it compares with today's allocations."""
+    rows = list(proposals(run))
+    by_nation: dict[str, dict[str, Any]] = defaultdict(lambda: {"lines": [], "quantity": 0, "ton_km": 0.0})
+    for proposal in rows:
+        request = proposal.request_line.request
+        nation = request.owner_nation_id or request.owner_organisation.code
+        entry = by_nation[nation]
+        entry["nation"] = request.owner_nation or request.owner_organisation
+        entry["lines"].append(proposal)
+        if not proposal.dropped:
+            entry["quantity"] += proposal.quantity
+            entry["ton_km"] += proposal.ton_km
+    unmet_rows = (run.result or {}).get("unmet", [])
+    lines = RequestLine.objects.in_bulk([row["request"] for row in unmet_rows])
+    unmet = [{"line": lines.get(row["request"]), "quantity": row["quantity"]} for row in unmet_rows
+             if row["request"] in lines]
+    line_ids = {p.request_line_id for p in rows}
+    return Review(
+        by_nation=sorted(by_nation.values(), key=lambda e: str(e["nation"])),
+        unmet=unmet,
+        kept=sum(1 for p in rows if not p.dropped),
+        dropped=sum(1 for p in rows if p.dropped),
+        ton_km=sum(p.ton_km for p in rows if not p.dropped),
+        already_live=Allocation.objects.filter(request_line_id__in=line_ids, status__in=Allocation.LIVE).count(),
+    )

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from aidx.assistance import services as exchange_services
+from aidx.assistance.models import Allocation
+from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.matching import selectors, services
+from aidx.matching.models import MatchRun, Proposal
+from aidx.optimize.allocation import solve
+from aidx.optimize.allocation.cli import problem_from_json
+
+
+def _run(exchange, capture, **kwargs):
+    with capture(execute=True):
+        run = services.run_start(actor=exchange.world.coordinator, time_limit=30, **kwargs)
+    run.refresh_from_db()
+    return run
+
+
+def test_it_matches_the_most_urgent_need_first_and_publishes_through_the_exchange(
+        exchange, django_capture_on_commit_callbacks):
+    w = exchange.world
+    urgent = exchange.request(lines=(("mask-surgical", 500),), priority=1)
+    routine = exchange.request(user=w.partner, lines=(("mask-surgical", 500),), priority=4)
+    exchange.offer(lines=(("mask-surgical", 600),))
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    assert run.status == MatchRun.Status.SUCCEEDED, run.error
+    assert run.result["certificate"]["verified"] is True
+    given = {p.request_line.request_id: p.quantity for p in selectors.proposals(run)}
+    assert given == {urgent.pk: 500, routine.pk: 100}
+    assert services.run_publish(actor=w.coordinator, run=run) == 2
+    allocations = Allocation.objects.filter(match_run_id=run.pk)
+    assert allocations.count() == 2 and set(allocations.values_list("status", flat=True)) == {"proposed"}
+    run.refresh_from_db()
+    assert run.status == MatchRun.Status.PUBLISHED
+
+
+def test_it_respects_releasability_in_both_directions(exchange, django_capture_on_commit_callbacks):
+    w = exchange.world
+    partner_request = exchange.request(user=w.partner, lines=(("mask-surgical", 100),))
+    exchange.offer(lines=(("mask-surgical", 100),), releasability="allies")  # partners may not see it
+    allies_request = exchange.request(lines=(("mask-surgical", 100),), releasability="allies")
+    exchange.offer(user=w.partner, lines=(("mask-surgical", 100),))  # a partner's offer, Italy allies-only
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    pairs = {(p.offer_line.offer.owner_nation_id, p.request_line.request_id) for p in selectors.proposals(run)}
+    assert ("ESP", partner_request.pk) not in pairs
+    assert ("AUS", allies_request.pk) not in pairs
+    assert ("ESP", allies_request.pk) in pairs
+
+
+def test_it_never_proposes_a_declined_pair_again_nor_a_refused_substitute(exchange,
+                                                                          django_capture_on_commit_callbacks):
+    w = exchange.world
+    request = exchange.request(lines=(("mask-surgical", 100),))
+    offer = exchange.offer(lines=(("mask-surgical", 100),))
+    allocation = exchange_services.allocation_propose(actor=w.coordinator, offer_line=offer.lines.get(),
+                                                      request_line=request.lines.get(), quantity=100)
+    exchange_services.allocation_decline(actor=w.ally_a, allocation=allocation, reason="wrong size")
+    strict = exchange.request(submit=False, lines=(("mask-surgical", 50),))
+    strict.lines.update(substitutes_ok=False)
+    exchange_services.request_submit(actor=w.ally_a, request=strict)
+    exchange.offer(lines=(("mask-ffp2", 50),))
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    assert not selectors.proposals(run).filter(request_line__request=request, offer_line__offer=offer).exists()
+    assert not selectors.proposals(run).filter(request_line__request=strict, offer_line__item__code="mask-ffp2").exists()
+
+
+def test_it_stores_the_exact_input_so_a_run_can_be_repeated(exchange, django_capture_on_commit_callbacks):
+    exchange.request()
+    exchange.offer()
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    again = solve(problem_from_json(run.problem), mode=run.mode, seed=run.seed)
+    assert again.kg_km == run.result["objective"]["kg_km"]
+    with django_capture_on_commit_callbacks(execute=True):
+        rerun = services.run_start(actor=exchange.world.coordinator, rerun_of=run)
+    rerun.refresh_from_db()
+    assert rerun.problem == run.problem and rerun.result["objective"] == run.result["objective"]
+
+
+def test_it_lets_the_coordinator_drop_lines_before_publishing(exchange, django_capture_on_commit_callbacks):
+    w = exchange.world
+    exchange.request()
+    exchange.request(user=w.partner)
+    exchange.offer(lines=(("mask-surgical", 2000),))
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    first = run.proposals.first()
+    services.proposal_drop(actor=w.coordinator, run=run, proposal_ids=[first.pk])
+    review = selectors.review(run)
+    assert (review.kept, review.dropped) == (1, 1)
+    assert services.run_publish(actor=w.coordinator, run=run) == 1
+    first.refresh_from_db()
+    assert first.allocation_id is None
+
+
+def test_it_refuses_a_stale_publication_and_writes_nothing(exchange, django_capture_on_commit_callbacks):
+    w = exchange.world
+    request = exchange.request(lines=(("mask-surgical", 100),))
+    offer = exchange.offer(lines=(("mask-surgical", 100),))
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    exchange_services.allocation_propose(actor=w.ally_b, offer_line=offer.lines.get(),
+                                         request_line=request.lines.get(), quantity=100)
+    with pytest.raises(BusinessError) as error:
+        services.run_publish(actor=w.coordinator, run=run)
+    assert error.value.code == "stale_run"
+    assert Allocation.objects.filter(match_run_id=run.pk).count() == 0
+
+
+def test_it_lets_only_coordinators_run_and_publish(exchange):
+    with pytest.raises(PermissionDenied):
+        services.run_start(actor=exchange.world.ally_a)
+    with pytest.raises(BusinessError):
+        services.run_start(actor=exchange.world.coordinator, mode="random")
+
+
+def test_it_marks_a_run_whose_worker_died_failed_and_leaves_no_proposals(exchange):
+    run = MatchRun.objects.create(created_by=exchange.world.coordinator, as_of=timezone.localdate(),
+                                  status=MatchRun.Status.RUNNING,
+                                  heartbeat_at=timezone.now() - dt.timedelta(minutes=10))
+    assert services.runs_reap_stale() == 1
+    run.refresh_from_db()
+    assert run.status == MatchRun.Status.FAILED and not Proposal.objects.filter(run=run).exists()
+
+
+def test_it_cancels_a_running_run_at_the_next_progress_report(exchange):
+    exchange.request()
+    exchange.offer()
+    run = MatchRun.objects.create(created_by=exchange.world.coordinator, as_of=timezone.localdate())
+    MatchRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+    run = services.run_execute(run.pk)
+    assert run.status == MatchRun.Status.CANCELLED and not run.proposals.exists()

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aidx.accounts.models import Role
+from aidx.core.errors import BusinessError
+from aidx.core.paging import page_of
+from aidx.matching import selectors, services
+from aidx.matching.forms import RunForm
+from aidx.matching.models import MatchRun
+
+
+def _coordinator(request: HttpRequest) -> None:
+    if not request.user.has_role(Role.COORDINATOR):
+        raise PermissionDenied
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    _coordinator(request)
+    services.runs_reap_stale()
+    form = RunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.run_start(actor=request.user, mode=form.cleaned_data["mode"], scope=form.scope(),
+                                     time_limit=form.cleaned_data["time_limit"])
+        except BusinessError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            return redirect("matching:detail", run_id=run.pk)
+    return render(request, "matching/run_list.html",
+                  {"form": form, "page": page_of(request, selectors.runs())}, status=400 if form.errors else 200)
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    _coordinator(request)
+    run = get_object_or_404(selectors.runs(), pk=run_id)
+    review = selectors.review(run) if run.status in (MatchRun.Status.SUCCEEDED, MatchRun.Status.PUBLISHED) else None
+    return render(request, "matching/run_detail.html", {"run": run, "review": review})
+
+
+@login_required
+def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress bar, polled by htmx; when the run ends it tells the page to reload into the review."""
+    _coordinator(request)
+    services.runs_reap_stale()
+    run = get_object_or_404(selectors.runs(), pk=run_id)
+    response = render(request, "matching/progress.html", {"run": run})
+    if not run.is_active and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
+    _coordinator(request)
+    run = get_object_or_404(MatchRun, pk=run_id)
+    try:
+        if action == "cancel":
+            services.run_cancel(actor=request.user, run=run)
+            messages.success(request, _("The run is cancelled."))
+        elif action == "publish":
+            made = services.run_publish(actor=request.user, run=run)
+            messages.success(request, _("%(n)s allocations proposed to the nations.") % {"n": made})
+        elif action == "rerun":
+            rerun = services.run_start(actor=request.user, mode=run.mode, scope=run.scope, seed=run.seed,
+                                       time_limit=run.time_limit, rerun_of=run if run.problem else None)
+            return redirect("matching:detail", run_id=rerun.pk)
+        elif action in ("drop", "keep"):
+            ids = [int(pk) for pk in request.POST.getlist("proposal") if pk.isdigit()]
+            services.proposal_drop(actor=request.user, run=run, proposal_ids=ids, dropped=action == "drop")
+        else:
+            raise PermissionDenied
+    except BusinessError as error:
+        messages.error(request, str(error.message))
+    return redirect("matching:detail", run_id=run.pk)

@@ -568,10 +568,10 @@ def allocation_cancel(*, actor: User, allocation: Allocation | int, reason: str 
 def allocation_ship(*, actor: User, allocation: Allocation | int) -> Allocation:
     allocation = _locked_allocation(allocation)
     offer = allocation.offer_line.offer
-    if not (owned_by(actor, offer) and actor.has_role(Role.POINT_OF_CONTACT, Role.LOGISTICS)) and not actor.has_role(
-        Role.COORDINATOR, Role.LOGISTICS
-    ):
-        raise PermissionDenied(_("Only the offering nation or logistics can mark this shipped."))
+    offering_nation = owned_by(actor, offer) and actor.has_role(Role.POINT_OF_CONTACT, Role.LOGISTICS)
+    centre = actor.is_centre and actor.has_role(Role.COORDINATOR, Role.LOGISTICS)
+    if not (offering_nation or centre):
+        raise PermissionDenied(_("Only the offering nation or the centre can mark this shipped."))
     if allocation.status != Allocation.Status.ACCEPTED:
         raise BusinessError(_("Only an accepted allocation can be shipped."), code="bad_state")
     before = snapshot(allocation)

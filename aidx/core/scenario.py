@@ -24,6 +24,7 @@ STEPS: list[tuple[str, str]] = [
     ("documents.json", "aidx.documents.scenario"),
     ("exchange.json", "aidx.assistance.scenario"),
     ("logistics.json", "aidx.logistics.scenario"),
+    ("matching.json", "aidx.matching.scenario"),
 ]
 
 

@@ -183,7 +183,7 @@ def run_start(*, actor: User, mode: str = MatchRun.Mode.PRIORITY, scope: dict[st
     if not 0 < time_limit <= 3600:
         raise BusinessError(_("The time limit must be between 1 second and 1 hour."), field="time_limit")
     scope = {key: value for key, value in (scope or {}).items() if value}
-    unknown = set(scope) - {"incident", "items", "nations"}
+    unknown = set(scope) - {"incident", "items", "nations", "scenario"}
     if unknown:
         raise BusinessError(_("Unknown scope: %(value)s.") % {"value": ", ".join(sorted(unknown))}, field="scope")
     run = MatchRun.objects.create(mode=mode, scope=scope, seed=seed, time_limit=time_limit, created_by=actor,

@@ -224,3 +224,20 @@ def test_it_notifies_in_app_and_by_mail_in_the_readers_language(
 
     with translation.override("nn"):
         assert mail.outbox[0].subject == "[aidx] " + spain.text
+
+
+def test_it_lets_only_the_offering_nation_or_the_centre_ship(exchange):
+    from aidx.accounts.services import user_create
+
+    w = exchange.world
+    request, offer = exchange.request(), exchange.offer()
+    allocation = services.allocation_propose(actor=w.coordinator, offer_line=_offer_line(offer),
+                                             request_line=_line(request), quantity=10)
+    services.allocation_accept(actor=w.ally_a, allocation=allocation)
+    foreign_logistics = user_create(actor=None, username="mkd-logistics", password=None, nation=w.mkd,
+                                    roles={"logistics"})
+    with pytest.raises(PermissionDenied):
+        services.allocation_ship(actor=foreign_logistics, allocation=allocation)
+    with pytest.raises(PermissionDenied):
+        services.allocation_ship(actor=w.ally_a, allocation=allocation)  # the receiver does not ship
+    assert services.allocation_ship(actor=w.ally_b, allocation=allocation).status == "shipped"

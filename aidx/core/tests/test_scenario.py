@@ -74,3 +74,12 @@ def test_it_replays_the_exchange_of_2020(scenario):
     )
     assert offering == {"POL", "ALB"} and staff.status == "met"
     assert AssistanceRequest.objects.filter(incident="Second-wave exercise", status="submitted").count() == 2
+
+
+def test_it_leaves_a_match_run_ready_for_review(scenario):
+    from aidx.matching.models import MatchRun
+
+    run = MatchRun.objects.get(scope__scenario="covid-2020/second-wave-exercise")
+    assert run.status == "succeeded" and run.result["certificate"]["verified"]
+    proposed = {(p.offer_line.item.code, p.request_line.request.owner_nation_id) for p in run.proposals.all()}
+    assert ("test-kit-pcr", "MKD") in proposed  # Germany's standby test kits for Skopje

@@ -6,9 +6,10 @@ AIDX   := $(BIN)/aidx
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PG_URL := $(or $(AIDX_TEST_POSTGRES),$(DATABASE_URL))
+PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/aidx_bench_quick
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-sqlite test-postgres check lint typecheck imports install messages makemessages serve clean bench
+.PHONY: demo test test-sqlite test-postgres check lint typecheck imports install messages makemessages clean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +46,7 @@ demo: install
 	@echo "  australia (partner)  | viewer (read-only)"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(AIDX) db_worker --interval 1 & \
+	  $(AIDX) db_worker --interval 1 --no-reload & \
 	  $(AIDX) runserver $(HOST):$(PORT) --noreload
 
 test: install
@@ -71,9 +72,18 @@ imports: install
 
 check: lint typecheck imports test
 
+# Full-size benchmarks print the tables quoted in the issues; bench-quick runs each at a small size (CI).
 bench: install
-	$(BIN)/python bench/allocation.py
+	$(BIN)/python bench/allocation.py --sizes 1000,10000,100000,1000000
+	$(BIN)/python bench/airlift.py
+	$(BIN)/python bench/imports.py --lines 10000
+	$(BIN)/python bench/exchange.py --lines 1000000
+
+bench-quick: install
+	$(BIN)/python bench/allocation.py --sizes 1000 --lp-max 50000
 	$(BIN)/python bench/airlift.py --quick
+	$(BIN)/python bench/imports.py --lines 500
+	@if [ -n "$(PG_URL)" ]; then $(BIN)/python bench/exchange.py --database-url $(PG_BENCH_URL) --lines 2000 --repeat 3; fi
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache .hypothesis $(LOCALE_MO)

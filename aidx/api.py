@@ -20,8 +20,10 @@ from aidx.assistance.api import router as exchange_router
 from aidx.catalogue.api import router as catalogue_router
 from aidx.core.errors import BusinessError
 from aidx.documents.api import router as documents_router
+from aidx.fund.api import router as fund_router
 from aidx.logistics.api import router as logistics_router
 from aidx.matching.api import router as matching_router
+from aidx.stockpile.api import router as stockpile_router
 from aidx.nations.api import router as nations_router
 
 api = NinjaAPI(
@@ -112,3 +114,5 @@ api.add_router("/documents", documents_router)
 api.add_router("/", exchange_router)
 api.add_router("/", matching_router)
 api.add_router("/logistics", logistics_router)
+api.add_router("/stockpile", stockpile_router)
+api.add_router("/fund", fund_router)

@@ -237,6 +237,9 @@ LOGGING = {
 }
 
 AIDX_PAGE_SIZE = 50
-NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
+NINJA_PAGINATION_CLASS = "aidx.core.paging.CappedPageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = AIDX_PAGE_SIZE
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+
+# Covering indexes (INCLUDE) serve PostgreSQL's index-only counts; SQLite ignores the extra columns, harmlessly.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

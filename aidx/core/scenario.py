@@ -24,6 +24,8 @@ STEPS: list[tuple[str, str]] = [
     ("documents.json", "aidx.documents.scenario"),
     ("exchange.json", "aidx.assistance.scenario"),
     ("logistics.json", "aidx.logistics.scenario"),
+    ("stockpile.json", "aidx.stockpile.scenario"),
+    ("fund.json", "aidx.fund.scenario"),
     ("matching.json", "aidx.matching.scenario"),
 ]
 

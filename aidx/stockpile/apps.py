@@ -6,3 +6,6 @@ class StockpileConfig(AppConfig):
     name = "aidx.stockpile"
     label = "stockpile"
     verbose_name = _("Stockpile")
+
+    def ready(self) -> None:
+        from aidx.stockpile import signals  # noqa: F401 - connects the exchange's allocation saves

@@ -451,6 +451,11 @@ def _cancel(actor: Any, allocation: Allocation, reason: str, lot: Lot | None = N
     )
 
 
+def allocation_closed(*, allocation: Allocation) -> Movement | None:
+    """The exchange cancelled or declined an allocation: give its reserved stock back (see signals.py)."""
+    return _cancel(None, allocation, _("allocation %(status)s") % {"status": allocation.get_status_display()})
+
+
 @transaction.atomic
 def cancel_reservation(*, actor: Any, allocation: Allocation | int, reason: str = "") -> Movement | None:
     """Give the stock reserved for an allocation back (None when nothing was reserved)."""

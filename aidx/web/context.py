@@ -32,6 +32,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("nations:sites", _("Sites")),
         ("catalogue:items", _("Catalogue")),
     ]
+    if user.is_centre or user.has_role(Role.STOCKPILE):
+        entries.append(("stockpile:overview", _("Stockpile")))
+    entries.append(("fund:overview", _("Trust fund")))
     if user.has_role(Role.COORDINATOR):
         entries.append(("matching:list", _("Matching")))
         entries.append(("audit:list", _("Audit log")))

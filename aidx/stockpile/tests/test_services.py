@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
+from aidx.assistance import services as exchange_services
 from aidx.assistance.models import Allocation, Offer
 from aidx.audit.models import AuditEntry
 from aidx.core.errors import BusinessError, PermissionDenied
@@ -227,3 +228,26 @@ def test_it_alerts_on_lots_expiring_within_30_60_90_days(stock):
     alerts = selectors.expiry_alerts(stock.manager)
     assert {lot.lot_number: lot.band for lot in alerts} == {"D10": 30, "D45": 60, "D80": 90, "PAST": 0}
     assert selectors.expiry_alerts(stock.world.ally_a) == []
+
+
+def test_the_exchange_cancelling_an_allocation_gives_its_reserved_stock_back(stock):
+    lot = stock.lot("X", 40, days=300)
+    allocation = stock.allocation(15)
+    services.reserve(actor=stock.manager, allocation=allocation)
+    exchange_services.allocation_cancel(actor=stock.world.coordinator, allocation=allocation, reason="not needed")
+    assert figures(lot, stock.taranto) == (40, 0)
+    assert services.check_balances() == []
+
+
+def test_shipping_a_stockpile_allocation_in_the_exchange_books_the_release_or_fails(stock):
+    lot = stock.lot("Y", 20, days=300)
+    shipped = stock.allocation(12)
+    exchange_services.allocation_ship(actor=stock.manager, allocation=shipped)
+    assert figures(lot, stock.taranto) == (8, 0)
+    assert Movement.objects.get(kind="release").allocation_id == shipped.pk
+    short = stock.allocation(8)
+    services.lot_set_status(actor=stock.manager, lot=lot, status="quarantined", reason="check")
+    with pytest.raises(BusinessError):
+        exchange_services.allocation_ship(actor=stock.manager, allocation=short)
+    short.refresh_from_db()
+    assert short.status == Allocation.Status.ACCEPTED

@@ -9,13 +9,20 @@ PG_URL := $(or $(AIDX_TEST_POSTGRES),$(DATABASE_URL))
 PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/aidx_bench_quick
 PYTEST_ARGS ?=
 
+
+.PHONY: install-runtime
 .PHONY: demo test test-sqlite test-postgres check lint typecheck imports install messages makemessages clean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# The demo needs only the runtime; tests and checks add their tools on top.
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.installed-runtime
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $@
 
@@ -31,12 +38,14 @@ locale/%.mo: locale/%.po
 
 install: $(VENV)/.installed node_modules/.installed $(LOCALE_MO)
 
+install-runtime: $(VENV)/.installed-runtime node_modules/.installed $(LOCALE_MO)
+
 messages: $(LOCALE_MO)
 
 makemessages: install
 	$(AIDX) makemessages -l nb -l nn --no-obsolete --ignore=.venv --ignore=node_modules --ignore=var
 
-demo: install
+demo: install-runtime
 	$(AIDX) migrate --noinput
 	$(AIDX) scenario load covid-2020
 	@echo ""

@@ -70,3 +70,7 @@ def scenario(db):
     from aidx.core.scenario import load
 
     load("covid-2020", say=lambda _message: None)
+
+
+# The Playwright harness (one Chromium per session, shared by every app's browser tests).
+from aidx.web.tests.browser_harness import browser, login, page, people  # noqa: E402, F401

@@ -103,7 +103,8 @@ def main() -> None:
         generation = f"{time.perf_counter() - started:.1f} s"
     lines = RequestLine.objects.count()
     print(f"\n{connection.vendor} {connection.settings_dict['NAME']}: {lines:,} request lines; "
-          f"generation of {args.lines:,} + {args.lines:,} lines: {generation}; repeat {args.repeat}\n")
+          f"generation of {args.lines:,} + {args.lines:,} lines: {generation}; repeat {args.repeat}; "
+          f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs\n")
 
     header = f"{'list':<12}{'viewer':<13}{'filter':<21}{'surface':<6}{'p50':>8}{'p95':>8}{'max':>8}{'queries':>9}"
     header += f"{'status':>8}{'rows':>10}"
@@ -132,13 +133,15 @@ def main() -> None:
                         queries = len(captured)
                     rows = "-"
                     if surface == "api" and response.status_code == 200:
-                        rows = f"{response.json().get('count', '?'):,}"
+                        answer = response.json()
+                        rows = f"{answer.get('count', '?'):,}{'+' if answer.get('count_capped') else ''}"
                     p95 = percentile(times, 0.95)
                     worst.append((p95, f"{name} {username} {label} {surface}"))
                     print(f"{name:<12}{username:<13}{label:<21}{surface:<6}{statistics.median(times):>8.1f}"
                           f"{p95:>8.1f}{max(times):>8.1f}{queries:>9}{response.status_code:>8}{rows:>10}",
                           flush=True)
     worst.sort(reverse=True)
+    print(f"load average at the end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     print(f"\nslowest p95: {worst[0][0]:.1f} ms ({worst[0][1]}); "
           f"p95 over 100 ms: {sum(1 for p, _ in worst if p > 100)} of {len(worst)}")
 

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -63,17 +63,14 @@ class FastSelect(forms.Select):
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        html = [f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>']
+        groups = []
         for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                html.append(f'\n  <optgroup label="{escape(group_name)}">')
-            for option in options:
-                html.append(f'\n  <option value="{escape(option["value"])}"{flatatt(option["attrs"])}>'
-                            f'{escape(option["label"])}</option>')
-            if group_name:
-                html.append("\n  </optgroup>")
-        html.append("\n</select>")
-        return mark_safe("".join(html))  # every value and label above is escaped
+            html = format_html_join("", '\n  <option value="{}"{}>{}</option>',
+                                    ((o["value"], flatatt(o["attrs"]), o["label"]) for o in options))
+            groups.append(format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, html)
+                          if group_name else html)
+        return format_html('<select name="{}"{}>{}\n</select>', widget["name"], flatatt(widget["attrs"]),
+                           format_html_join("", "{}", ((group,) for group in groups)))
 
 
 # --- list filters ------------------------------------------------------------------------------------

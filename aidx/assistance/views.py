@@ -85,6 +85,25 @@ def _with_share(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceReq
     )
 
 
+def _labels(model: type[Any], field: str) -> dict[Any, str]:
+    """A choice field's labels in the current language, translated once (get_FOO_display() translates every
+    choice on every call: a tenth of a list page's time)."""
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+def _list_rows(page: Any, model: type[Any], url_name: str, *fields: str) -> None:
+    """Prepare a list page's rows for a cheap render: each record gets its `url` and a `<field>_label` per
+    choice field, computed here once per page rather than by a tag, a method or an include per row."""
+    labels = {field: _labels(model, field) for field in fields}
+    url = reverse(url_name, args=[0]).removesuffix("0/")  # one reverse() instead of one per row
+    page.object_list = list(page.object_list)
+    for record in page.object_list:
+        record.url = f"{url}{record.pk}/"
+        for field, choices in labels.items():
+            value = getattr(record, field)
+            setattr(record, f"{field}_label", choices.get(value, value))
+
+
 def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocation]:
     """Mark on each allocation what this user may do with it; the services check again."""
     coordinator = user.has_role(Role.COORDINATOR)
@@ -222,6 +241,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     filters = filters_of(form)
     filters["search"] = filters.pop("q", None)
     page = page_of(request, _with_share(selectors.requests_visible_to(viewer, **filters)))
+    _list_rows(page, AssistanceRequest, "exchange:request", "priority", "status")
     return render(request, "assistance/request_list.html", {
         "page": page, "form": form, "query": query_without_page(request),
         "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
@@ -365,6 +385,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     filters = filters_of(form)
     filters["search"] = filters.pop("q", None)
     page = page_of(request, selectors.offers_visible_to(viewer, **filters))
+    _list_rows(page, Offer, "exchange:offer", "terms", "status")
     return render(request, "assistance/offer_list.html", {
         "page": page, "form": form, "query": query_without_page(request),
         "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),

@@ -374,7 +374,7 @@ def plan_run_edit(
 
 
 @transaction.atomic
-def plan_run_approve(*, actor: Any, run: PlanRun | int) -> list[Mission]:
+def plan_run_approve(*, actor: Any, run: PlanRun | int, tasked_by: str | None = None) -> list[Mission]:
     """Create and approve the missions kept in the proposal, through the mission services (every check applies:
     if one mission is refused, none is created)."""
     run = _reviewable(actor, run)
@@ -399,7 +399,8 @@ def plan_run_approve(*, actor: Any, run: PlanRun | int) -> list[Mission]:
             for leg in proposed["legs"]
         ]
         mission = services.mission_create(
-            actor=actor, aircraft=proposed["aircraft"], legs=legs, loads=loads, plan_run=run
+            actor=actor, aircraft=proposed["aircraft"], legs=legs, loads=loads, plan_run=run,
+            tasked_by=proposed.get("tasked_by") or tasked_by,
         )
         created.append(services.mission_approve(actor=actor, mission=mission))
     if not created:

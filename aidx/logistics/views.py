@@ -4,17 +4,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aidx.accounts.models import Role
 from aidx.assistance.models import Allocation
-from aidx.core.errors import BusinessError
+from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.core.paging import page_of, query_without_page
-from aidx.logistics import planning, selectors, services
-from aidx.logistics.models import Leg, Mission, PlanRun
+from aidx.logistics import forms, planning, selectors, services
+from aidx.logistics.models import Deployment, Leg, Mission, PlanRun
 from aidx.nations.policy import viewer_for
 
 
@@ -129,7 +131,11 @@ def mission_action(request: HttpRequest, mission_id: int) -> HttpResponse:
 @login_required
 def fleet(request: HttpRequest) -> HttpResponse:
     pools = [(pool, selectors.pool_hours(pool)) for pool in selectors.pools()]
-    return render(request, "logistics/fleet.html", {"aircraft": selectors.fleet(), "pools": pools})
+    return render(
+        request,
+        "logistics/fleet.html",
+        {"aircraft": selectors.fleet(), "pools": pools, "may_plan": forms.may_plan(request.user)},
+    )
 
 
 @login_required
@@ -160,7 +166,20 @@ def _visible_run(request: HttpRequest, run_id: int) -> PlanRun:
     return run
 
 
-def _run_context(run: PlanRun) -> dict[str, Any]:
+def _pool_aircraft(run: PlanRun) -> list[Any]:
+    """The pool aircraft of the missions still kept in a proposal: approving them needs a tasking nation."""
+    kept = [m["aircraft"] for m in run.proposal.get("missions", []) if not m.get("dropped")]
+    return list(selectors.fleet().filter(pk__in=kept, pool__isnull=False).prefetch_related("pool__memberships"))
+
+
+def _approve_form(request: HttpRequest, run: PlanRun, data: Any = None) -> forms.ApproveForm | None:
+    if run.status != PlanRun.Status.SUCCEEDED or run.approved_at is not None:
+        return None
+    aircraft = _pool_aircraft(run)
+    return forms.ApproveForm(data, user=request.user, aircraft=aircraft) if aircraft else None
+
+
+def _run_context(run: PlanRun, approve_form: forms.ApproveForm | None = None) -> dict[str, Any]:
     arcs = [
         {
             "from": leg["from"],
@@ -171,20 +190,20 @@ def _run_context(run: PlanRun) -> dict[str, Any]:
         for m in run.proposal.get("missions", [])
         for leg in m["legs"]
     ]
-    return {"run": run, "proposal": run.proposal, "arcs": arcs}
+    return {"run": run, "proposal": run.proposal, "arcs": arcs, "approve_form": approve_form}
 
 
 @login_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _visible_run(request, run_id)
-    return render(request, "logistics/run_detail.html", _run_context(run))
+    return render(request, "logistics/run_detail.html", _run_context(run, _approve_form(request, run)))
 
 
 @login_required
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The run's section, polled by htmx every 2 s while the planner works."""
     run = _visible_run(request, run_id)
-    return render(request, "logistics/_run.html", _run_context(run))
+    return render(request, "logistics/_run.html", _run_context(run, _approve_form(request, run)))
 
 
 @login_required
@@ -203,7 +222,17 @@ def run_action(request: HttpRequest, run_id: int) -> HttpResponse:
             )
             messages.success(request, _("The proposal is updated."))
         elif action == "approve":
-            created = planning.plan_run_approve(actor=request.user, run=run)
+            approve_form = _approve_form(request, run, request.POST)
+            if approve_form is not None and not approve_form.is_valid():
+                return _run_refused(request, run, approve_form)
+            tasked_by = approve_form.cleaned_data["tasked_by"] if approve_form is not None else None
+            try:
+                created = _plan_run_approve(request.user, run, tasked_by)
+            except BusinessError as error:
+                if approve_form is None or error.field != "tasked_by":
+                    raise
+                forms.put_error(approve_form, error)
+                return _run_refused(request, run, approve_form)
             messages.success(request, _("%(n)s missions approved.") % {"n": len(created)})
             if len(created) == 1:
                 return redirect("logistics:mission", mission_id=created[0].pk)
@@ -215,11 +244,24 @@ def run_action(request: HttpRequest, run_id: int) -> HttpResponse:
     return redirect("logistics:run", run_id=run.pk)
 
 
+def _plan_run_approve(actor: Any, run: PlanRun, tasked_by: str | None) -> list[Mission]:
+    return planning.plan_run_approve(actor=actor, run=run, tasked_by=tasked_by or None)
+
+
+def _run_refused(request: HttpRequest, run: PlanRun, approve_form: forms.ApproveForm) -> HttpResponse:
+    run.refresh_from_db()
+    return render(request, "logistics/run_detail.html", _run_context(run, approve_form), status=400)
+
+
 @login_required
 def deployment_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     page = page_of(request, selectors.deployments_visible_to(viewer))
-    return render(request, "logistics/deployment_list.html", {"page": page, "query": query_without_page(request)})
+    return render(
+        request,
+        "logistics/deployment_list.html",
+        {"page": page, "query": query_without_page(request), "may_plan": forms.may_plan(request.user)},
+    )
 
 
 @login_required
@@ -238,3 +280,194 @@ def deployment_action(request: HttpRequest, deployment_id: int) -> HttpResponse:
     except BusinessError as error:
         messages.error(request, str(error.message))
     return redirect("logistics:deployments")
+
+
+# --- forms: aircraft, deployments, missions -------------------------------------------------------------------
+
+
+def _require_planner(request: HttpRequest) -> None:
+    if not forms.may_plan(request.user):
+        raise DjangoPermissionDenied
+
+
+def _status(refused: bool, *forms_: Any) -> int:
+    """403 when a service refused the actor, 400 for any other invalid input, else 200."""
+    if refused:
+        return 403
+    invalid = any(f.total_error_count() if hasattr(f, "total_error_count") else f.errors for f in forms_)
+    return 400 if invalid else 200
+
+
+def _put_formset_error(formset: Any, rows: list[Any], error: BusinessError, name: str) -> bool:
+    """Put an error that names `name` (the whole list) or `name.N[.field]` (its Nth filled row) where it belongs."""
+    field = error.field or ""
+    if field == name:
+        formset.non_form_errors().append(str(error.message))
+        return True
+    head, _sep, rest = field.partition(".")
+    number, _sep, sub = rest.partition(".")
+    if head != name or not number.isdigit() or not 1 <= int(number) <= len(rows):
+        return False
+    row = rows[int(number) - 1]
+    row.add_error(sub if sub in row.fields else None, str(error.message))
+    return True
+
+
+@login_required
+def aircraft_create(request: HttpRequest) -> HttpResponse:
+    _require_planner(request)
+    data = request.POST if request.method == "POST" else None
+    form = forms.AircraftForm(data, user=request.user)
+    windows = forms.WindowFormSet(data, prefix="windows")
+    refused = False
+    if data is not None and form.is_valid() and windows.is_valid():
+        rows = forms.filled(windows)
+        try:
+            aircraft = services.aircraft_register(
+                actor=request.user,
+                capability=form.cleaned_data["capability"],
+                tail=form.cleaned_data["tail"],
+                home=form.cleaned_data["home"],
+                windows=[(row.cleaned_data["starts"], row.cleaned_data["ends"]) for row in rows],
+                **form.owner_input(),
+            )
+        except PermissionDenied as error:
+            refused = True
+            form.add_error("owner", str(error.message))
+        except BusinessError as error:
+            if not _put_formset_error(windows, rows, error, "windows"):
+                forms.put_error(form, error)
+        else:
+            messages.success(request, _("Registered: %(aircraft)s.") % {"aircraft": aircraft})
+            return redirect("logistics:fleet")
+    return render(
+        request,
+        "logistics/aircraft_form.html",
+        {"form": form, "windows": windows},
+        status=_status(refused, form, windows),
+    )
+
+
+@login_required
+def deployment_create(request: HttpRequest) -> HttpResponse:
+    _require_planner(request)
+    form = forms.DeploymentForm(request.POST if request.method == "POST" else None, user=request.user)
+    refused = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            deployment = services.deployment_create(
+                actor=request.user,
+                allocation=data["allocation"],
+                site=data["site"],
+                starts=data["starts"],
+                ends=data["ends"],
+                doctors=data["doctors"],
+                nurses=data["nurses"],
+                paramedics=data["paramedics"],
+                other_staff=data["other_staff"],
+                languages=data["languages"],
+                notes=data["notes"],
+            )
+        except PermissionDenied as error:
+            refused = True
+            form.add_error("allocation", str(error.message))
+        except BusinessError as error:
+            rename = {"staff": "doctors"} if error.field == "staff" else None
+            if error.code in ("not_deployable", "not_accepted"):
+                rename = {"": "allocation"}
+            forms.put_error(form, error, rename=rename)
+        else:
+            messages.success(request, _("Deployment planned: %(what)s.") % {"what": deployment})
+            return redirect("logistics:deployments")
+    return render(request, "logistics/deployment_form.html", {"form": form}, status=_status(refused, form))
+
+
+@login_required
+def deployment_record(request: HttpRequest, deployment_id: int) -> HttpResponse:
+    """Record, on a given day, that a planned deployment arrived on site or a deployed one came back home."""
+    deployment = selectors.deployments_visible_to(viewer_for(request.user)).filter(pk=deployment_id).first()
+    if deployment is None:
+        raise Http404
+    if deployment.status not in (Deployment.Status.PLANNED, Deployment.Status.DEPLOYED):
+        messages.error(request, _("This deployment is over: there is nothing left to record."))
+        return redirect("logistics:deployments")
+    arriving = deployment.status == Deployment.Status.PLANNED
+    form = forms.DeploymentEventForm(
+        request.POST if request.method == "POST" else None, initial={"on": timezone.localdate()}
+    )
+    refused = False
+    if request.method == "POST" and form.is_valid():
+        on = form.cleaned_data["on"]
+        try:
+            if arriving:
+                services.deployment_arrive(actor=request.user, deployment=deployment, on=on)
+                messages.success(request, _("Arrived on site: %(what)s.") % {"what": deployment})
+            else:
+                services.deployment_return(actor=request.user, deployment=deployment, on=on)
+                messages.success(request, _("Back home: %(what)s.") % {"what": deployment})
+        except PermissionDenied as error:
+            refused = True
+            form.add_error("on", str(error.message))
+        except BusinessError as error:
+            forms.put_error(form, error, rename={"": "on"} if error.code == "bad_state" else None)
+        else:
+            return redirect("logistics:deployments")
+    return render(
+        request,
+        "logistics/deployment_record.html",
+        {"form": form, "deployment": deployment, "arriving": arriving},
+        status=_status(refused, form),
+    )
+
+
+@login_required
+def mission_create(request: HttpRequest) -> HttpResponse:
+    _require_planner(request)
+    form, legs, loads = forms.mission_forms(request.user, request.POST if request.method == "POST" else None)
+    refused = False
+    if request.method == "POST" and all([form.is_valid(), legs.is_valid(), loads.is_valid()]):
+        leg_rows, load_rows = forms.filled(legs), forms.filled(loads)
+        try:
+            mission = services.mission_create(
+                actor=request.user,
+                aircraft=form.cleaned_data["aircraft"],
+                tasked_by=form.cleaned_data["tasked_by"] or None,
+                notes=form.cleaned_data["notes"],
+                legs=[
+                    services.LegInput(
+                        origin=row.cleaned_data["origin"],
+                        destination=row.cleaned_data["destination"],
+                        etd=row.cleaned_data["etd"],
+                        eta=row.cleaned_data["eta"],
+                    )
+                    for row in leg_rows
+                ],
+                loads=[
+                    services.LoadInput(
+                        allocation=row.cleaned_data["allocation"],
+                        quantity=row.cleaned_data["quantity"],
+                        board=row.cleaned_data["board"] or 1,
+                        unload=row.cleaned_data["unload"],
+                    )
+                    for row in load_rows
+                ],
+            )
+        except PermissionDenied as error:
+            refused = True
+            form.add_error("aircraft", str(error.message))
+        except BusinessError as error:
+            if not (
+                _put_formset_error(legs, leg_rows, error, "legs")
+                or _put_formset_error(loads, load_rows, error, "loads")
+            ):
+                forms.put_error(form, error)
+        else:
+            messages.success(request, _("Mission %(n)s is planned.") % {"n": mission.pk})
+            return redirect("logistics:mission", mission_id=mission.pk)
+    return render(
+        request,
+        "logistics/mission_form.html",
+        {"form": form, "legs": legs, "loads": loads},
+        status=_status(refused, form, legs, loads),
+    )

@@ -61,7 +61,8 @@ def create_indexes(apps, schema_editor) -> None:
     with connection.cursor() as cursor:
         for name, table, column in INDEXES:
             cursor.execute(
-                f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" USING gin (UPPER("{column}"::text) gin_trgm_ops)'
+                f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" '
+                f'USING gin (UPPER("{column}"::text) gin_trgm_ops)'
             )
         for table in {table for _, table, _ in INDEXES}:
             cursor.execute(f'ANALYZE "{table}"')  # statistics on the indexed expressions, for the estimates

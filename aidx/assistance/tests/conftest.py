@@ -10,7 +10,6 @@ from aidx.assistance import services
 from aidx.assistance.services import LineInput
 from aidx.catalogue.services import item_upsert, substitution_set
 from aidx.nations.services import site_create
-from aidx.web.tests.conftest import browser, login, page, people  # noqa: F401  (the browser harness, shared)
 
 
 @pytest.fixture

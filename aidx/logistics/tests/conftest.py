@@ -13,7 +13,6 @@ from aidx.assistance.tests.conftest import exchange  # noqa: F401  (the fixture,
 from aidx.catalogue.services import capability_type_upsert
 from aidx.logistics import services
 from aidx.nations.services import site_create
-from aidx.web.tests.conftest import browser, login, page, people  # noqa: F401  (the browser harness, shared)
 
 UTC = dt.UTC
 

@@ -16,13 +16,12 @@ from aidx.assistance import services as exchange
 from aidx.assistance.models import Allocation
 from aidx.assistance.services import LineInput
 from aidx.stockpile.models import Entry, Lot, StockOffer
-from aidx.web.tests.conftest import browser, login, page, people  # noqa: F401 - the harness's fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SUBMIT = "main form button[type=submit]"
 
 
-def receive(page, live_server, number, quantity, expiry):  # noqa: F811
+def receive(page, live_server, number, quantity, expiry):
     page.goto(f"{live_server.url}/stockpile/receive/")
     page.select_option("#id_warehouse", "taranto-warehouse")
     page.select_option("#id_item", "ventilator")
@@ -37,7 +36,7 @@ def receive(page, live_server, number, quantity, expiry):  # noqa: F811
     )
 
 
-def test_donation_allocation_fefo_release_delivery(page, live_server, stock, login):  # noqa: F811
+def test_donation_allocation_fefo_release_delivery(page, live_server, stock, login):
     w, today = stock.world, stock.today
     login(page, live_server, "stockpile", w.password)
     receive(page, live_server, "LATE-1", 40, today + dt.timedelta(days=400))
@@ -83,7 +82,7 @@ def test_donation_allocation_fefo_release_delivery(page, live_server, stock, log
     assert page.goto(f"{live_server.url}/stockpile/lots/").status == 403
 
 
-def test_pledge_contribution_procurement_receipt_into_stock(page, live_server, stock, login):  # noqa: F811
+def test_pledge_contribution_procurement_receipt_into_stock(page, live_server, stock, login):
     login(page, live_server, "stockpile", stock.world.password)
     page.goto(f"{live_server.url}/fund/pledges/")
     page.select_option("#id_nation", "ITA")

@@ -90,8 +90,9 @@ def run_list(request: HttpRequest) -> Any:
 @router.post("/match-runs", response={202: RunOut}, summary="Start a match run on the worker")
 def run_start(request: HttpRequest, payload: RunIn) -> Any:
     actor = require_write(request)
-    run = services.run_start(actor=actor, mode=payload.mode, scope=payload.scope.dict(), seed=payload.seed,
-                             time_limit=payload.time_limit)
+    run = services.run_start(
+        actor=actor, mode=payload.mode, scope=payload.scope.dict(), seed=payload.seed, time_limit=payload.time_limit
+    )
     return Status(202, run)
 
 
@@ -110,8 +111,9 @@ def run_proposals(request: HttpRequest, pk: int) -> Any:
 @router.post("/match-runs/{int:pk}/drop", response=RunOut, summary="Drop (or keep again) proposals before publishing")
 def run_drop(request: HttpRequest, pk: int, payload: DropIn) -> Any:
     run = _run(request, pk)
-    services.proposal_drop(actor=require_write(request), run=run, proposal_ids=payload.proposals,
-                           dropped=payload.dropped)
+    services.proposal_drop(
+        actor=require_write(request), run=run, proposal_ids=payload.proposals, dropped=payload.dropped
+    )
     return _run(request, pk)
 
 

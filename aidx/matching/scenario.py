@@ -13,8 +13,12 @@ def load(data: dict[str, Any]) -> int:
     coordinator = User.objects.filter(username=data.get("coordinator", "coordinator"), is_active=True).first()
     if coordinator is None or MatchRun.objects.filter(scope__scenario=data["key"]).exists():
         return 0
-    run = services.run_start(actor=coordinator, mode=data.get("mode", "priority"),
-                             scope={**data.get("scope", {}), "scenario": data["key"]}, time_limit=60)
+    run = services.run_start(
+        actor=coordinator,
+        mode=data.get("mode", "priority"),
+        scope={**data.get("scope", {}), "scenario": data["key"]},
+        time_limit=60,
+    )
     # Solved here rather than on the worker, so the demo shows a reviewed result as soon as it starts.
     services.run_execute(run.pk)
     return 1

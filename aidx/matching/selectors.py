@@ -18,8 +18,12 @@ def runs() -> QuerySet[MatchRun]:
 
 def proposals(run: MatchRun) -> QuerySet[Proposal]:
     return run.proposals.select_related(
-        "offer_line__offer__owner_nation", "offer_line__offer__owner_organisation", "offer_line__item",
-        "request_line__request__owner_nation", "request_line__request__owner_organisation", "request_line__item",
+        "offer_line__offer__owner_nation",
+        "offer_line__offer__owner_organisation",
+        "offer_line__item",
+        "request_line__request__owner_nation",
+        "request_line__request__owner_organisation",
+        "request_line__item",
     ).order_by("request_line__request__owner_nation_id", "request_line__request__priority", "id")
 
 
@@ -48,8 +52,11 @@ def review(run: MatchRun) -> Review:
             entry["ton_km"] += proposal.ton_km
     unmet_rows = (run.result or {}).get("unmet", [])
     lines = RequestLine.objects.in_bulk([row["request"] for row in unmet_rows])
-    unmet = [{"line": lines.get(row["request"]), "quantity": row["quantity"]} for row in unmet_rows
-             if row["request"] in lines]
+    unmet = [
+        {"line": lines.get(row["request"]), "quantity": row["quantity"]}
+        for row in unmet_rows
+        if row["request"] in lines
+    ]
     line_ids = {p.request_line_id for p in rows}
     return Review(
         by_nation=sorted(by_nation.values(), key=lambda e: str(e["nation"])),

@@ -49,8 +49,12 @@ def _party(record: Any) -> str:
 def _standings(on: dt.date) -> dict[str, str]:
     live = Membership.objects.filter(valid_from__lte=on).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=on))
     result = {m.nation_id: m.kind for m in live.filter(nation__isnull=False)}
-    result.update({f"org:{m.organisation.code}": m.kind for m in live.filter(organisation__isnull=False)
-                   .select_related("organisation")})
+    result.update(
+        {
+            f"org:{m.organisation.code}": m.kind
+            for m in live.filter(organisation__isnull=False).select_related("organisation")
+        }
+    )
     return result
 
 
@@ -81,7 +85,8 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
         requests = requests.filter(owner_nation_id__in=scope["nations"])
     request_lines = _remaining(
         RequestLine.objects.filter(request__in=requests, item__isnull=False).select_related(
-            "request__owner_organisation", "request__delivery_site", "item")
+            "request__owner_organisation", "request__delivery_site", "item"
+        )
     )
     if scope.get("items"):
         request_lines = request_lines.filter(item__code__in=scope["items"])
@@ -109,9 +114,17 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
         if left <= 0:
             continue
         request = line.request
-        request_rows.append({"id": line.pk, "nation": _party(request), "item": item(line.item), "quantity": left,
-                             "priority": request.priority, "needed_by": request.needed_by.isoformat(),
-                             "site": site(request.delivery_site)})
+        request_rows.append(
+            {
+                "id": line.pk,
+                "nation": _party(request),
+                "item": item(line.item),
+                "quantity": left,
+                "priority": request.priority,
+                "needed_by": request.needed_by.isoformat(),
+                "site": site(request.delivery_site),
+            }
+        )
         if not line.substitutes_ok:
             strict.append(line)
         if request.releasability != Releasability.ALLIES_AND_PARTNERS:
@@ -127,12 +140,18 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
         offer = line.offer
         if offer.pk not in offer_cache:
             offer_cache[offer.pk] = sorted(_readers(offer, standings))
-        offer_rows.append({
-            "id": line.pk, "nation": _party(offer), "item": item(line.item), "quantity": left,
-            "available_from": max(line.available_from, today).isoformat(),
-            "available_until": (line.available_until or today + dt.timedelta(days=3650)).isoformat(),
-            "site": site(line.origin_site), "releasable_to": offer_cache[offer.pk],
-        })
+        offer_rows.append(
+            {
+                "id": line.pk,
+                "nation": _party(offer),
+                "item": item(line.item),
+                "quantity": left,
+                "available_from": max(line.available_from, today).isoformat(),
+                "available_until": (line.available_until or today + dt.timedelta(days=3650)).isoformat(),
+                "site": site(line.origin_site),
+                "releasable_to": offer_cache[offer.pk],
+            }
+        )
         offer_party[line.pk], offer_item[line.pk] = _party(offer), line.item.code
     substitutions = [
         {"offered": s.substitute.code, "requested": s.item.code, "penalty": s.penalty}
@@ -159,8 +178,11 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
             excluded.update((pk, line.pk) for pk in by_item[code] if offer_party[pk] not in readers)
     # Pairs declined before are not proposed again.
     excluded.update(
-        Allocation.objects.filter(status=Allocation.Status.DECLINED, request_line_id__in=[r["id"] for r in request_rows],
-                                  offer_line_id__in=list(offer_party)).values_list("offer_line_id", "request_line_id")
+        Allocation.objects.filter(
+            status=Allocation.Status.DECLINED,
+            request_line_id__in=[r["id"] for r in request_rows],
+            offer_line_id__in=list(offer_party),
+        ).values_list("offer_line_id", "request_line_id")
     )
     return {
         "params": {"base_days": 1, "km_per_day": 2000, "today": today.isoformat()},
@@ -174,8 +196,15 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
 
 
 @transaction.atomic
-def run_start(*, actor: User, mode: str = MatchRun.Mode.PRIORITY, scope: dict[str, Any] | None = None,
-              seed: int = 0, time_limit: float = 60, rerun_of: MatchRun | None = None) -> MatchRun:
+def run_start(
+    *,
+    actor: User,
+    mode: str = MatchRun.Mode.PRIORITY,
+    scope: dict[str, Any] | None = None,
+    seed: int = 0,
+    time_limit: float = 60,
+    rerun_of: MatchRun | None = None,
+) -> MatchRun:
     """Queue a run; the worker builds and solves it (see tasks.py)."""
     _require_coordinator(actor)
     if mode not in MatchRun.Mode.values:
@@ -186,8 +215,15 @@ def run_start(*, actor: User, mode: str = MatchRun.Mode.PRIORITY, scope: dict[st
     unknown = set(scope) - {"incident", "items", "nations", "scenario"}
     if unknown:
         raise BusinessError(_("Unknown scope: %(value)s.") % {"value": ", ".join(sorted(unknown))}, field="scope")
-    run = MatchRun.objects.create(mode=mode, scope=scope, seed=seed, time_limit=time_limit, created_by=actor,
-                                  as_of=timezone.localdate(), rerun_of=rerun_of)
+    run = MatchRun.objects.create(
+        mode=mode,
+        scope=scope,
+        seed=seed,
+        time_limit=time_limit,
+        created_by=actor,
+        as_of=timezone.localdate(),
+        rerun_of=rerun_of,
+    )
     if rerun_of is not None:
         run.problem, run.as_of = rerun_of.problem, rerun_of.as_of
         run.save(update_fields=["problem", "as_of"])
@@ -201,8 +237,9 @@ def run_start(*, actor: User, mode: str = MatchRun.Mode.PRIORITY, scope: dict[st
 def _progress(run_id: int) -> Any:
     def report(phase: str, percent: float) -> None:
         # Each report is its own small write, visible to the page at once; it also carries the cancel flag.
-        MatchRun.objects.filter(pk=run_id).update(phase=phase[:60], percent=max(0.0, min(100.0, percent)),
-                                                  heartbeat_at=timezone.now())
+        MatchRun.objects.filter(pk=run_id).update(
+            phase=phase[:60], percent=max(0.0, min(100.0, percent)), heartbeat_at=timezone.now()
+        )
         if MatchRun.objects.filter(pk=run_id, cancel_requested=True).exists():
             raise Cancelled
 
@@ -213,7 +250,8 @@ def run_execute(run_id: int) -> MatchRun:
     """Build (unless re-running a stored input), solve, and store proposals in one transaction at the end,
     so a worker killed half-way leaves no partial proposals."""
     claimed = MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
-        status=MatchRun.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), phase="build")
+        status=MatchRun.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), phase="build"
+    )
     run = MatchRun.objects.get(pk=run_id)
     if not claimed:
         return run
@@ -224,16 +262,22 @@ def run_execute(run_id: int) -> MatchRun:
         MatchRun.objects.filter(pk=run_id).update(problem=document)
         report("solve", 5)
         problem = problem_from_json(document)
-        result = solve(problem, mode=run.mode, time_limit=run.time_limit, seed=run.seed,
-                       progress=lambda phase, percent: report(phase, 5 + 0.9 * percent))
+        result = solve(
+            problem,
+            mode=run.mode,
+            time_limit=run.time_limit,
+            seed=run.seed,
+            progress=lambda phase, percent: report(phase, 5 + 0.9 * percent),
+        )
         output = result_to_json(problem, result)
         report("store", 96)
     except Cancelled:
         MatchRun.objects.filter(pk=run_id).update(status=MatchRun.Status.CANCELLED, finished_at=timezone.now())
         return MatchRun.objects.get(pk=run_id)
     except Exception as error:  # the run records what went wrong; the worker goes on
-        MatchRun.objects.filter(pk=run_id).update(status=MatchRun.Status.FAILED, finished_at=timezone.now(),
-                                                  error=f"{type(error).__name__}: {error}"[:2000])
+        MatchRun.objects.filter(pk=run_id).update(
+            status=MatchRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
+        )
         return MatchRun.objects.get(pk=run_id)
     distances = _ton_km(document)
     with transaction.atomic():
@@ -242,17 +286,33 @@ def run_execute(run_id: int) -> MatchRun:
             run.status, run.finished_at = MatchRun.Status.CANCELLED, timezone.now()
             run.save(update_fields=["status", "finished_at"])
             return run
-        Proposal.objects.bulk_create([
-            Proposal(run=run, offer_line_id=row["offer"], request_line_id=row["request"], quantity=row["quantity"],
-                     ton_km=distances(row["offer"], row["request"]) * row["quantity"])
-            for row in output["allocations"] if not row["fixed"]
-        ], batch_size=5000)
+        Proposal.objects.bulk_create(
+            [
+                Proposal(
+                    run=run,
+                    offer_line_id=row["offer"],
+                    request_line_id=row["request"],
+                    quantity=row["quantity"],
+                    ton_km=distances(row["offer"], row["request"]) * row["quantity"],
+                )
+                for row in output["allocations"]
+                if not row["fixed"]
+            ],
+            batch_size=5000,
+        )
         run.result, run.status = output, MatchRun.Status.SUCCEEDED
         run.phase, run.percent, run.finished_at = "done", 100, timezone.now()
         run.save(update_fields=["result", "status", "phase", "percent", "finished_at"])
-        record(actor=None, action="matchrun.succeed", target=run,
-               after={"status": output["status"], "allocations": len(output["allocations"]),
-                      "ton_km": output["objective"]["ton_km"]})
+        record(
+            actor=None,
+            action="matchrun.succeed",
+            target=run,
+            after={
+                "status": output["status"],
+                "allocations": len(output["allocations"]),
+                "ton_km": output["objective"]["ton_km"],
+            },
+        )
     return run
 
 
@@ -277,7 +337,8 @@ def runs_reap_stale(*, now: dt.datetime | None = None) -> int:
     """Runs whose worker died (no heartbeat for a while) are marked failed, so they can be restarted."""
     now = now or timezone.now()
     return MatchRun.objects.filter(status=MatchRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER).update(
-        status=MatchRun.Status.FAILED, finished_at=now, error="the worker stopped before the run finished")
+        status=MatchRun.Status.FAILED, finished_at=now, error="the worker stopped before the run finished"
+    )
 
 
 @transaction.atomic
@@ -304,8 +365,12 @@ def proposal_drop(*, actor: User, run: MatchRun, proposal_ids: list[int], droppe
     if run.status != MatchRun.Status.SUCCEEDED:
         raise BusinessError(_("Only a run ready for review can be edited."), code="bad_state")
     changed = run.proposals.filter(pk__in=proposal_ids).exclude(dropped=dropped).update(dropped=dropped)
-    record(actor=actor, action="matchrun.drop" if dropped else "matchrun.keep", target=run,
-           after={"proposals": sorted(proposal_ids)})
+    record(
+        actor=actor,
+        action="matchrun.drop" if dropped else "matchrun.keep",
+        target=run,
+        after={"proposals": sorted(proposal_ids)},
+    )
     return changed
 
 
@@ -321,13 +386,17 @@ def run_publish(*, actor: User, run: MatchRun) -> int:
     for proposal in run.proposals.filter(dropped=False).order_by("id"):
         try:
             allocation = exchange.allocation_propose(
-                actor=actor, offer_line=proposal.offer_line_id, request_line=proposal.request_line_id,
-                quantity=proposal.quantity, match_run_id=run.pk,
+                actor=actor,
+                offer_line=proposal.offer_line_id,
+                request_line=proposal.request_line_id,
+                quantity=proposal.quantity,
+                match_run_id=run.pk,
             )
         except BusinessError as error:
             raise BusinessError(
                 _("Proposal %(n)s can no longer be made (%(reason)s). Re-run the matching.")
-                % {"n": proposal.pk, "reason": error.message}, code="stale_run",
+                % {"n": proposal.pk, "reason": error.message},
+                code="stale_run",
             ) from None
         proposal.allocation_id = allocation.pk
         proposal.save(update_fields=["allocation_id"])

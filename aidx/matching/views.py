@@ -28,14 +28,22 @@ def run_list(request: HttpRequest) -> HttpResponse:
     form = RunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.run_start(actor=request.user, mode=form.cleaned_data["mode"], scope=form.scope(),
-                                     time_limit=form.cleaned_data["time_limit"])
+            run = services.run_start(
+                actor=request.user,
+                mode=form.cleaned_data["mode"],
+                scope=form.scope(),
+                time_limit=form.cleaned_data["time_limit"],
+            )
         except BusinessError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
             return redirect("matching:detail", run_id=run.pk)
-    return render(request, "matching/run_list.html",
-                  {"form": form, "page": page_of(request, selectors.runs())}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "matching/run_list.html",
+        {"form": form, "page": page_of(request, selectors.runs())},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -71,8 +79,14 @@ def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
             made = services.run_publish(actor=request.user, run=run)
             messages.success(request, _("%(n)s allocations proposed to the nations.") % {"n": made})
         elif action == "rerun":
-            rerun = services.run_start(actor=request.user, mode=run.mode, scope=run.scope, seed=run.seed,
-                                       time_limit=run.time_limit, rerun_of=run if run.problem else None)
+            rerun = services.run_start(
+                actor=request.user,
+                mode=run.mode,
+                scope=run.scope,
+                seed=run.seed,
+                time_limit=run.time_limit,
+                rerun_of=run if run.problem else None,
+            )
             return redirect("matching:detail", run_id=rerun.pk)
         elif action in ("drop", "keep"):
             ids = [int(pk) for pk in request.POST.getlist("proposal") if pk.isdigit()]

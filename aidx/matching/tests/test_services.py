@@ -22,7 +22,8 @@ def _run(exchange, capture, **kwargs):
 
 
 def test_it_matches_the_most_urgent_need_first_and_publishes_through_the_exchange(
-        exchange, django_capture_on_commit_callbacks):
+    exchange, django_capture_on_commit_callbacks
+):
     w = exchange.world
     urgent = exchange.request(lines=(("mask-surgical", 500),), priority=1)
     routine = exchange.request(user=w.partner, lines=(("mask-surgical", 500),), priority=4)
@@ -52,13 +53,13 @@ def test_it_respects_releasability_in_both_directions(exchange, django_capture_o
     assert ("ESP", allies_request.pk) in pairs
 
 
-def test_it_never_proposes_a_declined_pair_again_nor_a_refused_substitute(exchange,
-                                                                          django_capture_on_commit_callbacks):
+def test_it_never_proposes_a_declined_pair_again_nor_a_refused_substitute(exchange, django_capture_on_commit_callbacks):
     w = exchange.world
     request = exchange.request(lines=(("mask-surgical", 100),))
     offer = exchange.offer(lines=(("mask-surgical", 100),))
-    allocation = exchange_services.allocation_propose(actor=w.coordinator, offer_line=offer.lines.get(),
-                                                      request_line=request.lines.get(), quantity=100)
+    allocation = exchange_services.allocation_propose(
+        actor=w.coordinator, offer_line=offer.lines.get(), request_line=request.lines.get(), quantity=100
+    )
     exchange_services.allocation_decline(actor=w.ally_a, allocation=allocation, reason="wrong size")
     strict = exchange.request(submit=False, lines=(("mask-surgical", 50),))
     strict.lines.update(substitutes_ok=False)
@@ -66,7 +67,9 @@ def test_it_never_proposes_a_declined_pair_again_nor_a_refused_substitute(exchan
     exchange.offer(lines=(("mask-ffp2", 50),))
     run = _run(exchange, django_capture_on_commit_callbacks)
     assert not selectors.proposals(run).filter(request_line__request=request, offer_line__offer=offer).exists()
-    assert not selectors.proposals(run).filter(request_line__request=strict, offer_line__item__code="mask-ffp2").exists()
+    assert (
+        not selectors.proposals(run).filter(request_line__request=strict, offer_line__item__code="mask-ffp2").exists()
+    )
 
 
 def test_it_stores_the_exact_input_so_a_run_can_be_repeated(exchange, django_capture_on_commit_callbacks):
@@ -101,8 +104,9 @@ def test_it_refuses_a_stale_publication_and_writes_nothing(exchange, django_capt
     request = exchange.request(lines=(("mask-surgical", 100),))
     offer = exchange.offer(lines=(("mask-surgical", 100),))
     run = _run(exchange, django_capture_on_commit_callbacks)
-    exchange_services.allocation_propose(actor=w.ally_b, offer_line=offer.lines.get(),
-                                         request_line=request.lines.get(), quantity=100)
+    exchange_services.allocation_propose(
+        actor=w.ally_b, offer_line=offer.lines.get(), request_line=request.lines.get(), quantity=100
+    )
     with pytest.raises(BusinessError) as error:
         services.run_publish(actor=w.coordinator, run=run)
     assert error.value.code == "stale_run"
@@ -117,9 +121,12 @@ def test_it_lets_only_coordinators_run_and_publish(exchange):
 
 
 def test_it_marks_a_run_whose_worker_died_failed_and_leaves_no_proposals(exchange):
-    run = MatchRun.objects.create(created_by=exchange.world.coordinator, as_of=timezone.localdate(),
-                                  status=MatchRun.Status.RUNNING,
-                                  heartbeat_at=timezone.now() - dt.timedelta(minutes=10))
+    run = MatchRun.objects.create(
+        created_by=exchange.world.coordinator,
+        as_of=timezone.localdate(),
+        status=MatchRun.Status.RUNNING,
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=10),
+    )
     assert services.runs_reap_stale() == 1
     run.refresh_from_db()
     assert run.status == MatchRun.Status.FAILED and not Proposal.objects.filter(run=run).exists()

@@ -25,8 +25,13 @@ def test_it_runs_reviews_and_publishes_from_the_pages(client, exchange, django_c
 
 
 def test_it_shows_progress_that_polls_while_running(client, exchange):
-    run = MatchRun.objects.create(created_by=exchange.world.coordinator, as_of=exchange.today,
-                                  status=MatchRun.Status.RUNNING, phase="solve", percent=42)
+    run = MatchRun.objects.create(
+        created_by=exchange.world.coordinator,
+        as_of=exchange.today,
+        status=MatchRun.Status.RUNNING,
+        phase="solve",
+        percent=42,
+    )
     client.force_login(exchange.world.coordinator)
     fragment = client.get(f"/matching/{run.pk}/progress/").content.decode()
     assert 'hx-trigger="every 1s"' in fragment and "42%" in fragment
@@ -54,12 +59,14 @@ def test_it_keeps_matching_to_coordinators(client, exchange, who):
 def test_it_runs_through_the_api(client, exchange, django_capture_on_commit_callbacks):
     exchange.request()
     exchange.offer()
-    _token, secret = token_create(actor=exchange.world.coordinator, user=exchange.world.coordinator, name="t",
-                                  write=True)
+    _token, secret = token_create(
+        actor=exchange.world.coordinator, user=exchange.world.coordinator, name="t", write=True
+    )
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post("/api/v1/match-runs", {"mode": "fair", "time_limit": 30},
-                              content_type="application/json", **auth)
+        started = client.post(
+            "/api/v1/match-runs", {"mode": "fair", "time_limit": 30}, content_type="application/json", **auth
+        )
     assert started.status_code == 202
     run = client.get(f"/api/v1/match-runs/{started.json()['id']}", **auth).json()
     assert run["status"] == "succeeded" and run["certificate"]["verified"] is True

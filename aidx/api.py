@@ -23,8 +23,8 @@ from aidx.documents.api import router as documents_router
 from aidx.fund.api import router as fund_router
 from aidx.logistics.api import router as logistics_router
 from aidx.matching.api import router as matching_router
-from aidx.stockpile.api import router as stockpile_router
 from aidx.nations.api import router as nations_router
+from aidx.stockpile.api import router as stockpile_router
 
 api = NinjaAPI(
     title="aidx API",

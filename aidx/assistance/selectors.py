@@ -13,15 +13,11 @@ from django.db.models.functions import Coalesce
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
 from aidx.audit.models import AuditEntry
 from aidx.catalogue.models import CapabilityType, Item, Substitution
-from aidx.nations.policy import Viewer, owned_q, viewer_for, visible, visible_to_parties
+from aidx.nations.policy import Viewer, as_viewer, owned_q, visible, visible_to_parties
 
 OPEN_REQUEST = (AssistanceRequest.Status.SUBMITTED, AssistanceRequest.Status.PARTIALLY_MET)
 OPEN_OFFER = (Offer.Status.OPEN, Offer.Status.PARTIALLY_ALLOCATED)
 ALLOCATION_PARTIES = ("request_line__request", "offer_line__offer")
-
-
-def _as_viewer(who: Any) -> Viewer:
-    return who if isinstance(who, Viewer) else viewer_for(who)
 
 
 def _circulated_or_mine(viewer: Viewer) -> Q:
@@ -81,7 +77,7 @@ def requests_visible_to(
     incident: str | None = None,
     open_only: bool = False,
 ) -> QuerySet[AssistanceRequest]:
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     # A draft has not been circulated: only its owner (and the centre) sees it.
     result = visible(AssistanceRequest.objects.all(), viewer).filter(_circulated_or_mine(viewer))
     if status:
@@ -117,7 +113,7 @@ def offers_visible_to(
     in_reply_to: int | None = None,
     open_only: bool = False,
 ) -> QuerySet[Offer]:
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     result = visible(Offer.objects.all(), viewer).filter(_circulated_or_mine(viewer))
     if status:
         result = result.filter(status=status)
@@ -138,7 +134,7 @@ def allocations_visible_to(
     who: Any, *, status: str | None = None, request: int | None = None, offer: int | None = None
 ) -> QuerySet[Allocation]:
     """Allocations are seen by their two parties (requesting and offering nation) and the centre."""
-    result = visible_to_parties(Allocation.objects.all(), _as_viewer(who), *ALLOCATION_PARTIES)
+    result = visible_to_parties(Allocation.objects.all(), as_viewer(who), *ALLOCATION_PARTIES)
     if status:
         result = result.filter(status=status)
     if request:
@@ -160,7 +156,7 @@ def allocations_visible_to(
 
 def timeline(record: AssistanceRequest | Offer, who: Any) -> QuerySet[AuditEntry]:
     """What happened to a record: its own entries and those of the allocations the viewer may see."""
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     path = "request_line__request" if isinstance(record, AssistanceRequest) else "offer_line__offer"
     allocation_ids = allocations_visible_to(viewer).filter(**{path: record}).values_list("pk", flat=True)
     return AuditEntry.objects.filter(
@@ -180,7 +176,7 @@ class Inbox:
 
 def inbox(user: Any, *, limit: int = 20) -> Inbox:
     """My nation's work: requests I could help with, allocations to decide, ship or receive, recent changes."""
-    viewer = _as_viewer(user)
+    viewer = as_viewer(user)
     if viewer.nation is None and viewer.organisation is None:
         return Inbox([], [], [], [], [])  # nobody to act for
     mine = owned_q(viewer)
@@ -245,7 +241,7 @@ class Figures:
 
 def figures(who: Any) -> Figures:
     """The situational picture's headline figures, over what the viewer may see."""
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     requests = requests_visible_to(viewer)
     live_requests = requests.filter(status__in=(*OPEN_REQUEST, AssistanceRequest.Status.MET))
     lines = RequestLine.objects.filter(request__in=live_requests.values("pk"))
@@ -273,7 +269,7 @@ def figures(who: Any) -> Figures:
 
 def map_points(who: Any) -> list[dict[str, Any]]:
     """Open requests (at their delivery site) and open offers (at their lines' origin) per site."""
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     points: dict[tuple[str, str], dict[str, Any]] = {}
     for row in (
         requests_visible_to(viewer, open_only=True)

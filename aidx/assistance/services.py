@@ -28,7 +28,7 @@ from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import CapabilityType, Item, Substitution
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.nations.models import Nation, Site
-from aidx.nations.policy import Releasability, may_see, owned_by, validate_releasability, viewer_for, viewer_for_owner
+from aidx.nations.policy import Releasability, may_see, owned_by, validate_releasability, viewer_for_owner
 from aidx.notifications import services as notifications
 
 MAX_LINES = 10_000  # a whole consignment list imported from a spreadsheet
@@ -671,6 +671,31 @@ def _refresh_offer_status(offer: Offer) -> None:
 
 
 @transaction.atomic
+def offer_line_set_quantity(*, actor: Any, offer_line: OfferLine | int, quantity: int, reason: str) -> OfferLine:
+    """Change what an open offer line offers (the stockpile keeps its offer equal to its free stock).
+
+    Never below what its live allocations already take; the offer's status follows.
+    """
+    quantity = _positive_quantity(quantity)
+    line = OfferLine.objects.select_for_update(of=("self",)).select_related("offer").get(
+        pk=getattr(offer_line, "pk", offer_line)
+    )
+    if line.offer.status not in {*_OPEN_OFFER, Offer.Status.FULLY_ALLOCATED}:
+        raise BusinessError(_("The offer is not open."), code="bad_state")
+    taken = _live_sum(offer_line=line)
+    if quantity < taken:
+        raise BusinessError(_("Allocations already take %(n)s of this line.") % {"n": taken}, field="quantity")
+    if quantity != line.quantity:
+        before = {"quantity": line.quantity}
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        record(actor=actor, action="offer.line_quantity", target=line.offer, before=before,
+               after={"quantity": quantity, "line": line.pk, "reason": reason})
+        _refresh_offer_status(line.offer)
+    return line
+
+
+@transaction.atomic
 def expire_overdue(*, today: dt.date | None = None) -> tuple[int, int]:
     """Close open requests whose needed-by date has passed and offers whose lines are all past availability."""
     today = today or timezone.localdate()
@@ -696,7 +721,3 @@ def expire_overdue(*, today: dt.date | None = None) -> tuple[int, int]:
             record(actor=None, action="offer.expire", target=offer, before=before, after=snapshot(offer))
             offers += 1
     return requests, offers
-
-
-def viewer_today(actor: User) -> Any:
-    return viewer_for(actor)

@@ -16,13 +16,9 @@ from django.db.models import Min, Q, QuerySet, Sum
 
 from aidx.catalogue.models import CapabilityType
 from aidx.logistics.models import Aircraft, Deployment, Leg, Load, Mission, PlanRun, Pool, PoolHours
-from aidx.nations.policy import Viewer, parties_q, viewer_for
+from aidx.nations.policy import Viewer, as_viewer, parties_q
 
 ALLOCATION_PARTIES = ("allocation__offer_line__offer", "allocation__request_line__request")
-
-
-def _as_viewer(who: Any) -> Viewer:
-    return who if isinstance(who, Viewer) else viewer_for(who)
 
 
 def mission_q(viewer: Viewer) -> Q:
@@ -36,7 +32,7 @@ def mission_q(viewer: Viewer) -> Q:
 
 
 def missions_visible_to(who: Any, *, status: str | None = None, aircraft: int | None = None) -> QuerySet[Mission]:
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     result = Mission.objects.all()
     if not viewer.is_centre:
         # The rule joins to-many relations (loads, pool members): select the ids first so no mission repeats.
@@ -74,7 +70,7 @@ def mission_legs(mission: Mission) -> list[Leg]:
 
 
 def deployments_visible_to(who: Any, *, kind: str | None = None) -> QuerySet[Deployment]:
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     result = Deployment.objects.filter(parties_q(viewer, *ALLOCATION_PARTIES))
     if kind:
         result = result.filter(allocation__offer_line__capability__kind=kind)
@@ -87,7 +83,7 @@ def deployments_visible_to(who: Any, *, kind: str | None = None) -> QuerySet[Dep
 
 
 def runs_visible_to(who: Any) -> QuerySet[PlanRun]:
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     result = PlanRun.objects.select_related("created_by")
     if viewer.is_centre:
         return result
@@ -137,7 +133,7 @@ def logistics_figures(viewer: Any, since: dt.date | None = None, until: dt.date 
     departure; field hospitals, beds and medical staff: deployments on site during the period. `series` has the same
     per week (Monday), for a chart.
     """
-    viewer = _as_viewer(viewer)
+    viewer = as_viewer(viewer)
     visible = missions_visible_to(viewer).exclude(status=Mission.Status.CANCELLED)
     weekly: dict[dt.date, dict[str, Any]] = defaultdict(
         lambda: {"flights": 0, "tonnes": 0.0, "patients": 0, "missions": 0, "staff": 0, "beds": 0}

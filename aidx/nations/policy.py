@@ -123,7 +123,8 @@ def viewer_for(user: User | Any, on: dt.date | None = None) -> Viewer:
     return Viewer(on=on, nation=nation, organisation=org_id, standing=standing)
 
 
-def _as_viewer(who: Viewer | User | Any) -> Viewer:
+def as_viewer(who: Viewer | User | Any) -> Viewer:
+    """A Viewer as given, or the one for a user today."""
     return who if isinstance(who, Viewer) else viewer_for(who)
 
 
@@ -147,12 +148,12 @@ def visible_q(model: type[models.Model], viewer: Viewer) -> Q:
 
 def visible(queryset: QuerySet[M], who: Viewer | User | Any) -> QuerySet[M]:
     """The records of `queryset` that `who` may see, filtered in the database."""
-    return queryset.filter(visible_q(queryset.model, _as_viewer(who)))
+    return queryset.filter(visible_q(queryset.model, as_viewer(who)))
 
 
 def may_see(who: Viewer | User | Any, record: Releasable) -> bool:
     """The same rule for one record already in memory."""
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     if viewer.is_centre:
         return True
     if viewer.nation is not None and record.owner_nation_id == viewer.nation:
@@ -185,7 +186,7 @@ def parties_q(viewer: Viewer, *paths: str) -> Q:
 
 
 def visible_to_parties(queryset: QuerySet[M], who: Viewer | User | Any, *paths: str) -> QuerySet[M]:
-    return queryset.filter(parties_q(_as_viewer(who), *paths))
+    return queryset.filter(parties_q(as_viewer(who), *paths))
 
 
 def viewer_for_owner(record: Releasable, on: dt.date | None = None) -> Viewer:
@@ -205,7 +206,7 @@ def viewer_for_owner(record: Releasable, on: dt.date | None = None) -> Viewer:
 
 def owned_q(who: Viewer | User | Any) -> Q:
     """Records owned by the viewer's nation or organisation (the centre owns only its own)."""
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     conditions = Q(pk__in=[])
     if viewer.nation is not None:
         conditions |= Q(owner_nation_id=viewer.nation)
@@ -215,7 +216,7 @@ def owned_q(who: Viewer | User | Any) -> Q:
 
 
 def owned_by(who: Viewer | User | Any, record: Releasable) -> bool:
-    viewer = _as_viewer(who)
+    viewer = as_viewer(who)
     return (viewer.nation is not None and record.owner_nation_id == viewer.nation) or (
         viewer.organisation is not None and record.owner_organisation_id == viewer.organisation
     )

@@ -799,10 +799,7 @@ def offer_sync(
             )
             target = live + max(free, 0)
             if target != line.quantity and target > 0:
-                before = {"quantity": line.quantity}
-                OfferLine.objects.filter(pk=line.pk).update(quantity=target)
-                record(actor=actor, action="offer.stock_sync", target=offer, before=before, after={"quantity": target})
-                exchange._refresh_offer_status(offer)  # same derived status as after an allocation
+                exchange.offer_line_set_quantity(actor=actor, offer_line=line, quantity=target, reason="stock sync")
                 changed.append(offer)
             continue
         if free <= 0:

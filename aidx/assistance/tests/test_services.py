@@ -241,3 +241,16 @@ def test_it_lets_only_the_offering_nation_or_the_centre_ship(exchange):
     with pytest.raises(PermissionDenied):
         services.allocation_ship(actor=w.ally_a, allocation=allocation)  # the receiver does not ship
     assert services.allocation_ship(actor=w.ally_b, allocation=allocation).status == "shipped"
+
+
+def test_it_changes_an_offer_line_but_never_below_what_is_allocated(exchange):
+    w = exchange.world
+    request, offer = exchange.request(), exchange.offer(lines=(("mask-surgical", 600),))
+    services.allocation_propose(actor=w.coordinator, offer_line=_offer_line(offer), request_line=_line(request),
+                                quantity=400)
+    with pytest.raises(BusinessError):
+        services.offer_line_set_quantity(actor=None, offer_line=_offer_line(offer), quantity=399, reason="count")
+    services.offer_line_set_quantity(actor=None, offer_line=_offer_line(offer), quantity=400, reason="count")
+    offer.refresh_from_db()
+    assert _offer_line(offer).quantity == 400 and offer.status == Offer.Status.FULLY_ALLOCATED
+    assert AuditEntry.objects.filter(action="offer.line_quantity", target_id=str(offer.pk)).exists()

@@ -78,4 +78,3 @@ def test_it_generates_and_keeps_a_secret_key_in_embedded_mode(tmp_path):
     key = first.stdout.strip()
     assert len(key) >= 50 and (tmp_path / "secret_key").read_text().strip() == key
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
-    assert (tmp_path / "aidx.sqlite3").parent.exists()

@@ -190,27 +190,74 @@ def rss_mb() -> float:
             + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
 
 
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process and all its descendants (MB): the
+    memory they really use, with pages shared after fork counted once."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(x) for x in f.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024.0
+
+
+class PeakPss:
+    """Samples tree_pss_mb of this process every few milliseconds while active."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_pss_mb(os.getpid()))
+            self._stop.wait(interval)
+
+    def __enter__(self) -> PeakPss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, tree_pss_mb(os.getpid()))
+
+
 def cpu_s() -> float:
     """User + system CPU seconds of this process and its finished children."""
     a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 
 
-def run_one(n: int, seed: int, lp_max: int, do_greedy: bool, q) -> None:
+def run_one(n: int, seed: int, lp_max: int, ortools_max: int, do_greedy: bool, q) -> None:
     t0 = time.perf_counter()
     p = generate(n, n, seed)
     gen_s = time.perf_counter() - t0
     rss_gen = rss_mb()
     cpu0 = cpu_s()
-    res = solve(p, workers=int(os.environ.get("ALLOC_WORKERS", "2")))
+    with PeakPss() as pss:
+        res = solve(p, workers=int(os.environ.get("ALLOC_WORKERS", "2")))
     cpu = cpu_s() - cpu0
     st = res.stats
     rss_solve = rss_mb()
     row = {"n": n, "cpu": cpu, "gen": gen_s,
            "build": st["build_s"], "solve": st["solve_s"], "out": st["disaggregate_s"],
-           "total": st["total_s"], "rss_gen": rss_gen, "rss": rss_solve, "met": res.met_by_priority,
+           "total": st["total_s"], "rss_gen": rss_gen, "rss": rss_solve, "pss": pss.peak, "met": res.met_by_priority,
            "dem": res.demand_by_priority, "tkm": res.ton_km, "pen": res.penalty, "status": res.status,
            "nodes": st["nodes"], "arcs": st["arcs"], "rows": int(res.alloc_qty.size)}
+    if n <= ortools_max:
+        t1 = time.perf_counter()
+        ref = solve(p, workers=int(os.environ.get("ALLOC_WORKERS", "2")), solver="ortools")
+        same = ref.met_by_priority == res.met_by_priority and ref.ton_km == res.ton_km and ref.penalty == res.penalty
+        row.update(ortools_s=time.perf_counter() - t1, ortools_same=same)
     if do_greedy:
         t1 = time.perf_counter()
         gm, gc = greedy(p)
@@ -226,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lp-max", type=int, default=100_000, help="max arcs for the HiGHS LP comparison")
+    ap.add_argument("--ortools-max", type=int, default=100_000,
+                    help="largest N also solved with the OR-Tools two-phase solver, for comparison")
     ap.add_argument("--no-greedy", action="store_true")
     a = ap.parse_args(argv)
     sizes = [int(float(s)) for s in a.sizes.split(",") if s]
@@ -234,12 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     def weighted_unmet(met, dem):
         return sum((5 - p) * (d - m) for p, (m, d) in enumerate(zip(met, dem, strict=False), start=1))
 
-    print(f"{'N':>9} {'gen s':>6} {'build':>6} {'solve':>6} {'lines':>6} {'total':>6} {'CPU s':>6} {'RSS MB':>7} "
+    print(f"{'N':>9} {'gen s':>6} {'build':>6} {'solve':>6} {'lines':>6} {'total':>6} {'CPU s':>6} {'PSS MB':>7} "
+          f"{'RSS MB':>7} "
           f"{'nodes':>8} {'arcs':>9} {'status':>8} {'met p1/p2/p3/p4 (of demand)':>44} {'ton-km':>12} "
-          f"{'greedy s':>8} {'gr. wunmet x':>12} {'gr. ton-km':>12} {'LP s':>7}")
+          f"{'greedy s':>8} {'gr. wunmet x':>12} {'gr. ton-km':>12} {'OR-Tools s':>10} {'LP s':>7}")
     for n in sizes:
         q = ctx.Queue()
-        pr = ctx.Process(target=run_one, args=(n, a.seed, a.lp_max, not a.no_greedy, q))
+        pr = ctx.Process(target=run_one, args=(n, a.seed, a.lp_max, a.ortools_max, not a.no_greedy, q))
         pr.start()
         row = q.get()
         pr.join()
@@ -253,14 +303,22 @@ def main(argv: list[str] | None = None) -> int:
         else:
             gx = gt = "-"
         lp = f"{row['lp_s']:.2f}" if "lp_s" in row else "skip"
+        ort = "skip"
+        if "ortools_s" in row:
+            ort = f"{row['ortools_s']:.2f}" + ("" if row["ortools_same"] else " DIFF")
         print(f"{row['n']:>9} {row['gen']:>6.2f} {row['build']:>6.2f} {row['solve']:>6.2f} {row['out']:>6.2f} "
-              f"{row['total']:>6.2f} {row['cpu']:>6.2f} {row['rss']:>7.0f} {row['nodes']:>8} {row['arcs']:>9} "
+              f"{row['total']:>6.2f} {row['cpu']:>6.2f} {row['pss']:>7.0f} {row['rss']:>7.0f} {row['nodes']:>8} "
+              f"{row['arcs']:>9} "
               f"{row['status']:>8} "
-              f"{met + ' (' + dem + ')':>44} {row['tkm']:>12.0f} {g_s:>8} {gx:>12} {gt:>12} {lp:>7}",
+              f"{met + ' (' + dem + ')':>44} {row['tkm']:>12.0f} {g_s:>8} {gx:>12} {gt:>12} {ort:>10} {lp:>7}",
               flush=True)
-    print("seconds are wall clock (build / solve incl. certificates / line output / total); CPU s = user+sys of\n"
-          "the solve incl. worker processes; RSS = peak of the benchmark child + workers (incl. generation).\n"
-          "gr. wunmet x = greedy's priority-weighted unmet demand (weights 4,3,2,1) / the optimum's")
+    print("total = wall-clock seconds of solve(), line-level output included; build / solve (incl. certificate\n"
+          "checks) / lines = seconds summed over the substitution families, which run in parallel workers;\n"
+          "CPU s = user+sys of the solve incl. workers; PSS MB = peak proportional set size of the solving process\n"
+          "and its workers together (pages shared after fork counted once), sampled every 10 ms; RSS MB = peak\n"
+          "RSS of the benchmark process + the largest worker (shared pages counted twice; incl. generation).\n"
+          "gr. wunmet x = greedy's priority-weighted unmet demand (weights 4,3,2,1) / the optimum's;\n"
+          "OR-Tools s = the same problem with solver='ortools' (max flows + cost scaling; DIFF if it disagrees).")
     return 0
 
 

@@ -1,4 +1,10 @@
-"""Exact min-cost flow (OR-Tools) with an independently checked certificate.
+"""Exact min-cost flow with an independently checked certificate.
+
+Two exact solvers: LEMON's primal network simplex (through ``pylmcf``, the
+default: it returns the optimal basis' node potentials, i.e. the dual
+solution, directly) and OR-Tools' cost-scaling push-relabel (kept as the
+fallback for cost ranges too wide for the simplex' 64-bit potentials and as an
+independent cross-check in the tests).
 
 The certificate is a vector of node potentials pi with reduced costs
 rc(a) = cost(a) + pi(tail) - pi(head) >= 0 on every arc with residual
@@ -63,6 +69,61 @@ def min_cost_flow_solve(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndar
     return np.asarray(s.flows(np.arange(m, dtype=np.int32)), dtype=np.int64)
 
 
+# |potential| <= nodes x largest |cost| on a spanning-tree path; keep the sums of
+# check_potentials (cost + pi[tail] - pi[head]) inside int64 with room to spare.
+_SIMPLEX_LIMIT = 2**61
+
+
+def simplex_fits(n: int, cost: np.ndarray) -> bool:
+    """Whether ``network_simplex`` can solve a network of ``n`` nodes with these costs exactly in 64 bits."""
+    big = int(np.abs(cost).max()) if cost.size else 0
+    return (big + 1) * (n + 2) < _SIMPLEX_LIMIT
+
+
+def network_simplex(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
+                    supply: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal integer flow and optimal node potentials of one balanced network
+    (LEMON network simplex, block-search pivoting); raises SolveError otherwise.
+
+    LEMON (as bound by pylmcf) takes non-negative costs only, so an arc of
+    negative cost c is handed over reversed -- (head, tail, cap, -c), with
+    ``cap`` units pre-sent along it (tail loses, head gains ``cap`` supply) --
+    and its flow mapped back as cap - x'.  The potentials are the same for
+    both networks (the reduced cost of a reversed arc is the negation of the
+    original's), so complementary slackness carries over unchanged."""
+    import pylmcf
+
+    m = tail.size
+    if m == 0:
+        if supply.any():
+            raise SolveError("unbalanced network")
+        return np.zeros(0, np.int64), np.zeros(n, np.int64)
+    if not simplex_fits(n, cost):
+        raise SolveError("cost range too large for the 64-bit network simplex")
+    neg = cost < 0
+    t = np.where(neg, head, tail).astype(np.int64)
+    h = np.where(neg, tail, head).astype(np.int64)
+    sup = supply.astype(np.int64).copy()
+    if neg.any():
+        sup -= np.bincount(tail[neg], weights=cap[neg], minlength=n).astype(np.int64)
+        sup += np.bincount(head[neg], weights=cap[neg], minlength=n).astype(np.int64)
+    order = np.lexsort((h, t))  # pylmcf wants arcs sorted by (tail, head)
+    g = pylmcf.Graph(n, t[order], h[order])
+    g.set_pivot_rule("block_search")
+    g.set_node_supply(sup)
+    g.set_edge_costs(np.abs(cost)[order].astype(np.int64))
+    g.set_edge_capacities(cap[order].astype(np.int64))
+    try:
+        g.solve()
+    except (RuntimeError, ValueError) as exc:
+        raise SolveError(f"network simplex: {exc}") from exc
+    x = np.empty(m, dtype=np.int64)
+    x[order] = g.result()
+    x = np.where(neg, cap - x, x)
+    pi = np.asarray(g.potentials(), dtype=np.int64)
+    return x, pi
+
+
 def residual_potentials(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
                         flow: np.ndarray, max_rounds: int | None = None) -> np.ndarray | None:
     """Shortest distances from a virtual root (0-arcs to all nodes) in the
@@ -104,7 +165,10 @@ def certify(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: n
     pi = residual_potentials(n, tail, head, cap, cost, flow)
     if pi is None:
         return FlowSolution(flow, primal, None, False, 0, "negative residual cycle")
-    rc = cost + pi[tail] - pi[head]
+    if pi.size and (int(np.abs(pi).max()) >= _SIMPLEX_LIMIT or int(np.abs(cost).max()) >= _SIMPLEX_LIMIT):
+        rc = cost.astype(object) + pi[tail].astype(object) - pi[head].astype(object)  # exact, slow
+    else:
+        rc = cost + pi[tail] - pi[head]
     bad = ((flow < cap) & (rc < 0)) | ((flow > 0) & (rc > 0))
     neg = rc < 0
     dual = -int(np.dot(supply.astype(object), pi.astype(object))) - int(
@@ -146,7 +210,10 @@ def check_potentials(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: 
     net = np.bincount(tail, weights=flow, minlength=n) - np.bincount(head, weights=flow, minlength=n)
     if not np.array_equal(np.rint(net).astype(np.int64), supply):
         return FlowSolution(flow, primal, pi, False, 0, "flow conservation violated")
-    rc = cost + pi[tail] - pi[head]
+    if pi.size and (int(np.abs(pi).max()) >= _SIMPLEX_LIMIT or int(np.abs(cost).max()) >= _SIMPLEX_LIMIT):
+        rc = cost.astype(object) + pi[tail].astype(object) - pi[head].astype(object)  # exact, slow
+    else:
+        rc = cost + pi[tail] - pi[head]
     bad = ((flow < cap) & (rc < 0)) | ((flow > 0) & (rc > 0))
     neg = rc < 0
     dual = -int(np.dot(supply.astype(object), pi.astype(object))) - int(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
 import numpy as np
 
-from .feasibility import pair_costs, remaining
+from .feasibility import families, pair_costs, remaining
 from .mcf import (
     FlowSolution,
     SolveError,
@@ -15,13 +16,15 @@ from .mcf import (
     check_potentials,
     max_flow_with_cut,
     min_cost_flow_solve,
+    network_simplex,
     residual_potentials,
+    simplex_fits,
 )
-from .model import PRIORITIES, Certificate, FairShare, Problem, Result
+from .model import PRIORITIES, Certificate, FairShare, OfferTable, Problem, RequestTable, Result
 from .network import DEMAND, DIRECT, MET, SPARE, TRANSFER, TRANSPORT, Network, build_network
 
 Progress = Callable[[str, float], None]
-PARALLEL_MIN_ARCS = 100_000  # smaller networks are solved in-process even with workers > 1
+PARALLEL_MIN_LINES = 20_000  # smaller problems are solved in-process even with workers > 1
 PRICING_K = 1 << 40  # transport arcs per offer group in the first pricing round (all by default)
 
 
@@ -60,41 +63,44 @@ def fill_lines(group_of_line: np.ndarray, line_qty: np.ndarray, group_total: np.
     return order, g, filled
 
 
-def _family_solve(net: Network, progress: Progress | None, t0: float,
-                  time_limit: float | None, lower: np.ndarray | None = None) -> tuple[np.ndarray, list]:
-    """Solve each substitution family's network separately (lexicographic
-    weights on the met/tier arcs, see :mod:`.network`); return arc flows and
-    the per-family certificates.  ``lower``: optional lower bounds per arc."""
-    arc_fam = net.node_family[net.tail]
-    order = np.argsort(arc_fam, kind="stable")
-    fams, fstart = np.unique(arc_fam[order], return_index=True)
-    fend = np.append(fstart[1:], order.size)
-    norder = np.argsort(net.node_family, kind="stable")
-    nf_sorted = net.node_family[norder]
-    local = np.empty(net.n_nodes, dtype=np.int64)
-    nstart = np.searchsorted(nf_sorted, nf_sorted, "left")
-    local[norder] = np.arange(net.n_nodes) - nstart
-    flow = np.zeros(net.tail.size, dtype=np.int64)
-    certs = []
-    lo = np.zeros(net.tail.size, np.int64) if lower is None else lower
-    for idx, f in enumerate(fams):
-        arcs = order[fstart[idx]:fend[idx]]
-        nodes = norder[np.searchsorted(nf_sorted, f, "left"):np.searchsorted(nf_sorted, f, "right")]
-        n = nodes.size
-        tl, hd = local[net.tail[arcs]], local[net.head[arcs]]
-        cap = net.cap[arcs] - lo[arcs]
-        cost = net.cost[arcs].copy()
-        wtd = net.kind[arcs] == net.weighted_kind
-        cmax = int(np.abs(cost[~wtd]).max()) if (~wtd).any() else 0
-        G = n * cmax + 1
-        cost[wtd] = -(5 - net.arc_prio[arcs[wtd]]) * G
-        sup = net.supply[nodes].copy()
-        if lo[arcs].any():
-            np.subtract.at(sup, tl, lo[arcs])
-            np.add.at(sup, hd, lo[arcs])
+def _weighted_family(net: Network, arcs: np.ndarray, nodes: np.ndarray, local: np.ndarray,
+                     lower: np.ndarray | None = None, solver: str = "auto") -> tuple[np.ndarray, FlowSolution]:
+    """One substitution family's lexicographic optimum as a single min-cost
+    flow: lexicographic weights on the met/tier arcs (proof in
+    :mod:`.network`), checked by complementary slackness on every arc.
+    ``lower``: optional lower bounds per arc (of the whole network)."""
+    n = nodes.size
+    tl, hd = local[net.tail[arcs]], local[net.head[arcs]]
+    lo = np.zeros(arcs.size, np.int64) if lower is None else lower[arcs]
+    cap = net.cap[arcs] - lo
+    cost = net.cost[arcs].copy()
+    wtd = net.kind[arcs] == net.weighted_kind
+    cmax = int(np.abs(cost[~wtd]).max()) if (~wtd).any() else 0
+    G = n * cmax + 1
+    cost[wtd] = -(5 - net.arc_prio[arcs[wtd]]) * G
+    sup = net.supply[nodes].copy()
+    if lo.any():
+        np.subtract.at(sup, tl, lo)
+        np.add.at(sup, hd, lo)
+    if solver == "simplex" or (solver == "auto" and simplex_fits(n, cost)):
+        x, pi = network_simplex(n, tl, hd, cap, cost, sup)  # SolveError if the costs do not fit
+        cert = check_potentials(tl, hd, cap, cost, sup, x, pi)
+    else:
         x = min_cost_flow_solve(n, tl, hd, cap, cost, sup)
         cert = certify(n, tl, hd, cap, cost, sup, x)
-        flow[arcs] = x + lo[arcs]
+    return x + lo, cert
+
+
+def _family_solve(net: Network, progress: Progress | None, t0: float,
+                  time_limit: float | None, lower: np.ndarray | None = None) -> tuple[np.ndarray, list]:
+    """Solve each substitution family's weighted network in turn (fair mode's
+    last step); return arc flows and the per-family certificates."""
+    flow = np.zeros(net.tail.size, dtype=np.int64)
+    certs = []
+    fams = list(_split_families(net))
+    for idx, (_f, arcs, nodes, local) in enumerate(fams):
+        x, cert = _weighted_family(net, arcs, nodes, local, lower)
+        flow[arcs] = x
         certs.append(cert)
         if progress is not None:
             progress("solve", 20.0 + 50.0 * (idx + 1) / max(len(fams), 1))
@@ -207,48 +213,18 @@ def solve_family_priority(net: Network, family: int, arcs: np.ndarray, nodes: np
 _FORK_STATE: dict = {}
 
 
-def _fork_worker(idx: int):
-    net, fams = _FORK_STATE["net"], _FORK_STATE["fams"]
-    f, arcs, nodes, local = fams[idx]
-    x, cert, cuts_ok, _F = solve_family_priority(net, f, arcs, nodes, local)
-    cert.potentials = None  # not needed by the parent; keeps the pickle small
-    return idx, x, cert, cuts_ok
-
-
-def _priority_solve(net: Network, progress: Progress | None, t0: float, time_limit: float | None,
-                    workers: int = 1):
-    flow = np.zeros(net.tail.size, dtype=np.int64)
-    fams = list(_split_families(net))
-    certs: list = [None] * len(fams)
-
-    def done(count: int, idx: int, x: np.ndarray, cert: FlowSolution, cuts_ok: bool) -> None:
-        if not cuts_ok:
-            cert.verified = False
-            cert.detail += "; max-flow cut check failed"
-        flow[fams[idx][1]] = x
-        certs[idx] = cert
-        if progress is not None:
-            progress("solve", 20.0 + 50.0 * count / max(len(fams), 1))
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
-            raise TimeoutError("allocation: time limit reached")
-
-    if workers > 1 and len(fams) > 1 and net.tail.size >= PARALLEL_MIN_ARCS:
-        import multiprocessing as mp
-
-        # largest families first; children inherit net via fork (no copy)
-        order = sorted(range(len(fams)), key=lambda k: -fams[k][1].size)
-        _FORK_STATE.update(net=net, fams=fams)
+def _priority_family(net: Network, f: int, arcs: np.ndarray, nodes: np.ndarray, local: np.ndarray,
+                     solver: str) -> tuple[np.ndarray, FlowSolution, bool]:
+    """Priority mode, one family: a single weighted network simplex when its
+    costs fit in 64 bits, else the two exact OR-Tools phases."""
+    if solver == "simplex":
         try:
-            with mp.get_context("fork").Pool(min(workers, len(fams))) as pool:
-                for count, (idx, x, cert, ok) in enumerate(pool.imap_unordered(_fork_worker, order), start=1):
-                    done(count, idx, x, cert, ok)
-        finally:
-            _FORK_STATE.clear()
-    else:
-        for idx, (f, arcs, nodes, local) in enumerate(fams):
-            x, cert, cuts_ok, _F = solve_family_priority(net, f, arcs, nodes, local)
-            done(idx + 1, idx, x, cert, cuts_ok)
-    return flow, certs
+            x, cert = _weighted_family(net, arcs, nodes, local, solver="simplex")
+            return x, cert, True
+        except SolveError:
+            pass  # weights too large for 64-bit potentials: the two phases keep the costs small
+    x, cert, cuts_ok, _F = solve_family_priority(net, f, arcs, nodes, local)
+    return x, cert, cuts_ok
 
 
 def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -352,6 +328,15 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
     return uk // max(nr, 1), uk % max(nr, 1), qty
 
 
+def exact_dot(a: np.ndarray, b: np.ndarray) -> int:
+    """sum(a * b) of integer arrays, exactly (in int64 when no overflow can occur)."""
+    if a.size == 0:
+        return 0
+    if int(np.abs(a).max()) * int(np.abs(b).sum()) < 2**63:
+        return int(np.dot(a.astype(np.int64), b.astype(np.int64)))
+    return int(np.dot(a.astype(object), b.astype(object)))
+
+
 def _result(problem: Problem, mode: str, o: np.ndarray, r: np.ndarray, q: np.ndarray,
             certificate: Certificate, stats: dict, fair: tuple[FairShare, ...] = ()) -> Result:
     fo, fr, fq = problem.fixed
@@ -374,14 +359,141 @@ def _result(problem: Problem, mode: str, o: np.ndarray, r: np.ndarray, q: np.nda
         status="optimal" if certificate.verified else "unverified",
         mode=mode, alloc_offer=ao, alloc_request=ar, alloc_qty=aq, alloc_fixed=af, unmet=unmet,
         met_by_priority=met_p, demand_by_priority=dem_p,
-        kg_km=int(np.dot(kgkm.astype(object), aq.astype(object))) if aq.size else 0,
-        penalty=int(np.dot(pen.astype(object), aq.astype(object))) if aq.size else 0,
+        kg_km=exact_dot(kgkm, aq),
+        penalty=exact_dot(pen, aq),
         certificate=certificate, fair_share=fair, stats=stats,
     )
 
 
+def family_parts(problem: Problem) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(offer lines, request lines) of each substitution family that has both;
+    families never share a feasible pair, so each is an independent problem."""
+    fam = families(problem)
+    small = np.int16 if len(problem.items) < 2**15 else np.int64  # stable sort of int16 is a radix sort
+    of_f, rq_f = fam[problem.offers.item].astype(small), fam[problem.requests.item].astype(small)
+    o_order = np.argsort(of_f, kind="stable")
+    r_order = np.argsort(rq_f, kind="stable")
+    labels = np.intersect1d(of_f, rq_f)
+    o_lo, o_hi = np.searchsorted(of_f[o_order], labels, "left"), np.searchsorted(of_f[o_order], labels, "right")
+    r_lo, r_hi = np.searchsorted(rq_f[r_order], labels, "left"), np.searchsorted(rq_f[r_order], labels, "right")
+    return [(o_order[a:b], r_order[c:d]) for a, b, c, d in zip(o_lo, o_hi, r_lo, r_hi, strict=True)]
+
+
+def subproblem(problem: Problem, o_lines: np.ndarray, r_lines: np.ndarray) -> Problem:
+    """The part of ``problem`` on these lines, with what the fixed allocations
+    leave as quantities (and no fixed allocations of its own)."""
+    of, rq = problem.offers, problem.requests
+    o_left, r_left = remaining(problem)
+    ex_o, ex_r = problem.excluded
+    o_pos = np.full(len(of), -1, np.int64)
+    r_pos = np.full(len(rq), -1, np.int64)
+    o_pos[o_lines] = np.arange(o_lines.size)
+    r_pos[r_lines] = np.arange(r_lines.size)
+    keep = (o_pos[ex_o] >= 0) & (r_pos[ex_r] >= 0) if ex_o.size else np.zeros(0, bool)
+    empty = np.zeros(0, np.int64)
+    return dataclasses.replace(
+        problem,
+        offers=OfferTable(
+            ids=of.ids[o_lines], nation=of.nation[o_lines], item=of.item[o_lines], quantity=o_left[o_lines],
+            available_from=of.available_from[o_lines], available_until=of.available_until[o_lines],
+            site=of.site[o_lines], release_class=of.release_class[o_lines]),
+        requests=RequestTable(
+            ids=rq.ids[r_lines], nation=rq.nation[r_lines], item=rq.item[r_lines], quantity=r_left[r_lines],
+            priority=rq.priority[r_lines], needed_by=rq.needed_by[r_lines], site=rq.site[r_lines]),
+        excluded=(o_pos[ex_o[keep]], r_pos[ex_r[keep]]) if ex_o.size else (empty, empty),
+        fixed=(empty, empty, empty),
+    )
+
+
+@dataclasses.dataclass
+class FamilyOutcome:
+    """What one family's build -> solve -> line output returns (global line indices)."""
+
+    offer: np.ndarray
+    request: np.ndarray
+    qty: np.ndarray
+    certificate: FlowSolution
+    cuts_ok: bool
+    nodes: int
+    arcs: int
+    offer_groups: int
+    request_groups: int
+    build_s: float
+    solve_s: float
+    lines_s: float
+
+
+def solve_family(problem: Problem, o_lines: np.ndarray, r_lines: np.ndarray, solver: str) -> FamilyOutcome:
+    """Priority mode for one substitution family, from lines to line allocations."""
+    t0 = time.perf_counter()
+    sub = subproblem(problem, o_lines, r_lines)
+    net = build_network(sub)
+    t1 = time.perf_counter()
+    flow = np.zeros(net.tail.size, dtype=np.int64)
+    certs: list[FlowSolution] = []
+    cuts_ok = True
+    for f, arcs, nodes, local in _split_families(net):
+        x, cert, ok = _priority_family(net, f, arcs, nodes, local, solver)
+        flow[arcs] = x
+        certs.append(cert)
+        cuts_ok &= ok
+    if len(certs) == 1:
+        cert = certs[0]
+        cert.potentials = None  # not needed by the caller; keeps the pickle small
+    else:  # no arcs at all (nothing can be allocated), or a family split by the line subset
+        cert = FlowSolution(flow, sum(c.cost for c in certs), None, all(c.verified for c in certs),
+                            sum(c.dual for c in certs), "; ".join(c.detail for c in certs) or "empty network")
+    t2 = time.perf_counter()
+    o, r, q = disaggregate(sub, net, flow)
+    t3 = time.perf_counter()
+    return FamilyOutcome(o_lines[o], r_lines[r], q, cert, cuts_ok, int(net.n_nodes), int(net.tail.size),
+                         int(net.og_qty.size), int(net.rg_qty.size), t1 - t0, t2 - t1, t3 - t2)
+
+
+def _family_worker(args: tuple[int, str]) -> tuple[int, FamilyOutcome]:
+    idx, solver = args
+    problem, parts = _FORK_STATE["problem"], _FORK_STATE["parts"]
+    o_lines, r_lines = parts[idx]
+    return idx, solve_family(problem, o_lines, r_lines, solver)
+
+
+def _priority_pipeline(problem: Problem, progress: Progress | None, t0: float, time_limit: float | None,
+                       workers: int, solver: str) -> list[FamilyOutcome]:
+    """Build, solve and disaggregate every substitution family, in ``workers``
+    forked processes when the problem is large (each child builds only its
+    own family's network, so memory and time split with the families)."""
+    parts = family_parts(problem)
+    out: list[FamilyOutcome | None] = [None] * len(parts)
+    size = [o.size + r.size for o, r in parts]
+
+    def done(count: int) -> None:
+        if progress is not None:
+            progress("solve", 5.0 + 80.0 * count / max(len(parts), 1))
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            raise TimeoutError("allocation: time limit reached")
+
+    if workers > 1 and len(parts) > 1 and sum(size) >= PARALLEL_MIN_LINES:
+        import multiprocessing as mp
+
+        order = sorted(range(len(parts)), key=lambda k: -size[k])  # largest first
+        _FORK_STATE.update(problem=problem, parts=parts)
+        try:
+            with mp.get_context("fork").Pool(min(workers, len(parts))) as pool:
+                jobs = pool.imap_unordered(_family_worker, [(k, solver) for k in order])
+                for count, (idx, outcome) in enumerate(jobs, start=1):
+                    out[idx] = outcome
+                    done(count)
+        finally:
+            _FORK_STATE.clear()
+    else:
+        for idx, (o_lines, r_lines) in enumerate(parts):
+            out[idx] = solve_family(problem, o_lines, r_lines, solver)
+            done(idx + 1)
+    return [o for o in out if o is not None]
+
+
 def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None = None, seed: int = 0,
-          progress: Progress | None = None, workers: int = 1) -> Result:
+          progress: Progress | None = None, workers: int = 1, solver: str = "simplex") -> Result:
     """Solve the allocation problem exactly.
 
     mode ``"priority"``: lexicographic (met quantity of priority 1, 2, 3, 4;
@@ -393,13 +505,18 @@ def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None 
     ``time_limit`` (seconds) is checked between phases (TimeoutError) and passed
     to HiGHS in fair mode; ``seed`` is accepted for API symmetry -- every step
     is deterministic.  ``progress(phase, percent)`` is called between phases;
-    raising from it cancels the solve.  ``workers`` > 1 solves the substitution
-    families in that many forked processes when the network has at least
-    ``PARALLEL_MIN_ARCS`` arcs (priority mode; POSIX only; do not use from a
-    multi-threaded process); the result is identical.
+    raising from it cancels the solve.  Priority mode treats each substitution
+    family as its own problem (build, solve, line output); ``workers`` > 1 runs
+    the families in that many forked processes when the problem has at least
+    ``PARALLEL_MIN_LINES`` lines (POSIX only; do not use from a multi-threaded
+    process); the result is identical.  ``solver``: ``"simplex"`` (LEMON
+    network simplex on lexicographic weights, one solve per family) or
+    ``"ortools"`` (max flows with checked cuts, then OR-Tools min-cost flow).
     """
     if mode not in ("priority", "fair"):
         raise ValueError(f"unknown mode {mode!r}")
+    if solver not in ("simplex", "ortools"):
+        raise ValueError(f"unknown solver {solver!r}")
     t0 = time.perf_counter()
     stats: dict = {}
 
@@ -407,32 +524,54 @@ def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None 
         if progress is not None:
             progress(phase, pct)
 
-    report("build", 0.0)
-    net = build_network(problem, tiers=(mode == "fair"))
-    stats["build_s"] = time.perf_counter() - t0
-    stats["nodes"] = int(net.n_nodes)
-    stats["arcs"] = int(net.tail.size)
-    stats["offer_groups"] = int(net.og_qty.size)
-    stats["request_groups"] = int(net.rg_qty.size)
-    report("solve", 20.0)
-    t1 = time.perf_counter()
     fair: tuple[FairShare, ...] = ()
     if mode == "priority":
-        flow, certs = _priority_solve(net, progress, t0, time_limit, workers)
+        report("build", 0.0)
+        outcomes = _priority_pipeline(problem, progress, t0, time_limit, workers, solver)
+        for name in ("nodes", "arcs", "offer_groups", "request_groups", "build_s", "solve_s"):
+            stats[name] = sum(getattr(x, name) for x in outcomes)
+        stats["disaggregate_s"] = sum(x.lines_s for x in outcomes)
+        stats["families"] = len(outcomes)
+        stats["parallel_wall_s"] = time.perf_counter() - t0
+        report("disaggregate", 90.0)
+        certs = []
+        for x in outcomes:
+            if not x.cuts_ok:
+                x.certificate.verified = False
+                x.certificate.detail += "; max-flow cut check failed"
+            certs.append(x.certificate)
+        if outcomes:
+            o = np.concatenate([x.offer for x in outcomes])
+            r = np.concatenate([x.request for x in outcomes])
+            q = np.concatenate([x.qty for x in outcomes])
+            order = np.argsort(o * max(len(problem.requests), 1) + r)  # by (offer line, request line)
+            o, r, q = o[order], r[order], q[order]
+        else:
+            o = r = q = np.zeros(0, np.int64)
     else:
         from .fair import fair_solve
 
+        report("build", 0.0)
+        net = build_network(problem, tiers=True)
+        stats["build_s"] = time.perf_counter() - t0
+        stats["nodes"] = int(net.n_nodes)
+        stats["arcs"] = int(net.tail.size)
+        stats["offer_groups"] = int(net.og_qty.size)
+        stats["request_groups"] = int(net.rg_qty.size)
+        report("solve", 20.0)
+        t1 = time.perf_counter()
         flow, certs, fair = fair_solve(problem, net, progress, t0, time_limit)
-    stats["solve_s"] = time.perf_counter() - t1
-    report("disaggregate", 75.0)
-    t2 = time.perf_counter()
-    o, r, q = disaggregate(problem, net, flow)
-    stats["disaggregate_s"] = time.perf_counter() - t2
+        stats["solve_s"] = time.perf_counter() - t1
+        report("disaggregate", 75.0)
+        t2 = time.perf_counter()
+        o, r, q = disaggregate(problem, net, flow)
+        stats["disaggregate_s"] = time.perf_counter() - t2
     ok = all(c.verified for c in certs)
     primal = sum(c.cost for c in certs)
     dual = sum(c.dual for c in certs)
     cert = Certificate(
-        kind="max-flow cuts + potentials" if mode == "priority" else "potentials + lp-duality",
+        kind=("max-flow cuts + potentials" if solver == "ortools" else "network simplex potentials")
+        if mode == "priority" else "potentials + lp-duality",
         verified=ok, primal=primal, dual=dual,
         detail=f"{len(certs)} family network(s); "
         + ("all satisfy complementary slackness, dual == primal" if ok

@@ -345,7 +345,7 @@ def test_it_matches_the_documented_haversine():
 def test_it_gives_the_same_result_with_worker_processes(monkeypatch):
     from aidx.optimize.allocation import solver
 
-    monkeypatch.setattr(solver, "PARALLEL_MIN_ARCS", 0)
+    monkeypatch.setattr(solver, "PARALLEL_MIN_LINES", 0)
     p = random_problem(7, n_req=40, n_off=40, n_items=4, excl=3)
     one = solve(p)
     two = solve(p, workers=2)
@@ -353,3 +353,43 @@ def test_it_gives_the_same_result_with_worker_processes(monkeypatch):
     assert np.array_equal(one.alloc_request, two.alloc_request)
     assert np.array_equal(one.alloc_qty, two.alloc_qty)
     assert two.certificate.verified and two.kg_km == one.kg_km
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), n_req=st.integers(1, 14), n_off=st.integers(1, 14))
+def test_it_gets_the_same_optimum_from_the_network_simplex_and_from_or_tools(seed, n_req, n_off):
+    p = random_problem(seed, n_req=n_req, n_off=n_off, n_items=4, excl=2)
+    simplex, ortools = solve(p), solve(p, solver="ortools")
+    assert simplex.certificate.verified and ortools.certificate.verified
+    assert simplex.certificate.kind == "network simplex potentials"
+    assert ortools.certificate.kind == "max-flow cuts + potentials"
+    assert simplex.met_by_priority == ortools.met_by_priority
+    assert simplex.kg_km + simplex.penalty == ortools.kg_km + ortools.penalty
+
+
+def test_it_network_simplex_returns_an_optimal_flow_and_potentials_with_negative_costs():
+    from aidx.optimize.allocation.mcf import network_simplex
+
+    # 0 -> 1 -> 2 (costs 2, 3), 0 -> 2 (cost 9), and a reward arc 2 -> 3 (cost -20): 4 units go 0 -> 3
+    tail, head = np.array([0, 1, 0, 2]), np.array([1, 2, 2, 3])
+    cap, cost = np.array([3, 3, 5, 10]), np.array([2, 3, 9, -20])
+    supply = np.array([4, 0, 0, -4])
+    flow, pi = network_simplex(4, tail, head, cap, cost, supply)
+    assert flow.tolist() == [3, 3, 1, 4]
+    cert = check_potentials(tail, head, cap, cost, supply, flow, pi)
+    assert cert.verified and cert.cost == cert.dual == 3 * 5 + 9 - 80
+
+
+def test_it_falls_back_to_the_two_phase_solver_when_weights_do_not_fit_64_bits(monkeypatch):
+    from aidx.optimize.allocation import mcf, solver
+
+    p = random_problem(11, n_req=12, n_off=12)
+    expected = solve(p)
+    phases = []
+    two_phase = solver.solve_family_priority
+    monkeypatch.setattr(solver, "solve_family_priority", lambda *a: phases.append(1) or two_phase(*a))
+    monkeypatch.setattr(mcf, "_SIMPLEX_LIMIT", 10)  # nothing fits: every family takes the OR-Tools phases
+    res = solve(p)
+    assert phases and res.certificate.verified
+    assert res.met_by_priority == expected.met_by_priority
+    assert res.kg_km + res.penalty == expected.kg_km + expected.penalty

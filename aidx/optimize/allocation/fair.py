@@ -88,7 +88,7 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
     totals: list[tuple[np.ndarray, int]] = []  # (tier arcs of priority q, M_q)
     shares: list[tuple[int, int, float]] = []
     gaps: list[float] = []
-    opts = {"presolve": True}
+    opts: dict[str, bool | float] = {"presolve": True}
     if time_limit is not None:
         opts["time_limit"] = max(1.0, time_limit - (time.perf_counter() - t0))
 

@@ -140,8 +140,8 @@ def feasible_pairs(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     acc = acceptance(problem)
     rel = release_matrix(problem)
     t = ship_days(problem)
-    o, r = np.meshgrid(np.arange(no), np.arange(nr), indexing="ij")
-    o, r = o.ravel(), r.ravel()
+    og, rg = np.meshgrid(np.arange(no), np.arange(nr), indexing="ij")
+    o, r = og.ravel(), rg.ravel()
     ok = acc[of.item[o], rq.item[r]] >= 0
     ok &= rel[of.release_class[o], rq.nation[r]]
     ok &= of.nation[o] != rq.nation[r]

@@ -380,8 +380,8 @@ def build_network(problem: Problem, tiers: bool = False, wait_steps: tuple[int, 
     so = np.flatnonzero(og_is_solo)
     sh = np.flatnonzero(hub_solo)
     if so.size and sh.size:
-        a, b = np.meshgrid(so, sh, indexing="ij")
-        a, b = a.ravel(), b.ravel()
+        ga, gb = np.meshgrid(so, sh, indexing="ij")
+        a, b = ga.ravel(), gb.ravel()
         pen = acc[og_item[a], hub_item[b]]
         okd = (pen >= 0) & (og_nat[a] != hub_nat[b]) & rel[og_cls[a], hub_nat[b]]
         okd &= og_ship[a] + tr[og_site[a], hub_site[b]] <= hub_day[b]

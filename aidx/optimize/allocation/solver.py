@@ -206,6 +206,8 @@ def solve_family_priority(net: Network, family: int, arcs: np.ndarray, nodes: np
         if viol.size == 0:
             break
         active[viol] = True
+    if pi is None:
+        raise SolveError("min-cost flow gave no potentials")
     cert = check_potentials(tl, hd2, cap, cost, sup2, x, pi)
     return x, cert, cuts_ok and ok, F[1:]
 
@@ -351,8 +353,9 @@ def _result(problem: Problem, mode: str, o: np.ndarray, r: np.ndarray, q: np.nda
     unmet = rq.quantity - met_line
     kgkm, pen = pair_costs(problem, ao, ar)
     pri = rq.priority.astype(np.int64)
-    met_p = tuple(int(met_line[pri == p].sum()) for p in PRIORITIES)
-    dem_p = tuple(int(rq.quantity[pri == p].sum()) for p in PRIORITIES)
+    m1, m2, m3, m4 = (int(met_line[pri == p].sum()) for p in PRIORITIES)
+    d1, d2, d3, d4 = (int(rq.quantity[pri == p].sum()) for p in PRIORITIES)
+    met_p, dem_p = (m1, m2, m3, m4), (d1, d2, d3, d4)
     for a in (ao, ar, aq, af, unmet):
         a.flags.writeable = False
     return Result(

@@ -14,7 +14,10 @@ class RoleGrantInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "nation", "organisation", "is_active", "is_demo"]
     list_filter = ["is_active", "is_demo", "nation"]
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Affiliation"), {"fields": ("nation", "organisation", "language")}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        (_("Affiliation"), {"fields": ("nation", "organisation", "language")}),
+    )
     inlines = [RoleGrantInline]
 
 

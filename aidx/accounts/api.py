@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -36,12 +36,17 @@ class ActiveSessionAuth(SessionAuth):
 auth_methods = [TokenAuth(), ActiveSessionAuth()]
 
 
+def api_user(request: HttpRequest) -> User:
+    """The user an authenticated API call acts for: what one of `auth_methods` returned."""
+    return cast(User, request.auth)  # type: ignore[attr-defined]  # set by django-ninja; not in HttpRequest stubs
+
+
 def require_write(request: HttpRequest) -> User:
     """The acting user, refusing tokens that were made read-only."""
     token = getattr(request, "api_token", None)
     if token is not None and token.scope != APIToken.Scope.WRITE:
         raise PermissionDenied(_("This API token is read-only."), code="read_only_token")
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    return api_user(request)
 
 
 router = Router(tags=["me"])
@@ -61,7 +66,7 @@ class MeOut(Schema):
 
 @router.get("/me", response=MeOut, summary="The signed-in user, their affiliation, roles and standing today")
 def me(request: HttpRequest) -> dict[str, Any]:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = api_user(request)
     viewer = viewer_for(user)
     token = getattr(request, "api_token", None)
     return {

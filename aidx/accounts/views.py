@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from aidx.accounts import services
 from aidx.accounts.forms import TokenForm
+from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.core.errors import BusinessError
 
 
@@ -20,7 +21,7 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     new_secret = None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -41,7 +42,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(request.user.api_tokens, pk=token_id)
     try:
         services.token_revoke(actor=request.user, token=token)

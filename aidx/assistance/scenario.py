@@ -93,17 +93,18 @@ def load(data: dict[str, Any]) -> int:
         new_offers[entry["key"]] = services.offer_publish(actor=author, offer=offer)
         changed += 1
     for entry in data.get("allocations", []):
-        offer, request = new_offers.get(entry["offer"]), new_requests.get(entry["request"])
-        if offer is None or request is None or coordinator is None:
+        offered, requested = new_offers.get(entry["offer"]), new_requests.get(entry["request"])
+        if offered is None or requested is None or coordinator is None:
             continue  # already loaded (with its allocations) or its authors are absent
         allocation = services.allocation_propose(
             actor=coordinator,
-            offer_line=list(offer.lines.order_by("id"))[entry["line"]],
-            request_line=list(request.lines.order_by("id"))[entry["request_line"]],
+            offer_line=list(offered.lines.order_by("id"))[entry["line"]],
+            request_line=list(requested.lines.order_by("id"))[entry["request_line"]],
             quantity=entry["quantity"],
             today=_date(entry, "proposed", "proposed_days_from_load"),
         )
-        requester, offerer = request.created_by, offer.created_by
+        requester, offerer = requested.created_by, offered.created_by
+        assert requester is not None and offerer is not None  # both were created above by their authors
         if entry["status"] in {"accepted", "shipped", "delivered"}:
             services.allocation_accept(actor=requester, allocation=allocation)
         if entry["status"] in {"shipped", "delivered"}:

@@ -180,7 +180,7 @@ def request_create(
     *,
     actor: User,
     title: str,
-    needed_by: dt.date,
+    needed_by: dt.date | None,
     delivery_site: Site | str,
     lines: Iterable[LineInput],
     description: str = "",
@@ -422,6 +422,8 @@ def _check_match(offer_line: OfferLine, request_line: RequestLine) -> None:
         return
     if not request_line.substitutes_ok:
         raise BusinessError(_("This request line accepts no substitutes."), code="mismatch")
+    # Neither line is for a capability, so both are for an item (item_or_capability constraint).
+    assert request_line.item_id is not None and offer_line.item_id is not None
     if not Substitution.objects.filter(item_id=request_line.item_id, substitute_id=offer_line.item_id).exists():
         raise BusinessError(
             _("%(offered)s is not a permitted substitute for %(requested)s.")
@@ -604,7 +606,7 @@ def allocation_deliver(
     return _transition(actor, allocation, "deliver", before)
 
 
-def _cancel_unshipped(allocations: Any, actor: User, reason: str) -> None:
+def _cancel_unshipped(allocations: Any, actor: User | None, reason: str) -> None:
     for allocation in allocations.select_for_update().filter(
         status__in=(Allocation.Status.PROPOSED, Allocation.Status.ACCEPTED)
     ):

@@ -6,7 +6,8 @@ The views only parse input; `transfer` checks and `services` writes.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -118,7 +119,9 @@ def _may_import(user: Any) -> None:
 
 def _header_data(form: forms.Form) -> dict[str, list[str]]:
     """The header fields as posted, to bind the form again when the preview is applied."""
-    return {name: form.data.getlist(name) for name in form.fields if name != "file" and name in form.data}
+    data = form.data
+    assert isinstance(data, MultiValueDict)  # bound to request.POST
+    return {name: data.getlist(name) for name in form.fields if name != "file" and name in data}
 
 
 def _header_summary(form: forms.Form) -> list[tuple[str, str]]:
@@ -131,7 +134,9 @@ def _header_summary(form: forms.Form) -> list[tuple[str, str]]:
         if name == "file" or value in (None, ""):
             continue
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            value = dict(field.choices).get(value, value)
+            # Django keeps a choice field's choices as (value, label) pairs; the stubs type the getter as the
+            # setter's wider input.
+            value = dict(cast(Iterable[tuple[Any, Any]], field.choices)).get(value, value)
         shown.append((str(field.label), str(value)))
     return shown
 
@@ -203,8 +208,11 @@ def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def import_done(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     viewer = viewer_for(request.user)
-    source = selectors.requests_visible_to(viewer) if kind == "request" else selectors.offers_visible_to(viewer)
-    record: AssistanceRequest | Offer = get_object_or_404(source, pk=pk)
+    record: AssistanceRequest | Offer
+    if kind == "request":
+        record = get_object_or_404(selectors.requests_visible_to(viewer), pk=pk)
+    else:
+        record = get_object_or_404(selectors.offers_visible_to(viewer), pk=pk)
     return render(request, "assistance/import_done.html",
                   {"kind": kind, "record": record, "lines": record.lines.count()})
 

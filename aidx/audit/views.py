@@ -1,15 +1,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
 from aidx.audit.selectors import audit_entries
 from aidx.core.paging import page_of, query_without_page
+
+
+class _Filters(TypedDict):
+    action: str | None
+    target_type: str | None
+    actor: str | None
+    since: dt.date | None
+    until: dt.date | None
 
 
 def _date(raw: str | None) -> dt.date | None:
@@ -20,10 +30,10 @@ def _date(raw: str | None) -> dt.date | None:
 
 
 @login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.COORDINATOR):
         raise PermissionDenied
-    filters = {
+    filters: _Filters = {
         "action": request.GET.get("action", "").strip()[:60] or None,
         "target_type": request.GET.get("type", "").strip()[:60] or None,
         "actor": request.GET.get("actor", "").strip()[:150] or None,

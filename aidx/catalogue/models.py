@@ -31,7 +31,7 @@ class Item(TranslatedName):
     unit_weight_kg = models.DecimalField(_("unit weight (kg)"), max_digits=10, decimal_places=4)
     unit_volume_m3 = models.DecimalField(_("unit volume (m³)"), max_digits=10, decimal_places=6)
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
-    substitutes = models.ManyToManyField(
+    substitutes: models.ManyToManyField[Item, Substitution] = models.ManyToManyField(
         "self", through="Substitution", symmetrical=False, related_name="+", verbose_name=_("substitutes")
     )
     source = models.CharField(

@@ -24,6 +24,7 @@ MAX_KEY_LENGTH = 200
 
 def _fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
+    assert request.method is not None  # set on every request Django's handlers build
     digest.update(request.method.encode() + b" " + request.path.encode() + b"\n")
     digest.update(request.body)
     return digest.hexdigest()

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from aidx.accounts.api import require_write
+from aidx.accounts.api import api_user, require_write
 from aidx.core.errors import BusinessError
 from aidx.documents import selectors, services
 from aidx.documents.models import Document
@@ -51,12 +51,13 @@ def documents(
     kind: Literal[tuple(Document.Kind.values)] | None = None,  # type: ignore[valid-type]
     q: str | None = Query(None, max_length=100),
 ) -> Any:
-    return selectors.documents_visible_to(request.auth, kind=kind, search=q).prefetch_related("release_to")
+    return selectors.documents_visible_to(api_user(request), kind=kind, search=q).prefetch_related("release_to")
 
 
 @router.get("/{int:document_id}", response=DocumentOut)
 def document(request: HttpRequest, document_id: int) -> Any:
-    return get_visible_or_404(selectors.documents_visible_to(request.auth), request.auth, pk=document_id)
+    user = api_user(request)
+    return get_visible_or_404(selectors.documents_visible_to(user), user, pk=document_id)
 
 
 @router.post("", response={201: DocumentOut}, summary="Publish a document")

@@ -21,15 +21,19 @@ def _day(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _required_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
 def load(data: dict[str, Any]) -> int:
     manager = User.objects.filter(username="stockpile", is_active=True).first()  # absent in production: the system
     changed = 0
     for entry in data.get("rates", []):
-        if not ExchangeRate.objects.filter(currency=entry["currency"], on=_day(entry["on"])).exists():
+        if not ExchangeRate.objects.filter(currency=entry["currency"], on=_required_date(entry["on"])).exists():
             services.rate_set(
                 actor=manager,
                 currency=entry["currency"],
-                on=_day(entry["on"]),
+                on=_required_date(entry["on"]),
                 eur_per_unit=Decimal(entry["eur_per_unit"]),
                 source=entry.get("source", ""),
             )

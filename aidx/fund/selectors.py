@@ -8,7 +8,7 @@ spent on what and for whom. An outsider sees only its own records (normally none
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -18,6 +18,18 @@ from aidx.fund.models import Account, Contribution, Pledge, Posting, Procurement
 from aidx.fund.services import accounts, may_manage
 from aidx.nations.models import Nation
 from aidx.nations.policy import viewer_for
+
+
+class _Paid(TypedDict):
+    paid_minor: int
+    paid_eur: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A pledge annotated with what its contributions paid: in its currency's minor units, and in EUR cents.
+    PledgeWithPaid = WithAnnotations[Pledge, _Paid]
 
 
 def _nation_of(user: Any) -> str | None:
@@ -37,7 +49,7 @@ def may_see_nation(user: Any, nation: str) -> bool:
     return may_manage(user) or _nation_of(user) == nation
 
 
-def pledges(user: Any, *, nation: str | None = None) -> QuerySet[Pledge]:
+def pledges(user: Any, *, nation: str | None = None) -> QuerySet[PledgeWithPaid]:
     rows = Pledge.objects.select_related("nation").annotate(
         paid_minor=Coalesce(Sum("contributions__amount_minor"), 0),
         paid_eur=Coalesce(Sum("contributions__eur_minor"), 0),
@@ -49,7 +61,7 @@ def pledges(user: Any, *, nation: str | None = None) -> QuerySet[Pledge]:
     return rows.order_by("-pledged_on", "-id")
 
 
-def pledge(user: Any, pk: int) -> Pledge:
+def pledge(user: Any, pk: int) -> PledgeWithPaid:
     found = pledges(user).filter(pk=pk).first()
     if found is None:
         raise Http404

@@ -269,8 +269,8 @@ def pledge_create(
     scenario_key: str = "",
 ) -> Pledge:
     _require_manager(actor)
-    nation = nation if isinstance(nation, Nation) else Nation.objects.filter(code=str(nation).upper()).first()
-    if nation is None:
+    pledger = nation if isinstance(nation, Nation) else Nation.objects.filter(code=str(nation).upper()).first()
+    if pledger is None:
         raise BusinessError(_("Unknown nation."), field="nation")
     currency, amount_minor = currency_code(currency), _amount(amount_minor)
     pledged_on = _date(pledged_on or timezone.localdate(), "pledged_on")
@@ -282,7 +282,7 @@ def pledge_create(
     if eur <= 0:
         raise BusinessError(_("The amount is worth less than one cent."), field="amount")
     pledge = Pledge.objects.create(
-        nation=nation,
+        nation=pledger,
         amount_minor=amount_minor,
         currency=currency,
         pledged_on=pledged_on,
@@ -301,9 +301,9 @@ def pledge_create(
         amount_minor=amount_minor,
         rate=rate,
         rate_date=rate_date,
-        legs=[Leg("receivable", eur, nation), Leg("contributions", -eur, nation)],
+        legs=[Leg("receivable", eur, pledger), Leg("contributions", -eur, pledger)],
         description=earmark,
-        nation=nation,
+        nation=pledger,
         pledge=pledge,
     )
     return pledge

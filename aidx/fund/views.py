@@ -3,12 +3,13 @@ per-nation statements (CSV/XLSX). Reads go through selectors (need-to-know), wri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +49,7 @@ def _money(form: Any, field: str, currency: str) -> int:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = request.user
     manager = services.may_manage(user)
     sheet = selectors.balance_sheet(user)
@@ -119,7 +120,7 @@ PLEDGE_COLUMNS = [
 
 
 @login_required
-def pledge_list(request: HttpRequest) -> HttpResponse:
+def pledge_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = request.user
     rows = selectors.pledges(user)
     fmt = request.GET.get("format")
@@ -256,7 +257,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
     actor = _manager(request)
-    calls = {
+    calls: dict[str, tuple[Callable[..., ProcurementOrder], str]] = {
         "approve": (services.order_approve, _("Order approved: funds committed.")),
         "cancel": (services.order_cancel, _("Order cancelled.")),
         "receive": (services.order_receive, _("Order received into stock and paid.")),
@@ -282,7 +283,7 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def statement(request: HttpRequest, code: str) -> HttpResponse:
+def statement(request: HttpRequest, code: str) -> HttpResponse | StreamingHttpResponse:
     user = request.user
     found = selectors.statement(user, code)
     pledges = list(selectors.pledges(user, nation=found.nation.code))

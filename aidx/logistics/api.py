@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from aidx.accounts.api import require_write
+from aidx.accounts.api import api_user, require_write
 from aidx.logistics import planning, selectors, services
 from aidx.logistics.models import Leg, Mission, PlanRun
 
@@ -223,7 +223,7 @@ class DeploymentOut(Schema):
 
 
 def _mission(request: HttpRequest, mission_id: int) -> Mission:
-    mission = selectors.missions_visible_to(request.auth).filter(pk=mission_id).first()
+    mission = selectors.missions_visible_to(api_user(request)).filter(pk=mission_id).first()
     if mission is None:
         raise Http404
     return mission
@@ -232,7 +232,7 @@ def _mission(request: HttpRequest, mission_id: int) -> Mission:
 @router.get("/missions", response=list[MissionSummaryOut], summary="Missions you may see")
 @paginate
 def missions(request: HttpRequest, status: str | None = None) -> Any:
-    return selectors.missions_visible_to(request.auth, status=status)
+    return selectors.missions_visible_to(api_user(request), status=status)
 
 
 @router.get("/missions/{int:mission_id}", response=MissionOut)
@@ -307,7 +307,7 @@ def plan_run_start(request: HttpRequest, payload: PlanRunIn) -> Any:
 
 
 def _run(request: HttpRequest, run_id: int) -> PlanRun:
-    run = selectors.runs_visible_to(request.auth).filter(pk=run_id).first()
+    run = selectors.runs_visible_to(api_user(request)).filter(pk=run_id).first()
     if run is None:
         raise Http404
     return run
@@ -331,9 +331,9 @@ def plan_run_approve(request: HttpRequest, run_id: int) -> Any:
 @router.get("/deployments", response=list[DeploymentOut])
 @paginate
 def deployments(request: HttpRequest) -> Any:
-    return selectors.deployments_visible_to(request.auth)
+    return selectors.deployments_visible_to(api_user(request))
 
 
 @router.get("/figures", summary="Airlift figures for the situational picture")
 def figures(request: HttpRequest, since: dt.date | None = None, until: dt.date | None = None) -> Any:
-    return selectors.logistics_figures(request.auth, since=since, until=until)
+    return selectors.logistics_figures(api_user(request), since=since, until=until)

@@ -45,6 +45,13 @@ def _allocation_label(allocation: Allocation) -> str:
     return f"#{allocation.pk} {allocation.quantity} × {allocation.offer_line.what} · {offerer} → {requester}"
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """The form's choice field `name`, to set its choices."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 def may_plan(user: Any) -> bool:
     return user.is_authenticated and user.has_role(Role.LOGISTICS, Role.COORDINATOR)
 
@@ -61,7 +68,7 @@ class AircraftForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = (CapabilityType.Kind.AIRCRAFT, CapabilityType.Kind.MEDEVAC)
-        self.fields["capability"].choices = [("", "—")] + [
+        _choice_field(self, "capability").choices = [("", "—")] + [
             (c.code, str(c)) for kind in kinds for c in catalogue_selectors.capability_types(kind=kind)
         ]
         if user.has_role(Role.COORDINATOR):
@@ -74,10 +81,10 @@ class AircraftForm(forms.Form):
         else:  # a logistics officer registers their own nation's aircraft
             nation = Nation.objects.filter(code=user.acting_nation_id or "").first()
             owners = [(f"nation:{nation.code}", f"{nation.name} ({nation.code})")] if nation else []
-        self.fields["owner"].choices = [("", "—"), *owners]
+        _choice_field(self, "owner").choices = [("", "—"), *owners]
         if len(owners) == 1:
             self.fields["owner"].initial = owners[0][0]
-        self.fields["home"].choices = airfield_choices("—")
+        _choice_field(self, "home").choices = airfield_choices("—")
 
     def owner_input(self) -> dict[str, Any]:
         kind, _sep, value = self.cleaned_data["owner"].partition(":")
@@ -92,7 +99,8 @@ class WindowForm(forms.Form):
     ends = forms.DateTimeField(label=_("Available until (UTC)"), widget=DATETIME)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("starts") and data.get("ends") and data["ends"] <= data["starts"]:
             self.add_error("ends", _("An availability window ends before it starts."))
         return data
@@ -127,11 +135,12 @@ class DeploymentForm(forms.Form):
             .filter(status__in=Allocation.COMMITTED, offer_line__capability__kind__in=services.DEPLOYABLE)
             .select_related("offer_line__capability")
         )
-        self.fields["allocation"].choices = [("", "—"), *((a.pk, _allocation_label(a)) for a in allocations)]
-        self.fields["site"].choices = site_choices()
+        _choice_field(self, "allocation").choices = [("", "—"), *((a.pk, _allocation_label(a)) for a in allocations)]
+        _choice_field(self, "site").choices = site_choices()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("starts") and data.get("ends") and data["ends"] < data["starts"]:
             self.add_error("ends", _("The deployment ends before it starts."))
         return data
@@ -158,13 +167,13 @@ class MissionForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fleet = [a for a in selectors.fleet().filter(active=True) if services.may_operate(user, a)]
-        self.fields["aircraft"].choices = [("", "—"), *((a.pk, f"{a} · {a.owner}") for a in fleet)]
-        self.fields["tasked_by"].choices = tasking_choices([a for a in fleet if a.pool_id], user)
+        _choice_field(self, "aircraft").choices = [("", "—"), *((a.pk, f"{a} · {a.owner}") for a in fleet)]
+        _choice_field(self, "tasked_by").choices = tasking_choices([a for a in fleet if a.pool_id], user)
 
 
 def tasking_choices(aircraft: list[Aircraft], user: Any) -> list[tuple[str, str]]:
     """The member nations of the pools of `aircraft` (only the user's own, unless a coordinator)."""
-    codes = sorted({m.nation_id for a in aircraft for m in a.pool.memberships.all()})
+    codes = sorted({m.nation_id for a in aircraft if a.pool is not None for m in a.pool.memberships.all()})
     if not user.has_role(Role.COORDINATOR):
         codes = [c for c in codes if c == user.acting_nation_id]
     nations = Nation.objects.filter(code__in=codes)
@@ -179,10 +188,11 @@ class LegForm(forms.Form):
 
     def __init__(self, *args: Any, airfields: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["origin"].choices = self.fields["destination"].choices = airfields
+        _choice_field(self, "origin").choices = _choice_field(self, "destination").choices = airfields
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("etd") and data.get("eta") and data["eta"] <= data["etd"]:
             self.add_error("eta", _("The leg arrives before it departs."))
         return data
@@ -200,7 +210,7 @@ class LoadForm(forms.Form):
 
     def __init__(self, *args: Any, allocations: list[tuple[Any, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["allocation"].choices = allocations
+        _choice_field(self, "allocation").choices = allocations
 
 
 LegFormSet = forms.formset_factory(
@@ -243,8 +253,9 @@ class ApproveForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, aircraft: list[Aircraft], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tasked_by"].choices = tasking_choices(aircraft, user)
-        if any(code == user.acting_nation_id for code, _n in self.fields["tasked_by"].choices if code):
+        choices = tasking_choices(aircraft, user)
+        _choice_field(self, "tasked_by").choices = choices
+        if any(code == user.acting_nation_id for code, _n in choices if code):
             self.fields["tasked_by"].initial = user.acting_nation_id
 
 

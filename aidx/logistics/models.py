@@ -8,6 +8,8 @@ counts on medevac loads, never names.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -28,7 +30,9 @@ class Pool(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SHARED)
-    members = models.ManyToManyField(Nation, through="PoolMember", related_name="airlift_pools")
+    members: models.ManyToManyField[Nation, PoolMember] = models.ManyToManyField(
+        Nation, through="PoolMember", related_name="airlift_pools"
+    )
     source = models.CharField(_("source of the figures"), max_length=300, blank=True)
 
     class Meta:
@@ -223,6 +227,12 @@ class Leg(models.Model):
     landed_at = models.DateTimeField(_("landed"), null=True, blank=True)
     distance_km = models.PositiveIntegerField(_("distance (km)"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+
+    # Not fields: selectors.mission_legs puts the loads on board and their totals on each leg it returns.
+    manifest: list[Load]
+    kg: int
+    m3: Decimal
+    patients: int
 
     class Meta:
         ordering = ["mission", "sequence"]

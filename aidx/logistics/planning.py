@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -348,8 +349,8 @@ def plan_run_edit(
     *,
     actor: Any,
     run: PlanRun | int,
-    drop_missions: list[int] = (),
-    drop_loads: list[str] = (),  # type: ignore[assignment]
+    drop_missions: Sequence[int] = (),
+    drop_loads: Sequence[str] = (),
 ) -> PlanRun:
     """Drop proposed missions or loads before approving; a mission left without loads is dropped too."""
     run = _reviewable(actor, run)

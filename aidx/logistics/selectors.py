@@ -62,10 +62,10 @@ def mission_legs(mission: Mission) -> list[Leg]:
     )
     legs = list(mission.legs.select_related("origin", "destination").order_by("sequence"))
     for leg in legs:
-        leg.manifest = [ld for ld in loads if ld.board_leg.sequence <= leg.sequence <= ld.unload_leg.sequence]  # type: ignore[attr-defined]
-        leg.kg = sum(ld.kg for ld in leg.manifest)  # type: ignore[attr-defined]
-        leg.m3 = sum((ld.m3 for ld in leg.manifest), Decimal(0))  # type: ignore[attr-defined]
-        leg.patients = sum(ld.patients for ld in leg.manifest)  # type: ignore[attr-defined]
+        leg.manifest = [ld for ld in loads if ld.board_leg.sequence <= leg.sequence <= ld.unload_leg.sequence]
+        leg.kg = sum(ld.kg for ld in leg.manifest)
+        leg.m3 = sum((ld.m3 for ld in leg.manifest), Decimal(0))
+        leg.patients = sum(ld.patients for ld in leg.manifest)
     return legs
 
 
@@ -187,7 +187,9 @@ def logistics_figures(viewer: Any, since: dt.date | None = None, until: dt.date 
         totals["medical_staff"] += deployment.staff
         week = weekly[_week(deployment.arrived_on)]
         week["staff"] += deployment.staff
-        if deployment.allocation.offer_line.capability.kind == CapabilityType.Kind.FIELD_HOSPITAL:
+        capability = deployment.allocation.offer_line.capability
+        assert capability is not None  # deployments are of teams and field hospitals: capability lines
+        if capability.kind == CapabilityType.Kind.FIELD_HOSPITAL:
             totals["field_hospitals"] += deployment.allocation.quantity
             totals["beds"] += deployment.beds
             totals["icu_beds"] += deployment.icu_beds

@@ -126,7 +126,11 @@ def may_operate(actor: Any, aircraft: Aircraft) -> bool:
         return aircraft.owner_nation_id == nation
     if aircraft.owner_organisation_id:
         return aircraft.owner_organisation_id == actor.organisation_id
-    return nation is not None and aircraft.pool.memberships.filter(nation_id=nation).exists()
+    if nation is None:
+        return False
+    pool = aircraft.pool
+    assert pool is not None  # owned by neither a nation nor an organisation: by a pool
+    return pool.memberships.filter(nation_id=nation).exists()
 
 
 def _require_operator(actor: Any, aircraft: Aircraft) -> None:
@@ -340,10 +344,11 @@ def _check_capacity(aircraft: Aircraft, legs: list[dict[str, Any]], loads: list[
 
 
 def _tasking_nation(actor: Any, aircraft: Aircraft, tasked_by: str | None) -> Nation | None:
-    if aircraft.pool_id is None:
+    pool = aircraft.pool
+    if pool is None:
         return None
     code = (tasked_by or _nation_of(actor) or "").upper()
-    membership = aircraft.pool.memberships.select_related("nation").filter(nation_id=code).first()
+    membership = pool.memberships.select_related("nation").filter(nation_id=code).first()
     if membership is None:
         raise BusinessError(
             _("Name the member nation of %(pool)s whose flight hours this mission uses.") % {"pool": aircraft.pool},
@@ -513,6 +518,7 @@ def leg_land(*, actor: Any, leg: Leg | int, at: dt.datetime | None = None) -> Le
     if leg.status != Leg.Status.AIRBORNE:
         raise BusinessError(_("Only an airborne leg can land."), code="bad_state")
     at = at or timezone.now()
+    assert leg.departed_at is not None  # set when the leg took off
     if at <= leg.departed_at:
         raise BusinessError(_("The landing must come after the take-off."), field="at")
     before = snapshot(leg)

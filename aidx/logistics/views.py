@@ -5,12 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
 from aidx.assistance.models import Allocation
 from aidx.core.errors import BusinessError, PermissionDenied
@@ -20,7 +21,7 @@ from aidx.logistics.models import Deployment, Leg, Mission, PlanRun
 from aidx.nations.policy import viewer_for
 
 
-def _visible_mission(request: HttpRequest, mission_id: int) -> Mission:
+def _visible_mission(request: AuthenticatedHttpRequest, mission_id: int) -> Mission:
     mission = selectors.missions_visible_to(viewer_for(request.user)).filter(pk=mission_id).first()
     if mission is None:
         raise Http404
@@ -40,7 +41,7 @@ def _arcs(legs: list[Any]) -> list[dict[str, Any]]:
 
 
 @login_required
-def mission_list(request: HttpRequest) -> HttpResponse:
+def mission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status") if request.GET.get("status") in Mission.Status.values else None
     viewer = viewer_for(request.user)
     page = page_of(
@@ -61,7 +62,7 @@ def mission_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
+def mission_detail(request: AuthenticatedHttpRequest, mission_id: int) -> HttpResponse:
     mission = _visible_mission(request, mission_id)
     legs = selectors.mission_legs(mission)
     nation = request.user.acting_nation_id
@@ -91,7 +92,7 @@ def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mission_action(request: HttpRequest, mission_id: int) -> HttpResponse:
+def mission_action(request: AuthenticatedHttpRequest, mission_id: int) -> HttpResponse:
     mission = _visible_mission(request, mission_id)
     action = request.POST.get("action", "")
     actor = request.user
@@ -129,7 +130,7 @@ def mission_action(request: HttpRequest, mission_id: int) -> HttpResponse:
 
 
 @login_required
-def fleet(request: HttpRequest) -> HttpResponse:
+def fleet(request: AuthenticatedHttpRequest) -> HttpResponse:
     pools = [(pool, selectors.pool_hours(pool)) for pool in selectors.pools()]
     return render(
         request,
@@ -139,7 +140,7 @@ def fleet(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def planner(request: HttpRequest) -> HttpResponse:
+def planner(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             limit = float(request.POST.get("time_limit", "10").replace(",", "."))
@@ -159,7 +160,7 @@ def planner(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_run(request: HttpRequest, run_id: int) -> PlanRun:
+def _visible_run(request: AuthenticatedHttpRequest, run_id: int) -> PlanRun:
     run = selectors.runs_visible_to(viewer_for(request.user)).filter(pk=run_id).first()
     if run is None:
         raise Http404
@@ -172,7 +173,7 @@ def _pool_aircraft(run: PlanRun) -> list[Any]:
     return list(selectors.fleet().filter(pk__in=kept, pool__isnull=False).prefetch_related("pool__memberships"))
 
 
-def _approve_form(request: HttpRequest, run: PlanRun, data: Any = None) -> forms.ApproveForm | None:
+def _approve_form(request: AuthenticatedHttpRequest, run: PlanRun, data: Any = None) -> forms.ApproveForm | None:
     if run.status != PlanRun.Status.SUCCEEDED or run.approved_at is not None:
         return None
     aircraft = _pool_aircraft(run)
@@ -194,13 +195,13 @@ def _run_context(run: PlanRun, approve_form: forms.ApproveForm | None = None) ->
 
 
 @login_required
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = _visible_run(request, run_id)
     return render(request, "logistics/run_detail.html", _run_context(run, _approve_form(request, run)))
 
 
 @login_required
-def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     """The run's section, polled by htmx every 2 s while the planner works."""
     run = _visible_run(request, run_id)
     return render(request, "logistics/_run.html", _run_context(run, _approve_form(request, run)))
@@ -208,7 +209,7 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_action(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_action(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = _visible_run(request, run_id)
     action = request.POST.get("action", "")
     try:
@@ -248,13 +249,13 @@ def _plan_run_approve(actor: Any, run: PlanRun, tasked_by: str | None) -> list[M
     return planning.plan_run_approve(actor=actor, run=run, tasked_by=tasked_by or None)
 
 
-def _run_refused(request: HttpRequest, run: PlanRun, approve_form: forms.ApproveForm) -> HttpResponse:
+def _run_refused(request: AuthenticatedHttpRequest, run: PlanRun, approve_form: forms.ApproveForm) -> HttpResponse:
     run.refresh_from_db()
     return render(request, "logistics/run_detail.html", _run_context(run, approve_form), status=400)
 
 
 @login_required
-def deployment_list(request: HttpRequest) -> HttpResponse:
+def deployment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     page = page_of(request, selectors.deployments_visible_to(viewer))
     return render(
@@ -266,7 +267,7 @@ def deployment_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def deployment_action(request: HttpRequest, deployment_id: int) -> HttpResponse:
+def deployment_action(request: AuthenticatedHttpRequest, deployment_id: int) -> HttpResponse:
     deployment = selectors.deployments_visible_to(viewer_for(request.user)).filter(pk=deployment_id).first()
     if deployment is None:
         raise Http404
@@ -285,7 +286,7 @@ def deployment_action(request: HttpRequest, deployment_id: int) -> HttpResponse:
 # --- forms: aircraft, deployments, missions -------------------------------------------------------------------
 
 
-def _require_planner(request: HttpRequest) -> None:
+def _require_planner(request: AuthenticatedHttpRequest) -> None:
     if not forms.may_plan(request.user):
         raise DjangoPermissionDenied
 
@@ -314,7 +315,7 @@ def _put_formset_error(formset: Any, rows: list[Any], error: BusinessError, name
 
 
 @login_required
-def aircraft_create(request: HttpRequest) -> HttpResponse:
+def aircraft_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_planner(request)
     data = request.POST if request.method == "POST" else None
     form = forms.AircraftForm(data, user=request.user)
@@ -349,7 +350,7 @@ def aircraft_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def deployment_create(request: HttpRequest) -> HttpResponse:
+def deployment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_planner(request)
     form = forms.DeploymentForm(request.POST if request.method == "POST" else None, user=request.user)
     refused = False
@@ -384,7 +385,7 @@ def deployment_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def deployment_record(request: HttpRequest, deployment_id: int) -> HttpResponse:
+def deployment_record(request: AuthenticatedHttpRequest, deployment_id: int) -> HttpResponse:
     """Record, on a given day, that a planned deployment arrived on site or a deployed one came back home."""
     deployment = selectors.deployments_visible_to(viewer_for(request.user)).filter(pk=deployment_id).first()
     if deployment is None:
@@ -422,7 +423,7 @@ def deployment_record(request: HttpRequest, deployment_id: int) -> HttpResponse:
 
 
 @login_required
-def mission_create(request: HttpRequest) -> HttpResponse:
+def mission_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_planner(request)
     form, legs, loads = forms.mission_forms(request.user, request.POST if request.method == "POST" else None)
     refused = False

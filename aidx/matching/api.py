@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from aidx.accounts.api import require_write
+from aidx.accounts.api import api_user, require_write
 from aidx.accounts.models import Role
 from aidx.core.errors import PermissionDenied
 from aidx.matching import selectors, services
@@ -17,7 +17,7 @@ router = Router(tags=["matching"])
 
 
 class ScopeIn(Schema):
-    incident: str = Field("", max_length=100)
+    incident: str = Field(default="", max_length=100)
     items: list[str] = Field(default_factory=list, max_length=200)
     nations: list[str] = Field(default_factory=list, max_length=100)
 
@@ -69,7 +69,7 @@ class DropIn(Schema):
 
 
 def _coordinator(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
+    user = api_user(request)
     if not user.has_role(Role.COORDINATOR):
         raise PermissionDenied(_("Only a coordinator can run the matching."))
     return user

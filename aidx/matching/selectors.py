@@ -43,7 +43,10 @@ def review(run: MatchRun) -> Review:
     by_nation: dict[str, dict[str, Any]] = defaultdict(lambda: {"lines": [], "quantity": 0, "ton_km": 0.0})
     for proposal in rows:
         request = proposal.request_line.request
-        nation = request.owner_nation_id or request.owner_organisation.code
+        nation = request.owner_nation_id
+        if not nation:
+            assert request.owner_organisation is not None  # a request is owned by a nation or an organisation
+            nation = request.owner_organisation.code
         entry = by_nation[nation]
         entry["nation"] = request.owner_nation or request.owner_organisation
         entry["lines"].append(proposal)

@@ -48,11 +48,12 @@ def _party(record: Any) -> str:
 
 def _standings(on: dt.date) -> dict[str, str]:
     live = Membership.objects.filter(valid_from__lte=on).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=on))
-    result = {m.nation_id: m.kind for m in live.filter(nation__isnull=False)}
+    result = {m.nation_id: m.kind for m in live.filter(nation__isnull=False) if m.nation_id is not None}
     result.update(
         {
             f"org:{m.organisation.code}": m.kind
             for m in live.filter(organisation__isnull=False).select_related("organisation")
+            if m.organisation is not None
         }
     )
     return result
@@ -153,7 +154,7 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
             }
         )
         offer_party[line.pk], offer_item[line.pk] = _party(offer), line.item.code
-    substitutions = [
+    substitutions: list[dict[str, Any]] = [
         {"offered": s.substitute.code, "requested": s.item.code, "penalty": s.penalty}
         for s in Substitution.objects.select_related("item", "substitute")
         if s.item.code in items or s.substitute.code in items
@@ -169,7 +170,7 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
         serves[entry["requested"]].add(entry["offered"])
     # Pairs the engine cannot see as infeasible: a request line that takes no substitutes, and a request
     # not releasable to the offering party (the engine only knows an offer's releasability).
-    excluded = set()
+    excluded: set[tuple[int, int]] = set()
     for line in strict:
         for code in serves[line.item.code]:
             excluded.update((offer_pk, line.pk) for offer_pk in by_item[code])

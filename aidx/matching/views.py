@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
 from aidx.core.errors import BusinessError
 from aidx.core.paging import page_of
@@ -16,13 +17,13 @@ from aidx.matching.forms import RunForm
 from aidx.matching.models import MatchRun
 
 
-def _coordinator(request: HttpRequest) -> None:
+def _coordinator(request: AuthenticatedHttpRequest) -> None:
     if not request.user.has_role(Role.COORDINATOR):
         raise PermissionDenied
 
 
 @login_required
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _coordinator(request)
     services.runs_reap_stale()
     form = RunForm(request.POST or None)
@@ -47,7 +48,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     _coordinator(request)
     run = get_object_or_404(selectors.runs(), pk=run_id)
     review = selectors.review(run) if run.status in (MatchRun.Status.SUCCEEDED, MatchRun.Status.PUBLISHED) else None
@@ -55,7 +56,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
-def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     """The progress bar, polled by htmx; when the run ends it tells the page to reload into the review."""
     _coordinator(request)
     services.runs_reap_stale()
@@ -68,7 +69,7 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
+def run_action(request: AuthenticatedHttpRequest, run_id: int, action: str) -> HttpResponse:
     _coordinator(request)
     run = get_object_or_404(MatchRun, pk=run_id)
     try:

@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -8,6 +8,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from aidx.nations import selectors
+
+if TYPE_CHECKING:
+    from aidx.nations.selectors import NationWithStanding
 
 router = Router(tags=["registry"])
 
@@ -58,7 +61,9 @@ def nations(request: HttpRequest, on: dt.date | None = None, standing: Literal["
 
 @router.get("/nations/{code}", response=NationDetailOut, summary="One nation with its membership history")
 def nation(request: HttpRequest, code: str, on: dt.date | None = None) -> Any:
-    found = get_object_or_404(selectors.nations_with_standing(on or timezone.localdate()), code=code.upper())
+    found: NationWithStanding = get_object_or_404(
+        selectors.nations_with_standing(on or timezone.localdate()), code=code.upper()
+    )
     memberships = list(selectors.memberships_of(found))
     return {"code": found.code, "name": found.name, "standing": found.standing, "memberships": memberships}
 

@@ -17,6 +17,10 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _required_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
 def _membership(kind: str, valid_from: dt.date, valid_until: dt.date | None, **party: Any) -> int:
     existing = Membership.objects.filter(kind=kind, valid_from=valid_from, **party).first()
     if existing is None:
@@ -33,10 +37,10 @@ def load(data: dict[str, Any]) -> int:
     before = Nation.objects.count()
     for entry in data.get("partners", []):
         changed += _membership(
-            "partner", _date(entry["from"]), _date(entry.get("until")), nation=_nation(entry["nation"])
+            "partner", _required_date(entry["from"]), _date(entry.get("until")), nation=_nation(entry["nation"])
         )
     for code, joined in data.get("allies", []):
-        changed += _membership("ally", _date(joined), None, nation=_nation(code))
+        changed += _membership("ally", _required_date(joined), None, nation=_nation(code))
     for entry in data.get("organisations", []):
         organisation = Organisation.objects.filter(code=entry["code"]).first()
         if organisation is None:
@@ -52,7 +56,9 @@ def load(data: dict[str, Any]) -> int:
             changed += 1
         if entry.get("membership"):
             membership = entry["membership"]
-            changed += _membership(membership["kind"], _date(membership["from"]), None, organisation=organisation)
+            changed += _membership(
+                membership["kind"], _required_date(membership["from"]), None, organisation=organisation
+            )
     for code in data.get("airfields", []):
         if not Site.objects.filter(icao=code).exists():
             services.airfield_create(actor=None, code=code)

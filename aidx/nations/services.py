@@ -19,12 +19,12 @@ from aidx.nations.models import Membership, Nation, Organisation, Site
 
 
 @lru_cache(maxsize=1)
-def _airports_icao() -> dict[str, dict[str, Any]]:
+def _airports_icao() -> dict[str, airportsdata.Airport]:
     return airportsdata.load("ICAO")
 
 
 @lru_cache(maxsize=1)
-def _airports_iata() -> dict[str, dict[str, Any]]:
+def _airports_iata() -> dict[str, airportsdata.Airport]:
     return airportsdata.load("IATA")
 
 
@@ -33,7 +33,7 @@ def _alpha3_of_alpha2(alpha2: str) -> str | None:
     return country.alpha_3 if country else None
 
 
-def airfield_lookup(code: str) -> dict[str, Any]:
+def airfield_lookup(code: str) -> airportsdata.Airport:
     """An airfield from the airportsdata package by ICAO (4 letters) or IATA (3 letters) code."""
     code = (code or "").strip().upper()
     airport = _airports_icao().get(code) if len(code) == 4 else _airports_iata().get(code) if len(code) == 3 else None

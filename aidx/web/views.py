@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
 from aidx.audit.selectors import audit_entries
 from aidx.documents.selectors import documents_visible_to
@@ -14,7 +15,7 @@ from aidx.nations.policy import viewer_for
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One page per role: what this person needs first."""
     user = request.user
     viewer = viewer_for(user)

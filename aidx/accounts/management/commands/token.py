@@ -38,9 +38,9 @@ class Command(BaseCommand):
                     state = "revoked" if token.revoked_at else "active"
                     self.stdout.write(f"{token.prefix}\t{token.scope}\t{state}\t{token.name}")
             else:
-                token = user.api_tokens.filter(prefix=options["prefix"], revoked_at__isnull=True).first()
-                if token is None:
+                active = user.api_tokens.filter(prefix=options["prefix"], revoked_at__isnull=True).first()
+                if active is None:
                     raise CommandError("No active token with that prefix.")
-                token_revoke(actor=user, token=token)
+                token_revoke(actor=user, token=active)
         except BusinessError as error:
             raise CommandError(str(error)) from None

@@ -322,8 +322,8 @@ def main(argv: list[str] | None = None) -> int:
           "and its workers together (pages shared after fork counted once), sampled every 10 ms; RSS MB = peak\n"
           "RSS of the benchmark process + the largest worker (shared pages counted twice; incl. generation).\n"
           "gr. wunmet x = greedy's priority-weighted unmet demand (weights 4,3,2,1) / the optimum's;\n"
-          "OR-Tools s = the same problem with solver='ortools' (max flows + cost scaling; DIFF if its
-met quantities or kg·km + penalty differ -- ties between equally cheap plans may split them differently);\n"
+          "OR-Tools s = the same problem with solver='ortools' (max flows + cost scaling; DIFF if\n"
+          "its met quantities or kg·km + penalty differ -- equally cheap plans may split the two differently);\n"
           "LP s = HiGHS (scipy linprog) on the whole aggregated network with the same weights, 10 min limit\n"
           "(stN: HiGHS status N, no optimum).")
     return 0

@@ -9,6 +9,11 @@ a partner) and each filter, it times the first page of the HTML list (django.tes
 the API (bearer token): p50, p95 and max in milliseconds over --repeat runs after one warm-up, and the
 number of SQL queries per request. Timings are printed, never asserted. --reuse keeps a database that
 already holds the data (no drop, no generation).
+
+Wall times depend on what else the machine runs. The columns `cpu` and `db cpu` are the mean CPU time per request
+of this process and of its PostgreSQL backend (read from /proc when the database runs on this machine): they
+change little when other work competes for the CPUs, so compare them between runs made in different conditions.
+The last lines say how much CPU other processes took during the run.
 """
 
 from __future__ import annotations
@@ -60,6 +65,26 @@ def fresh_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def cpu_ms(pid: int) -> float | None:
+    """CPU time (user + system) of a process so far, in ms, from /proc (Linux; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_ms() -> float:
+    """CPU time every process of the machine has used so far, in ms (Linux: /proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            user, nice, system = (int(n) for n in stat.readline().split()[1:4])
+    except (OSError, ValueError):
+        return 0.0
+    return (user + nice + system) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -102,15 +127,26 @@ def main() -> None:
         generator.generate(requests=args.lines, offers=args.lines, seed=args.seed)
         generation = f"{time.perf_counter() - started:.1f} s"
     lines = RequestLine.objects.count()
-    print(f"\n{connection.vendor} {connection.settings_dict['NAME']}: {lines:,} request lines; "
-          f"generation of {args.lines:,} + {args.lines:,} lines: {generation}; repeat {args.repeat}; "
-          f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs\n")
+    print(
+        f"\n{connection.vendor} {connection.settings_dict['NAME']}: {lines:,} request lines; "
+        f"generation of {args.lines:,} + {args.lines:,} lines: {generation}; repeat {args.repeat}; "
+        f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs\n"
+    )
 
     header = f"{'list':<12}{'viewer':<13}{'filter':<21}{'surface':<6}{'p50':>8}{'p95':>8}{'max':>8}{'queries':>9}"
-    header += f"{'status':>8}{'rows':>10}"
+    header += f"{'status':>8}{'rows':>10}{'cpu':>7}{'db cpu':>8}"
     print(header)
     print("-" * len(header))
     worst: list[tuple[float, str]] = []
+    backend = connection.cursor().connection.info.backend_pid if connection.vendor == "postgresql" else None
+
+    def db_cpu_ms() -> float | None:
+        return cpu_ms(backend) if backend else None
+
+    def ours_ms() -> float:
+        return time.process_time() * 1000 + (db_cpu_ms() or 0.0)
+
+    ours_at_start, busy_at_start, wall_at_start = ours_ms(), machine_busy_ms(), time.perf_counter()
     for username in VIEWERS:
         user = User.objects.get(username=username)
         page_client = Client()
@@ -125,25 +161,41 @@ def main() -> None:
                     response = client.get(target)  # warm-up
                     times: list[float] = []
                     queries = 0
+                    cpu_start, db_start = time.process_time(), db_cpu_ms()
                     for _ in range(args.repeat):
                         with CaptureQueriesContext(connection) as captured:
                             started = time.perf_counter()
                             response = client.get(target)
                             times.append((time.perf_counter() - started) * 1000)
                         queries = len(captured)
+                    cpu = (time.process_time() - cpu_start) * 1000 / args.repeat
+                    db_end = db_cpu_ms()
+                    db_cpu = "-" if db_start is None or db_end is None else f"{(db_end - db_start) / args.repeat:.1f}"
                     rows = "-"
                     if surface == "api" and response.status_code == 200:
                         answer = response.json()
                         rows = f"{answer.get('count', '?'):,}{'+' if answer.get('count_capped') else ''}"
                     p95 = percentile(times, 0.95)
                     worst.append((p95, f"{name} {username} {label} {surface}"))
-                    print(f"{name:<12}{username:<13}{label:<21}{surface:<6}{statistics.median(times):>8.1f}"
-                          f"{p95:>8.1f}{max(times):>8.1f}{queries:>9}{response.status_code:>8}{rows:>10}",
-                          flush=True)
+                    print(
+                        f"{name:<12}{username:<13}{label:<21}{surface:<6}{statistics.median(times):>8.1f}"
+                        f"{p95:>8.1f}{max(times):>8.1f}{queries:>9}{response.status_code:>8}{rows:>10}"
+                        f"{cpu:>7.1f}{db_cpu:>8}",
+                        flush=True,
+                    )
     worst.sort(reverse=True)
     print(f"load average at the end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
-    print(f"\nslowest p95: {worst[0][0]:.1f} ms ({worst[0][1]}); "
-          f"p95 over 100 ms: {sum(1 for p, _ in worst if p > 100)} of {len(worst)}")
+    ours = ours_ms() - ours_at_start
+    others = max(0.0, machine_busy_ms() - busy_at_start - ours)
+    elapsed = (time.perf_counter() - wall_at_start) * 1000
+    print(
+        f"CPU used by other processes during the run: {others / elapsed:.2f} of {os.cpu_count()} CPUs "
+        f"(this benchmark and its database backend: {ours / elapsed:.2f})"
+    )
+    print(
+        f"\nslowest p95: {worst[0][0]:.1f} ms ({worst[0][1]}); "
+        f"p95 over 100 ms: {sum(1 for p, _ in worst if p > 100)} of {len(worst)}"
+    )
 
 
 if __name__ == "__main__":

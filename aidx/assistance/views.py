@@ -6,6 +6,7 @@ A BusinessError is shown where it belongs (a form field, a line, or a message) a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms as django_forms
@@ -18,7 +19,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, localize
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -29,6 +33,7 @@ from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLi
 from aidx.catalogue import selectors as catalogue
 from aidx.core.errors import BusinessError
 from aidx.core.paging import page_of, query_without_page
+from aidx.nations.models import country_name
 from aidx.nations.policy import Viewer, get_visible_or_404, owned_by, viewer_for
 from aidx.notifications.selectors import notifications_of
 
@@ -75,10 +80,15 @@ def _acts_for(user: Any, viewer: Viewer, record: AssistanceRequest | Offer) -> b
 
 def _with_share(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
     """Each request with its requested and accepted quantities, in the same query (no query per row)."""
-    requested = (RequestLine.objects.filter(request=OuterRef("pk")).values("request")
-                 .annotate(n=Sum("quantity")).values("n"))
-    accepted = (Allocation.objects.filter(request_line__request=OuterRef("pk"), status__in=Allocation.COMMITTED)
-                .values("request_line__request").annotate(n=Sum("quantity")).values("n"))
+    requested = (
+        RequestLine.objects.filter(request=OuterRef("pk")).values("request").annotate(n=Sum("quantity")).values("n")
+    )
+    accepted = (
+        Allocation.objects.filter(request_line__request=OuterRef("pk"), status__in=Allocation.COMMITTED)
+        .values("request_line__request")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
     return requests.annotate(
         requested=Coalesce(Subquery(requested, output_field=IntegerField()), 0),
         accepted=Coalesce(Subquery(accepted, output_field=IntegerField()), 0),
@@ -91,17 +101,77 @@ def _labels(model: type[Any], field: str) -> dict[Any, str]:
     return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
-def _list_rows(page: Any, model: type[Any], url_name: str, *fields: str) -> None:
-    """Prepare a list page's rows for a cheap render: each record gets its `url` and a `<field>_label` per
-    choice field, computed here once per page rather than by a tag, a method or an include per row."""
+# The rows of the request and offer lists, written here rather than in their templates: there each row was 17
+# template variables, and 50 rows took 9 ms, more than the rest of the page; here 1 (see _row).
+REQUEST_ROW = (
+    '\n  <tr><td><a href="{url}">{title}</a>{incident}</td>'
+    "\n  <td>{owner}</td>"
+    '\n  <td><span class="priority p{priority}">{priority_label}</span></td>'
+    '\n  <td><time datetime="{needed_by}">{needed_by_text}</time></td>'
+    "\n  <td>{site}</td>"
+    '\n  <td><span class="tag status-{status}">{status_label}</span></td>'
+    '\n  <td><meter min="0" max="{requested}" value="{accepted}" title="{accepted} / {requested}"></meter>'
+    " {accepted} / {requested}</td></tr>"
+)
+OFFER_ROW = (
+    '\n  <tr><td><a href="{url}">{title}</a></td>'
+    "\n  <td>{owner}</td>"
+    "\n  <td>{terms_label}</td>"
+    "\n  <td>{reply}</td>"
+    '\n  <td><span class="tag status-{status}">{status_label}</span></td>'
+    "\n  <td>{made}</td></tr>"
+)
+
+
+def _row(markup: str, **values: Any) -> SafeString:
+    """format_html(markup, **values): every value escaped, unless already safe (as format_html's own arguments)."""
+    return mark_safe(markup.format(**{name: forms.escape_text(value) for name, value in values.items()}))  # noqa: S308
+
+
+def _list_rows(page: Any, model: type[Any], url_name: str, *fields: str) -> _Cells:
+    """Prepare a list page's rows for a cheap render: each record gets its `url`, a `<field>_label` per choice
+    field and its owner's name as `owner_label`, computed here once per page rather than by a tag, a filter, a
+    method or an include per row (a template variable costs tens of microseconds, a nation's name a pycountry
+    lookup and a translation). Answers the page's _Cells, for the list's own columns."""
+    cells = _Cells()
     labels = {field: _labels(model, field) for field in fields}
     url = reverse(url_name, args=[0]).removesuffix("0/")  # one reverse() instead of one per row
     page.object_list = list(page.object_list)
     for record in page.object_list:
         record.url = f"{url}{record.pk}/"
+        record.owner_label = cells.owner(record)
         for field, choices in labels.items():
             value = getattr(record, field)
             setattr(record, f"{field}_label", choices.get(value, value))
+    return cells
+
+
+class _Cells:
+    """The texts of a list page's cells, each worked out once per distinct value on the page."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[str, Any], str] = {}
+
+    def _once(self, kind: str, value: Any, make: Any) -> str:
+        key = (kind, value)
+        if key not in self._texts:
+            self._texts[key] = make(value)
+        return self._texts[key]
+
+    def owner(self, record: Any) -> str:
+        """As `{{ record.owner_nation|default:record.owner_organisation }}`, without loading the nation."""
+        if record.owner_nation_id:
+            return self._once("nation", record.owner_nation_id, country_name)
+        return self._once("organisation", record.owner_organisation_id, lambda _: str(record.owner_organisation))
+
+    def date(self, value: Any, format_name: str = "SHORT_DATE_FORMAT") -> str:
+        """As the template filter `|date:format_name`, in the current time zone for a datetime."""
+        if isinstance(value, dt.datetime):
+            value = timezone.localtime(value).date()  # the day as the filter shows it; the cache is per day
+        return self._once(format_name, value, lambda day: date_format(day, format_name))
+
+    def number(self, value: Any) -> str:
+        return self._once("number", value, localize)
 
 
 def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocation]:
@@ -206,8 +276,9 @@ class _Prefixed:
         return f"{self.prefix}-{name}" in self.data
 
 
-def _create(request: HttpRequest, *, kind: str, form: Any, lines: Any, save: Any, template: str,
-            context: dict[str, Any]) -> HttpResponse:
+def _create(
+    request: HttpRequest, *, kind: str, form: Any, lines: Any, save: Any, template: str, context: dict[str, Any]
+) -> HttpResponse:
     """The request and offer create pages: parse the header and lines, call `save`, or show what is wrong."""
     if request.method == "POST" and "add_line" in request.POST:
         # Redraw what was typed with more blank rows; judging a half-written form would only show noise.
@@ -226,9 +297,17 @@ def _create(request: HttpRequest, *, kind: str, form: Any, lines: Any, save: Any
             else:
                 return redirect(created)  # `save` answers with the new record's page
     invalid = request.method == "POST" and "add_line" not in request.POST
-    return render(request, template, {**context, "form": form, "lines": lines,
-                                      "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR)},
-                  status=400 if invalid else 200)
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "form": form,
+            "lines": lines,
+            "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
+        },
+        status=400 if invalid else 200,
+    )
 
 
 # --- requests ----------------------------------------------------------------------------------------------
@@ -240,12 +319,39 @@ def request_list(request: HttpRequest) -> HttpResponse:
     form = forms.RequestFilterForm(request.GET or None)
     filters = filters_of(form)
     filters["search"] = filters.pop("q", None)
-    page = page_of(request, _with_share(selectors.requests_visible_to(viewer, **filters)))
-    _list_rows(page, AssistanceRequest, "exchange:request", "priority", "status")
-    return render(request, "assistance/request_list.html", {
-        "page": page, "form": form, "query": query_without_page(request),
-        "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
-    })
+    requests = _with_share(selectors.listed(selectors.requests_visible_to(viewer, **filters)))
+    page = page_of(
+        request, selectors.requests_by_day(requests, filters.get("needed_from"), filters.get("needed_until"))
+    )
+    cells = _list_rows(page, AssistanceRequest, "exchange:request", "priority", "status")
+    for record in page.object_list:
+        incident = format_html(' <small class="meta">{}</small>', record.incident) if record.incident else ""
+        record.row = _row(
+            REQUEST_ROW,
+            url=record.url,
+            title=record.title,
+            incident=incident,
+            owner=record.owner_label,
+            priority=cells.number(record.priority),
+            priority_label=record.priority_label,
+            needed_by=record.needed_by.isoformat(),
+            needed_by_text=cells.date(record.needed_by),
+            site=record.delivery_site.name,
+            status=record.status,
+            status_label=record.status_label,
+            accepted=cells.number(record.accepted),
+            requested=cells.number(record.requested),
+        )
+    return render(
+        request,
+        "assistance/request_list.html",
+        {
+            "page": page,
+            "form": form,
+            "query": query_without_page(request),
+            "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
+        },
+    )
 
 
 def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: Any, viewer: Viewer) -> list[Any]:
@@ -258,8 +364,9 @@ def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: A
         return []
     offers = selectors.offers_visible_to(viewer, open_only=True)
     if not coordinator:
-        offers = offers.filter(Q(owner_nation_id=viewer.nation) if viewer.nation
-                               else Q(owner_organisation_id=viewer.organisation))
+        offers = offers.filter(
+            Q(owner_nation_id=viewer.nation) if viewer.nation else Q(owner_organisation_id=viewer.organisation)
+        )
     if record.owner_nation_id:
         offers = offers.exclude(owner_nation_id=record.owner_nation_id)
     else:
@@ -288,8 +395,12 @@ def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: A
             if key in serves:
                 owner = offered.offer.owner_nation or offered.offer.owner_organisation
                 label = _("%(owner)s · %(offer)s: %(left)s × %(what)s left → %(needed)s × %(wanted)s needed") % {
-                    "owner": owner, "offer": offered.offer.title, "left": offered.remaining, "what": offered.what,
-                    "needed": needed, "wanted": line.what,
+                    "owner": owner,
+                    "offer": offered.offer.title,
+                    "left": offered.remaining,
+                    "what": offered.what,
+                    "needed": needed,
+                    "wanted": line.what,
                 }
                 pairs.append((f"{offered.pk}:{line.pk}", label))
     return pairs
@@ -309,8 +420,12 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         if propose.is_valid():
             offer_line, request_line = propose.ids()
             try:
-                services.allocation_propose(actor=request.user, offer_line=offer_line, request_line=request_line,
-                                            quantity=propose.cleaned_data["quantity"])
+                services.allocation_propose(
+                    actor=request.user,
+                    offer_line=offer_line,
+                    request_line=request_line,
+                    quantity=propose.cleaned_data["quantity"],
+                )
             except BusinessError as error:
                 propose.add_error(error.field if error.field in propose.fields else None, str(error.message))
             else:
@@ -326,11 +441,16 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "propose": propose,
         "is_owner": owner,
         "may_withdraw": owner and record.status in (AssistanceRequest.Status.DRAFT, *selectors.OPEN_REQUEST),
-        "may_reply": record.is_open and not owned_by(viewer, record)
+        "may_reply": record.is_open
+        and not owned_by(viewer, record)
         and request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
     }
-    return render(request, "assistance/request_detail.html", context,
-                  status=400 if propose is not None and propose.errors else 200)
+    return render(
+        request,
+        "assistance/request_detail.html",
+        context,
+        status=400 if propose is not None and propose.errors else 200,
+    )
 
 
 @login_required
@@ -339,10 +459,17 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
     def save(header: dict[str, Any], lines: list[services.LineInput]) -> str:
         created = services.request_create(
-            actor=request.user, title=header["title"], description=header["description"],
-            incident=header["incident"], priority=header["priority"], needed_by=header["needed_by"],
-            delivery_site=header["delivery_site"], contact=header["contact"],
-            releasability=header["releasability"], release_to=[n.code for n in header["release_to"]], lines=lines,
+            actor=request.user,
+            title=header["title"],
+            description=header["description"],
+            incident=header["incident"],
+            priority=header["priority"],
+            needed_by=header["needed_by"],
+            delivery_site=header["delivery_site"],
+            contact=header["contact"],
+            releasability=header["releasability"],
+            release_to=[n.code for n in header["release_to"]],
+            lines=lines,
         )
         if header["submit_now"]:
             created = services.request_submit(actor=request.user, request=created)
@@ -351,9 +478,15 @@ def request_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Request saved as a draft."))
         return _request_url(created.pk)
 
-    return _create(request, kind="request", form=forms.RequestForm(data),
-                   lines=forms.line_formset("request", data=data), save=save,
-                   template="assistance/request_form.html", context={})
+    return _create(
+        request,
+        kind="request",
+        form=forms.RequestForm(data),
+        lines=forms.line_formset("request", data=data),
+        save=save,
+        template="assistance/request_form.html",
+        context={},
+    )
 
 
 @login_required
@@ -384,12 +517,32 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     form = forms.OfferFilterForm(request.GET or None)
     filters = filters_of(form)
     filters["search"] = filters.pop("q", None)
-    page = page_of(request, selectors.offers_visible_to(viewer, **filters))
-    _list_rows(page, Offer, "exchange:offer", "terms", "status")
-    return render(request, "assistance/offer_list.html", {
-        "page": page, "form": form, "query": query_without_page(request),
-        "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
-    })
+    page = page_of(request, selectors.listed(selectors.offers_visible_to(viewer, **filters)))
+    cells = _list_rows(page, Offer, "exchange:offer", "terms", "status")
+    a_request = _("a request")
+    for record in page.object_list:
+        reply = format_html("{} #{}", a_request, cells.number(record.in_reply_to_id)) if record.in_reply_to_id else "—"
+        record.row = _row(
+            OFFER_ROW,
+            url=record.url,
+            title=record.title,
+            owner=record.owner_label,
+            terms_label=record.terms_label,
+            reply=reply,
+            status=record.status,
+            status_label=record.status_label,
+            made=cells.date(record.created_at),
+        )
+    return render(
+        request,
+        "assistance/offer_list.html",
+        {
+            "page": page,
+            "form": form,
+            "query": query_without_page(request),
+            "may_create": request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
+        },
+    )
 
 
 @login_required
@@ -407,8 +560,8 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
         "allocations": _with_actions(selectors.allocations_visible_to(viewer, offer=record.pk), request.user, viewer),
         "timeline": _timeline(record, viewer),
         "is_owner": owner,
-        "may_withdraw": owner and record.status in (Offer.Status.DRAFT, *selectors.OPEN_OFFER,
-                                                    Offer.Status.FULLY_ALLOCATED),
+        "may_withdraw": owner
+        and record.status in (Offer.Status.DRAFT, *selectors.OPEN_OFFER, Offer.Status.FULLY_ALLOCATED),
     }
     return render(request, "assistance/offer_detail.html", context)
 
@@ -443,10 +596,17 @@ def offer_create(request: HttpRequest) -> HttpResponse:
         if raw and reply_to is None:
             raise BusinessError(_("The request this offer replies to was not found."), field="in_reply_to")
         created = services.offer_create(
-            actor=request.user, title=header["title"], description=header["description"], in_reply_to=reply_to,
-            terms=header["terms"], price_minor=header["price_minor"], currency=header["currency"],
-            transport_included=header["transport_included"], releasability=header["releasability"],
-            release_to=[n.code for n in header["release_to"]], lines=lines,
+            actor=request.user,
+            title=header["title"],
+            description=header["description"],
+            in_reply_to=reply_to,
+            terms=header["terms"],
+            price_minor=header["price_minor"],
+            currency=header["currency"],
+            transport_included=header["transport_included"],
+            releasability=header["releasability"],
+            release_to=[n.code for n in header["release_to"]],
+            lines=lines,
         )
         if header["publish_now"]:
             created = services.offer_publish(actor=request.user, offer=created)
@@ -455,9 +615,15 @@ def offer_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Offer saved as a draft."))
         return _offer_url(created.pk)
 
-    return _create(request, kind="offer", form=forms.OfferForm(data, initial=header_initial),
-                   lines=forms.line_formset("offer", data=data, initial=initial_lines), save=save,
-                   template="assistance/offer_form.html", context={"reply_to": reply_to})
+    return _create(
+        request,
+        kind="offer",
+        form=forms.OfferForm(data, initial=header_initial),
+        lines=forms.line_formset("offer", data=data, initial=initial_lines),
+        save=save,
+        template="assistance/offer_form.html",
+        context={"reply_to": reply_to},
+    )
 
 
 @login_required
@@ -486,9 +652,43 @@ def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpRespon
 def allocation_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     form = forms.AllocationFilterForm(request.GET or None)
-    page = page_of(request, selectors.allocations_visible_to(viewer, **filters_of(form)))
-    return render(request, "assistance/allocation_list.html",
-                  {"page": page, "form": form, "query": query_without_page(request)})
+    page = page_of(request, _listed(selectors.allocations_visible_to(viewer, **filters_of(form))))
+    _allocation_rows(page)
+    return render(
+        request, "assistance/allocation_list.html", {"page": page, "form": form, "query": query_without_page(request)}
+    )
+
+
+def _listed(allocations: QuerySet[Allocation]) -> QuerySet[Allocation]:
+    """Allocations for the list page: the lines and records joined, their items, capabilities and organisations
+    fetched apart. Joining those too (as the selector does) took PostgreSQL 20-45 ms to plan, for 0.5 ms of
+    work; a record's nation needs no row at all (its name comes from its code)."""
+    return (
+        allocations.select_related(None)
+        .select_related("offer_line__offer", "request_line__request")
+        .prefetch_related(
+            "offer_line__item",
+            "offer_line__capability",
+            "offer_line__offer__owner_organisation",
+            "request_line__request__owner_organisation",
+        )
+    )
+
+
+def _allocation_rows(page: Any) -> None:
+    """As _list_rows, for allocations: links to both records, what is given, both owners, status and date."""
+    cells = _Cells()
+    statuses = _labels(Allocation, "status")
+    request_url = reverse("exchange:request", args=[0]).removesuffix("0/")
+    offer_url = reverse("exchange:offer", args=[0]).removesuffix("0/")
+    page.object_list = list(page.object_list)
+    for allocation in page.object_list:
+        record, offer = allocation.request_line.request, allocation.offer_line.offer
+        allocation.request_url, allocation.offer_url = f"{request_url}{record.pk}/", f"{offer_url}{offer.pk}/"
+        allocation.what_label = str(allocation.offer_line.what)
+        allocation.from_label, allocation.to_label = cells.owner(offer), cells.owner(record)
+        allocation.status_label = statuses.get(allocation.status, allocation.status)
+        allocation.proposed_text = cells.date(allocation.proposed_at)
 
 
 @login_required
@@ -513,9 +713,12 @@ def allocation_action(request: HttpRequest, allocation_id: int, action: str) -> 
             if not form.is_valid():
                 name, errors = next(iter(form.errors.items()))
                 raise BusinessError(f"{form.fields[name].label}: {errors[0]}", field=name)
-            services.allocation_deliver(actor=user, allocation=allocation,
-                                        received_quantity=form.cleaned_data["received_quantity"],
-                                        discrepancy=form.cleaned_data["discrepancy"])
+            services.allocation_deliver(
+                actor=user,
+                allocation=allocation,
+                received_quantity=form.cleaned_data["received_quantity"],
+                discrepancy=form.cleaned_data["discrepancy"],
+            )
             done = _("Delivery confirmed.")
         elif action == "cancel":
             services.allocation_cancel(actor=user, allocation=allocation, reason=request.POST.get("reason", ""))

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.pagination import PageNumberPagination
@@ -16,12 +18,56 @@ COUNT_CAP = 10_000
 
 def capped_count(object_list: Any, cap: int = COUNT_CAP) -> int:
     """How many rows, counting at most cap + 1: a result above `cap` means "more than cap"."""
+    if isinstance(object_list, SplitList):
+        object_list = object_list.queryset
     if isinstance(object_list, QuerySet):
         # Unordered, so that the database may stop at whichever cap + 1 rows it finds first (in list order
         # it would walk the newest-first index to the end for a rare filter); values("pk"): the count
         # needs neither the joins of select_related nor per-row annotations.
         return object_list.order_by().values("pk")[: cap + 1].count()
     return len(object_list)
+
+
+class SplitList:
+    """A list (`queryset`, in `order`, which ends with the primary key) read one value of `field` at a time.
+
+    For a filter that no index serves in list order. With a needed_by range, newest first walks past every newer
+    record needed later (130,000 rows for a fortnight of April 2020 among a million lines), while each day of the
+    range is a range of the (needed_by, created_at, id) index in list order. On PostgreSQL a window [a:b] takes
+    the first b ids of each value in list order, side by side (`VALUES ... CROSS JOIN LATERAL`: the list's query,
+    compiled once by Django, with `field = value`), keeps the window of their merge, and loads those rows by id
+    from `queryset`, so they keep its annotations and joins. A UNION of one query per value did the same but took
+    Django 18 ms to compile for a fortnight. Counted as `queryset` is. Elsewhere (SQLite) a window is read from
+    `queryset`.
+    """
+
+    ordered = True  # for Paginator's check
+
+    def __init__(self, queryset: QuerySet[Any], field: str, values: list[Any], order: tuple[str, ...]) -> None:
+        self.queryset, self.field, self.values, self.order = queryset, field, values, order
+
+    def __getitem__(self, window: slice) -> Any:
+        if not isinstance(window, slice) or window.stop is None or window.step is not None:
+            raise TypeError("A SplitList is read in windows [start:stop].")
+        connection = connections[self.queryset.db]
+        start, stop = window.start or 0, window.stop
+        if connection.vendor != "postgresql" or not self.values or stop <= start:
+            return self.queryset.order_by(*self.order)[window]
+        columns = [name.lstrip("-") for name in self.order]
+        value = RawSQL('"part"."value"', (), output_field=self.queryset.model._meta.get_field(self.field))
+        part = self.queryset.filter(**{self.field: value}).order_by(*self.order).values_list(*columns)[:stop]
+        part_sql, part_params = part.query.get_compiler(connection=connection).as_sql()
+        ordering = ", ".join(f"{n} {'DESC' if name.startswith('-') else 'ASC'}" for n, name in enumerate(self.order, 1))
+        # Only placeholders and Django's own SQL go into the text; every value is a parameter.
+        sql = (
+            f'SELECT "window".* FROM (VALUES {", ".join(["(%s)"] * len(self.values))}) AS "part" ("value") '  # noqa: S608
+            f'CROSS JOIN LATERAL ({part_sql}) AS "window" ORDER BY {ordering} LIMIT %s OFFSET %s'
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*self.values, *part_params, stop - start, start))
+            ids = [row[-1] for row in cursor.fetchall()]  # the primary key, last in `order`
+        rows = {record.pk: record for record in self.queryset.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 class CappedPaginator(Paginator):

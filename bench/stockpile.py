@@ -8,19 +8,21 @@ releases from parallel clients.
 Sets up a fresh database (default postgres://postgres@127.0.0.1:5432/aidx_stock_bench: dropped and created
 again; `aidx` and `test_aidx*` are refused), migrates it, creates 20 items × 50 lots at 4 warehouses and writes
 --entries ledger entries (receipts and releases) with set-based SQL. Then it times `rebuild_balances()` (the
-projection recomputed from the whole ledger), `check_balances()` (the projection compared with the replayed
-ledger), and --clients threads each calling `services.issue()` (a FEFO release through the service: row
-locks, CHECK constraints, ledger entries, audit entry) for --seconds. Prints a table; asserts nothing.
+projection recomputed from the whole ledger) and `check_balances()` (the projection compared with the replayed
+ledger), vacuums the projection as autovacuum would, and runs --clients client processes — each with its own
+database connection, as web workers have — calling `services.issue()` (a FEFO release through the service: row
+locks, CHECK constraints, ledger entries, audit entry) for --seconds. Prints a table, with the CPU time the
+clients and their PostgreSQL backends spent per release (when the server runs on this machine); asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import statistics
 import sys
-import threading
 import time
 from urllib.parse import urlparse
 
@@ -46,6 +48,7 @@ def fresh_database(url: str) -> None:
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("AIDX_ENV", "embedded")
+    os.environ.setdefault("AIDX_DEBUG", "0")  # as in production: DEBUG would keep a log of every query
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aidx.settings")
     import django
 
@@ -126,7 +129,7 @@ def seed(entries: int) -> dict:
         )
         cursor.execute("ANALYZE stockpile_movement; ANALYZE stockpile_entry; ANALYZE stockpile_lot")
     services.rebuild_balances()  # a warm-up, so that the timed rebuild below replaces existing rows
-    return {"manager": manager, "items": [item.code for item in items]}
+    return {"manager": manager.pk, "items": [item.code for item in items]}
 
 
 def timed(function) -> tuple[float, object]:
@@ -135,51 +138,106 @@ def timed(function) -> tuple[float, object]:
     return time.perf_counter() - began, result
 
 
-def releases(manager, items: list[str], clients: int, seconds: float) -> dict:
-    from django.db import connections
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by the database server process `pid`, when it runs here and may be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+
+def client(url: str, manager_id: int, items: list[str], seed_: int, seconds: float, barrier, results) -> None:
+    """One client process (see `run_client`); a crash stops the others at the barrier instead of hanging them."""
+    try:
+        results.put(run_client(url, manager_id, items, seed_, seconds, barrier))
+    except BaseException as error:
+        barrier.abort()
+        results.put({"crash": f"{type(error).__name__}: {error}"})
+        raise
+
+
+def run_client(url: str, manager_id: int, items: list[str], seed_: int, seconds: float, barrier) -> dict:
+    """Its own Django and connection, warmed up; then FEFO releases until the deadline."""
+    setup_django(url)
+    from django.db import DatabaseError, connection
+
+    from aidx.accounts.models import User
     from aidx.core.errors import BusinessError
     from aidx.stockpile import services
 
-    barrier = threading.Barrier(clients)
+    manager = User.objects.select_related("organisation").get(pk=manager_id)
+    services.may_manage(manager)  # the roles, loaded once as for a signed-in request
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    rng = random.Random(seed_)
     latencies: list[float] = []
-    refused = [0]
-    lock = threading.Lock()
-
-    def client(seed_: int) -> None:
-        rng = random.Random(seed_)
-        mine: list[float] = []
+    refused, errors, first_error = 0, 0, ""
+    barrier.wait()
+    began, cpu, db_cpu = time.monotonic(), time.process_time(), backend_cpu(backend)
+    deadline = began + seconds
+    while time.monotonic() < deadline:
+        start = time.monotonic()  # CLOCK_MONOTONIC: comparable between the processes
         try:
-            barrier.wait()
-            deadline = time.perf_counter() + seconds
-            while time.perf_counter() < deadline:
-                began = time.perf_counter()
-                try:
-                    services.issue(actor=manager, item=rng.choice(items), quantity=rng.randint(1, 3))
-                except BusinessError:
-                    with lock:
-                        refused[0] += 1
-                mine.append(time.perf_counter() - began)
-        finally:
-            connections.close_all()
-            with lock:
-                latencies.extend(mine)
+            services.issue(actor=manager, item=rng.choice(items), quantity=rng.randint(1, 3))
+        except BusinessError:
+            refused += 1
+        except DatabaseError as error:  # a deadlock or a broken invariant: counted, and the client goes on
+            errors += 1
+            first_error = first_error or str(error)
+        latencies.append(time.monotonic() - start)
+    ended, db_after = time.monotonic(), backend_cpu(backend)
+    connection.close()
+    return {
+        "began": began,
+        "ended": ended,
+        "latencies": latencies,
+        "refused": refused,
+        "errors": errors,
+        "first_error": first_error,
+        "cpu": time.process_time() - cpu,
+        "db_cpu": None if db_cpu is None or db_after is None else db_after - db_cpu,
+    }
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
+
+def releases(url: str, manager_id: int, items: list[str], clients: int, seconds: float) -> dict:
+    """--clients processes started together (spawned: none inherits this one's connection or state)."""
+    from django.db import connections
+
+    connections.close_all()
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(clients), context.Queue()
+    processes = [
+        context.Process(target=client, args=(url, manager_id, items, n, seconds, barrier, results))
+        for n in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get() for _process in processes]
+    for process in processes:
+        process.join()
+    crashed = [o["crash"] for o in outcomes if "crash" in o]
+    if crashed:
+        raise SystemExit(f"A client failed: {crashed[0]}")
+    elapsed = max(o["ended"] for o in outcomes) - min(o["began"] for o in outcomes)
+    latencies = sorted(latency for o in outcomes for latency in o["latencies"])
+    count = len(latencies) or 1
+    first_errors = [o["first_error"] for o in outcomes if o["first_error"]]
+    if first_errors:
+        print(f"first error: {first_errors[0]}", file=sys.stderr)
+    db_cpu = [o["db_cpu"] for o in outcomes]
     return {
         "count": len(latencies),
-        "refused": refused[0],
+        "refused": sum(o["refused"] for o in outcomes),
+        "errors": sum(o["errors"] for o in outcomes),
         "per_second": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000 if latencies else 0,
         "p95": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else 0,
         "max": latencies[-1] * 1000 if latencies else 0,
+        "cpu_ms": sum(o["cpu"] for o in outcomes) / count * 1000,
+        "db_cpu_ms": None if None in db_cpu else sum(db_cpu) / count * 1000,
     }
 
 
@@ -200,27 +258,41 @@ def main() -> None:
         raise SystemExit(f"--entries must be at least {minimum} (one receipt per lot and warehouse).")
     fresh_database(args.database_url)
     setup_django(args.database_url)
+    from django.db import connection
+
     from aidx.stockpile import services
     from aidx.stockpile.models import Balance, Entry
 
     seeded = seed(args.entries)
     rebuild_s, rows = timed(services.rebuild_balances)
     check_s, differences = timed(services.check_balances)
-    run = releases(seeded["manager"], seeded["items"], args.clients, args.seconds)
+    with connection.cursor() as cursor:  # what autovacuum does after a rebuild (it may be off on a test server)
+        cursor.execute("VACUUM ANALYZE stockpile_balance")
+    load_before = os.getloadavg()[0]
+    run = releases(args.database_url, seeded["manager"], seeded["items"], args.clients, args.seconds)
+    load_after = os.getloadavg()[0]
     after_s, after = timed(services.check_balances)
     table = [
         ("ledger entries (rebuilt from)", f"{args.entries:,}"),
         ("balance rows", f"{rows:,}"),
         ("full rebuild of the projection", f"{rebuild_s:.2f} s"),
         ("check projection vs ledger", f"{check_s:.2f} s ({len(differences)} differences)"),
-        ("parallel clients", str(args.clients)),
-        ("FEFO releases (service calls)", f"{run['count']:,} in {args.seconds:.0f} s ({run['refused']} refused)"),
+        ("parallel clients (processes)", str(args.clients)),
+        (
+            "FEFO releases (service calls)",
+            f"{run['count']:,} in {args.seconds:.0f} s ({run['refused']} refused, {run['errors']} errors)",
+        ),
         ("releases per second", f"{run['per_second']:.0f}"),
         ("latency p50 / p95 / max", f"{run['p50']:.1f} / {run['p95']:.1f} / {run['max']:.1f} ms"),
+        (
+            "CPU per release: clients / their PostgreSQL backends",
+            f"{run['cpu_ms']:.2f} / " + ("n/a" if run["db_cpu_ms"] is None else f"{run['db_cpu_ms']:.2f}") + " ms",
+        ),
         ("ledger entries after", f"{Entry.objects.count():,}"),
         ("check after the releases", f"{after_s:.2f} s ({len(after)} differences)"),
         ("negative balances", str(Balance.objects.filter(on_hand__lt=0).count())),
         ("CPU cores", str(os.cpu_count())),
+        ("load average before / after the releases", f"{load_before:.2f} / {load_after:.2f}"),
     ]
     width = max(len(name) for name, _value in table)
     print(f"| {'measure'.ljust(width)} | value |")

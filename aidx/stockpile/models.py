@@ -122,7 +122,9 @@ class Movement(models.Model):
         indexes = [models.Index(fields=["kind", "occurred_on"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk}"
+        # Not get_kind_display(), which translates the label of every kind to find one: this runs for every movement
+        # (its audit entry).
+        return f"{dict(self.Kind.choices).get(self.kind, self.kind)} #{self.pk}"
 
 
 class Entry(models.Model):

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Sum
 
 from aidx.audit.models import AuditEntry
@@ -72,6 +72,59 @@ def test_it_never_goes_negative_with_eight_parallel_clients(stock):
     assert issued + (Balance.objects.aggregate(n=Sum("on_hand"))["n"]) == 120
     assert issued >= 117  # what remains is less than the largest request
     assert services.check_balances() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_releases_across_lots_and_warehouses_stay_earliest_expiry_first(stock):
+    postgres_only()
+    for n in range(6):
+        stock.lot(f"L{n}", 15, days=100 + 10 * n)
+        stock.lot(f"L{n}", 10, days=100 + 10 * n, warehouse=stock.second)
+
+    def work(client: int, round_: int) -> None:  # 4 to 10 at a time: most releases take from two rows
+        services.issue(actor=stock.manager, item="ventilator", quantity=4 + (client * 3 + round_) % 7)
+
+    outcomes = race(work, rounds=2)  # 107 of the 150
+    assert outcomes == {"ok": 16}
+    # Stock only goes down here, so a row that still holds stock held it all along: no release may have taken
+    # from a row after it in FEFO order (as one would that skipped a row locked by another client).
+    rows = list(Balance.objects.order_by("lot__expiry_date", "lot_id", "warehouse_id"))
+    released = set(Entry.objects.filter(kind="release").values_list("lot_id", "warehouse_id"))
+    for earlier, row in enumerate(rows):
+        if (row.lot_id, row.warehouse_id) in released:
+            assert all(before.on_hand == 0 for before in rows[:earlier]), rows
+    issued = -Entry.objects.filter(kind="release").aggregate(n=Sum("on_hand_delta"))["n"]
+    assert issued + sum(row.on_hand for row in rows) == 150
+    assert AuditEntry.objects.filter(action="stock.release").count() == Movement.objects.filter(kind="release").count()
+    assert services.check_balances() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_release_locks_only_the_rows_it_takes_from(stock):
+    postgres_only()
+    first, second = stock.lot("A", 10, days=100), stock.lot("B", 10, days=200)
+    locked = {}
+
+    def probe() -> None:  # another client, while the release below is not committed yet
+        try:
+            for lot in (first, second):
+                try:
+                    with transaction.atomic():
+                        Balance.objects.select_for_update(nowait=True).get(lot=lot)
+                    locked[lot.lot_number] = False
+                except OperationalError:
+                    locked[lot.lot_number] = True
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        services.issue(actor=stock.manager, item="ventilator", quantity=3)
+        other = threading.Thread(target=probe)
+        other.start()
+        other.join(timeout=30)
+    assert locked == {"A": True, "B": False}
 
 
 @pytest.mark.postgres

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from aidx.assistance import services as exchange_services
 from aidx.assistance.models import Allocation, Offer
@@ -251,3 +252,41 @@ def test_shipping_a_stockpile_allocation_in_the_exchange_books_the_release_or_fa
         exchange_services.allocation_ship(actor=stock.manager, allocation=short)
     short.refresh_from_db()
     assert short.status == Allocation.Status.ACCEPTED
+
+
+def test_it_issues_earliest_expiry_first_across_lots_and_warehouses(stock):
+    late = stock.lot("LATE", 10, days=300)
+    early = stock.lot("EARLY", 10, days=100)
+    stock.lot("EARLY", 10, days=100, warehouse=stock.second)
+    stock.lot("SHORT", 10, days=20)  # expires within the safety margin: never picked
+    movement = services.issue(actor=stock.manager, item="ventilator", quantity=25)
+    taken = {(e.lot_id, e.warehouse_id): -e.on_hand_delta for e in movement.entries.all()}
+    assert taken == {(early.pk, stock.taranto.pk): 10, (early.pk, stock.second.pk): 10, (late.pk, stock.taranto.pk): 5}
+    movement = services.issue(actor=stock.manager, item=stock.ventilator, quantity=2, warehouse="taranto-warehouse")
+    assert [(e.lot_id, e.on_hand_delta) for e in movement.entries.all()] == [(late.pk, -2)]
+    with pytest.raises(BusinessError) as error:
+        services.issue(actor=stock.manager, item="ventilator", quantity=1, warehouse=stock.second)
+    assert error.value.code == "insufficient_stock"
+    with pytest.raises(BusinessError) as error:
+        services.issue(actor=stock.manager, item="no-such-item", quantity=1)
+    assert error.value.field == "item"
+    assert AuditEntry.objects.filter(action="stock.release").count() == Movement.objects.filter(kind="release").count()
+    assert services.check_balances() == []
+
+
+def test_it_issues_in_three_statements_however_many_lots_it_takes(stock):
+    for number, days in [("A", 100), ("B", 200), ("C", 300)]:
+        stock.lot(number, 10, days=days)
+    services.may_manage(stock.manager)  # the actor's roles, loaded once per request when it signs in
+    for item, quantity, lots in [("ventilator", 1, 1), (stock.ventilator, 25, 3)]:
+        with CaptureQueriesContext(connection) as captured:
+            services.issue(actor=stock.manager, item=item, quantity=quantity)
+        statements = [query["sql"] for query in captured if "SAVEPOINT" not in query["sql"]]  # the test's own
+        if connection.vendor == "postgresql":
+            assert len(statements) == 3, statements
+            pick, write, audit = (sql.strip() for sql in statements)
+            assert pick.startswith("SELECT") and pick.endswith("FOR UPDATE OF b")
+            assert write.startswith("WITH movement AS (")  # with its entries and the balance updates
+            assert audit.startswith('INSERT INTO "audit_auditentry"')
+        else:  # the same, with the movement, one UPDATE per balance row and the entries apart
+            assert len(statements) == 4 + lots, statements

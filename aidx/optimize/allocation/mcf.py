@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from .network import segment_sum
+
 _STATUS = {
     min_cost_flow.SimpleMinCostFlow.OPTIMAL: "optimal",
     min_cost_flow.SimpleMinCostFlow.INFEASIBLE: "infeasible",
@@ -153,29 +155,14 @@ def residual_potentials(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndar
 
 def certify(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
             supply: np.ndarray, flow: np.ndarray) -> FlowSolution:
-    """Check feasibility and optimality of ``flow`` by complementary slackness."""
-    primal = int(np.dot(cost.astype(object), flow.astype(object))) if flow.size else 0
-    if (flow < 0).any() or (flow > cap).any():
-        return FlowSolution(flow, primal, None, False, 0, "capacity violated")
-    net = np.zeros(n, dtype=np.int64)
-    np.add.at(net, tail, flow)
-    np.subtract.at(net, head, flow)
-    if not np.array_equal(net, supply):
-        return FlowSolution(flow, primal, None, False, 0, "flow conservation violated")
-    pi = residual_potentials(n, tail, head, cap, cost, flow)
+    """Check feasibility and optimality of ``flow`` with potentials found independently (Bellman-Ford on the
+    residual graph), for a solver that returns none."""
+    problem = _infeasibility(tail, head, cap, supply, flow)
+    pi = None if problem else residual_potentials(n, tail, head, cap, cost, flow)
     if pi is None:
-        return FlowSolution(flow, primal, None, False, 0, "negative residual cycle")
-    if pi.size and (int(np.abs(pi).max()) >= _SIMPLEX_LIMIT or int(np.abs(cost).max()) >= _SIMPLEX_LIMIT):
-        rc = cost.astype(object) + pi[tail].astype(object) - pi[head].astype(object)  # exact, slow
-    else:
-        rc = cost + pi[tail] - pi[head]
-    bad = ((flow < cap) & (rc < 0)) | ((flow > 0) & (rc > 0))
-    neg = rc < 0
-    dual = -int(np.dot(supply.astype(object), pi.astype(object))) - int(
-        np.dot(cap[neg].astype(object), (-rc[neg]).astype(object)))
-    ok = (not bad.any()) and dual == primal
-    return FlowSolution(flow, primal, pi, ok, dual,
-                        "complementary slackness holds; dual == primal" if ok else "certificate check failed")
+        primal = int(np.dot(cost.astype(object), flow.astype(object))) if flow.size else 0
+        return FlowSolution(flow, primal, None, False, 0, problem or "negative residual cycle")
+    return check_potentials(tail, head, cap, cost, supply, flow, pi)
 
 
 def max_flow_with_cut(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, source: int, sink: int
@@ -200,16 +187,25 @@ def max_flow_with_cut(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarra
     return value, flow, bool(side[source] and not side[sink] and cut == value)
 
 
+def _infeasibility(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, supply: np.ndarray,
+                   flow: np.ndarray) -> str:
+    """What makes ``flow`` infeasible (capacities, then conservation), or "" if nothing does."""
+    if (flow < 0).any() or (flow > cap).any():
+        return "capacity violated"
+    n = supply.size
+    if not np.array_equal(segment_sum(tail, flow, n) - segment_sum(head, flow, n), supply):
+        return "flow conservation violated"
+    return ""
+
+
 def check_potentials(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
                      supply: np.ndarray, flow: np.ndarray, pi: np.ndarray) -> FlowSolution:
-    """Verify feasibility and complementary slackness of (flow, pi) on all arcs."""
+    """Verify feasibility and complementary slackness of (flow, pi) on all arcs, and dual value == primal cost
+    (exactly)."""
     primal = int(np.dot(cost.astype(object), flow.astype(object))) if flow.size else 0
-    n = supply.size
-    if (flow < 0).any() or (flow > cap).any():
-        return FlowSolution(flow, primal, pi, False, 0, "capacity violated")
-    net = np.bincount(tail, weights=flow, minlength=n) - np.bincount(head, weights=flow, minlength=n)
-    if not np.array_equal(np.rint(net).astype(np.int64), supply):
-        return FlowSolution(flow, primal, pi, False, 0, "flow conservation violated")
+    problem = _infeasibility(tail, head, cap, supply, flow)
+    if problem:
+        return FlowSolution(flow, primal, pi, False, 0, problem)
     if pi.size and (int(np.abs(pi).max()) >= _SIMPLEX_LIMIT or int(np.abs(cost).max()) >= _SIMPLEX_LIMIT):
         rc = cost.astype(object) + pi[tail].astype(object) - pi[head].astype(object)  # exact, slow
     else:

@@ -21,9 +21,9 @@ Arcs (all integer costs):
 * transport  offer group -> chain(i, dest, first day >= ship + transit), cost
   round(kg/unit × km) per unit, only if the destination nation differs from the
   offering nation and the release class allows it;
-* wait       chain(k) -> chain(k+1) (plus, for OR-Tools' cost scaling, skip
-  arcs k -> k+2, +4, +8, +16, which are compositions of wait arcs), cost 0:
-  goods may arrive early;
+* wait       chain(k) -> chain(k+1) (plus skip arcs k -> k+2, +4, +8, +16,
+  compositions of wait arcs that shorten paths for OR-Tools' cost scaling and
+  cost the network simplex nothing measurable), cost 0: goods may arrive early;
 * demand     chain(i, dest, d) -> hub (j, dest, d) for every requested item j
   that accepts i, cost = substitution penalty;
 * met        hub -> sink (fair mode: -> tier -> sink), one per request group,
@@ -180,11 +180,10 @@ class Network:
     arc_tier: np.ndarray
 
 
-def build_network(problem: Problem, tiers: bool = False, wait_steps: tuple[int, ...] = WAIT_STEPS) -> Network:
+def build_network(problem: Problem, tiers: bool = False) -> Network:
     """Build the aggregated network.  ``tiers``: route met flow through one
     node per (requesting nation, family, priority) -- used by fair mode to put
-    lower bounds on what each nation receives.  ``wait_steps``: the wait arcs
-    of each chain (1 is required; longer steps only help cost scaling)."""
+    lower bounds on what each nation receives."""
     of, rq = problem.offers, problem.requests
     prm = problem.params
     km = site_km(problem)
@@ -357,7 +356,7 @@ def build_network(problem: Problem, tiers: bool = False, wait_steps: tuple[int, 
     # so they change nothing but shorten paths, which speeds up cost scaling)
     for layer, chs in ((0, np.arange(n_ch)), (1, f_chains)):
         lens = ch_len[chs]
-        for step in wait_steps:
+        for step in WAIT_STEPS:
             nw = np.maximum(lens - step, 0)
             ch_rep = np.repeat(chs, nw)
             k_rep = np.arange(ch_rep.size) - np.repeat(np.cumsum(nw) - nw, nw)

@@ -17,7 +17,6 @@ from .mcf import (
     max_flow_with_cut,
     min_cost_flow_solve,
     network_simplex,
-    residual_potentials,
     simplex_fits,
 )
 from .model import PRIORITIES, Certificate, FairShare, OfferTable, Problem, RequestTable, Result
@@ -25,7 +24,6 @@ from .network import DEMAND, DIRECT, MET, SPARE, TRANSFER, TRANSPORT, Network, b
 
 Progress = Callable[[str, float], None]
 PARALLEL_MIN_LINES = 20_000  # smaller problems are solved in-process even with workers > 1
-PRICING_K = 1 << 40  # transport arcs per offer group in the first pricing round (all by default)
 
 
 def interval_match(qa: np.ndarray, qb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,50 +163,20 @@ def solve_family_priority(net: Network, family: int, arcs: np.ndarray, nodes: np
     hd2 = hd.copy()
     hd2[met] = P[prio[met] - 1]
     use = kind != SPARE
-    val, f0, ok = max_flow_with_cut(
+    val, _flow, ok = max_flow_with_cut(
         n + 5, np.concatenate([tl[use], np.full(src.size, S), P]), np.concatenate([hd2[use], src, np.full(4, sink)]),
         np.concatenate([cap[use], sup[src], M]), S, sink)
     if val != int(M.sum()):
         raise SolveError("lexicographic totals not simultaneously reachable")
-    support = np.zeros(arcs.size, dtype=bool)
-    support[np.flatnonzero(use)] = f0[: int(use.sum())] > 0
-    # phase 2: min cost with met totals fixed; P-nodes absorb exactly M_p.
-    # Column generation over transport arcs: start with the support above and
-    # the K cheapest transport arcs of each offer group, price the rest with
-    # the potentials, add violated arcs, repeat.  The final potentials are
-    # checked against every arc, so the result is optimal for the full network.
+    # phase 2: min cost with met totals fixed; P-nodes absorb exactly M_p.  OR-Tools returns no potentials,
+    # so they are found independently on the residual graph, and checked on every arc.
     hd2 = hd.copy()
     hd2[met] = n + prio[met] - 1
     sup2 = np.concatenate([sup, -M])
     sup2[sink] += int(M.sum())
     cost = net.cost[arcs]
-    tp = kind == TRANSPORT
-    og = net.arc_og[arcs]
-    tpi = np.flatnonzero(tp)
-    o = tpi[np.lexsort((cost[tpi], og[tpi]))]
-    first = np.searchsorted(og[o], og[o], "left")
-    active = ~tp | support
-    active[o[(np.arange(o.size) - first) < PRICING_K]] = True
-    x = np.zeros(arcs.size, dtype=np.int64)
-    pi = None
-    for _ in range(50):
-        a = np.flatnonzero(active)
-        xa = min_cost_flow_solve(n + 4, tl[a], hd2[a], cap[a], cost[a], sup2)
-        pia = residual_potentials(n + 4, tl[a], hd2[a], cap[a], cost[a], xa)
-        if pia is None:
-            raise SolveError("min-cost flow result failed the optimality check")
-        x[:] = 0
-        x[a] = xa
-        pi = pia
-        ina = np.flatnonzero(~active)
-        rc = cost[ina] + pi[tl[ina]] - pi[hd2[ina]]
-        viol = ina[rc < 0]
-        if viol.size == 0:
-            break
-        active[viol] = True
-    if pi is None:
-        raise SolveError("min-cost flow gave no potentials")
-    cert = check_potentials(tl, hd2, cap, cost, sup2, x, pi)
+    x = min_cost_flow_solve(n + 4, tl, hd2, cap, cost, sup2)
+    cert = certify(n + 4, tl, hd2, cap, cost, sup2, x)
     return x, cert, cuts_ok and ok, F[1:]
 
 

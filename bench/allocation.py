@@ -154,19 +154,22 @@ def greedy(problem: Problem) -> tuple[tuple[int, ...], int]:
         met[net.rg_priority[g] - 1] += got
         cost += int((take * (np.rint(w[oi[cand]] * km[osite[cand], s]).astype(np.int64)
                              + acc[oi[cand], j])).sum())
-    fq = problem.fixed[2]
-    fr = problem.fixed[1]
-    for p in range(4):
-        met[p] += int(fq[rq.priority[fr] == p + 1].sum())
-    return tuple(met), cost
+    return tuple(m + f for m, f in zip(met, fixed_met(problem), strict=True)), cost
 
 
-def lp_highs(problem: Problem) -> tuple[float, float | None, int]:
-    """HiGHS (scipy linprog) on the same aggregated network and weights."""
+def fixed_met(problem: Problem) -> tuple[int, ...]:
+    """Quantity of the fixed allocations per priority (the networks carry only what is left)."""
+    _fo, fr, fq = problem.fixed
+    return tuple(int(fq[problem.requests.priority[fr] == p].sum()) for p in (1, 2, 3, 4))
+
+
+def lp_highs(problem: Problem) -> tuple[float, tuple[int, ...] | None, int]:
+    """HiGHS (scipy linprog) on the same aggregated network and weights: seconds, the quantity met per priority
+    (fixed allocations included; None without an optimum) and HiGHS' status."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
-    from aidx.optimize.allocation.network import build_network
+    from aidx.optimize.allocation.network import MET, build_network
 
     net = build_network(problem)
     m = net.tail.size
@@ -181,9 +184,12 @@ def lp_highs(problem: Problem) -> tuple[float, float | None, int]:
                    shape=(net.n_nodes, m)).tocsr()
     res = linprog(c, A_eq=a, b_eq=net.supply.astype(float), bounds=np.stack([np.zeros(m), net.cap], 1),
                   method="highs", options={"time_limit": 600.0})
-    if res.status != 0 or res.fun is None:  # e.g. HiGHS gives up on the wide range of the weighted costs
-        return time.perf_counter() - t0, None, res.status
-    return time.perf_counter() - t0, float(res.fun), 0
+    seconds = time.perf_counter() - t0
+    if res.status != 0 or res.x is None:  # e.g. HiGHS gives up on the wide range of the weighted costs
+        return seconds, None, res.status
+    met_arc = net.kind == MET
+    met = [int(np.rint(res.x[met_arc & (net.arc_prio == p)].sum())) for p in (1, 2, 3, 4)]
+    return seconds, tuple(m + f for m, f in zip(met, fixed_met(problem), strict=True)), 0
 
 
 def rss_mb() -> float:
@@ -243,7 +249,6 @@ def run_one(n: int, seed: int, lp_max: int, ortools_max: int, do_greedy: bool, q
     t0 = time.perf_counter()
     p = generate(n, n, seed)
     gen_s = time.perf_counter() - t0
-    rss_gen = rss_mb()
     cpu0 = cpu_s()
     with PeakPss() as pss:
         res = solve(p, workers=int(os.environ.get("ALLOC_WORKERS", "2")))
@@ -252,7 +257,7 @@ def run_one(n: int, seed: int, lp_max: int, ortools_max: int, do_greedy: bool, q
     rss_solve = rss_mb()
     row = {"n": n, "cpu": cpu, "gen": gen_s,
            "build": st["build_s"], "solve": st["solve_s"], "out": st["disaggregate_s"],
-           "total": st["total_s"], "rss_gen": rss_gen, "rss": rss_solve, "pss": pss.peak, "met": res.met_by_priority,
+           "total": st["total_s"], "rss": rss_solve, "pss": pss.peak, "met": res.met_by_priority,
            "dem": res.demand_by_priority, "tkm": res.ton_km, "pen": res.penalty, "status": res.status,
            "nodes": st["nodes"], "arcs": st["arcs"], "rows": int(res.alloc_qty.size)}
     if n <= ortools_max:
@@ -265,8 +270,8 @@ def run_one(n: int, seed: int, lp_max: int, ortools_max: int, do_greedy: bool, q
         gm, gc = greedy(p)
         row.update(greedy_s=time.perf_counter() - t1, greedy_met=gm, greedy_tkm=gc / 1000.0)
     if st["arcs"] <= lp_max:
-        lp_s, lp_obj, lp_status = lp_highs(p)
-        row.update(lp_s=lp_s, lp_obj=lp_obj, lp_status=lp_status)
+        lp_s, lp_met, lp_status = lp_highs(p)
+        row.update(lp_s=lp_s, lp_met=lp_met, lp_status=lp_status)
     q.put(row)
 
 
@@ -305,8 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             gx = gt = "-"
         lp = f"{row['lp_s']:.2f}" if "lp_s" in row else "skip"
-        if row.get("lp_obj", 0) is None:
+        if "lp_s" in row and row["lp_met"] is None:
             lp += f" st{row['lp_status']}"
+        elif "lp_s" in row and row["lp_met"] != row["met"]:
+            lp += " DIFF"
         ort = "skip"
         if "ortools_s" in row:
             ort = f"{row['ortools_s']:.2f}" + ("" if row["ortools_same"] else " DIFF")
@@ -325,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
           "OR-Tools s = the same problem with solver='ortools' (max flows + cost scaling; DIFF if\n"
           "its met quantities or kg·km + penalty differ -- equally cheap plans may split the two differently);\n"
           "LP s = HiGHS (scipy linprog) on the whole aggregated network with the same weights, 10 min limit\n"
-          "(stN: HiGHS status N, no optimum).")
+          "(stN: HiGHS status N, no optimum; DIFF if its met quantities per priority differ from the optimiser's).")
     return 0
 
 

@@ -11,7 +11,8 @@ identically):
   (such a line is a group of its own), else 0.
 
 Nodes: offer groups (supply); *chain* nodes (offered item i, destination
-(site, nation), day k) for the needed-by days k of the hubs the chain feeds;
+(site, nation), day k) for the needed-by days k of the hubs the chain feeds
+(a second layer of them for excluded pairs, below);
 *hubs* = request groups without the priority (item, site, needed-by day,
 nation, solo); in fair mode one tier node per (nation, family, priority);
 one sink per substitution family.
@@ -20,7 +21,16 @@ Arcs (all integer costs):
 
 * transport  offer group -> chain(i, dest, first day >= ship + transit), cost
   round(kg/unit × km) per unit, only if the destination nation differs from the
-  offering nation and the release class allows it;
+  offering nation and the release class allows it -- one arc per (origin chain,
+  chain node), from the latest group of the origin chain that lands there;
+* origin wait  offer group -> the next group (ship day order) of its *origin
+  chain* (the non-solo groups of one item, site, nation and release class), cost
+  0: goods may leave with a later group.  That changes nothing a plan can do --
+  a unit of an earlier group sent from a later one could have left at once and
+  waited at the destination, at the same cost -- but it replaces a transport arc
+  per (group, destination) by one per (origin chain, destination day).  Line
+  output gives each transport arc's goods to the chain's groups up to it, first
+  come first served, so an offer is never sent later than its own ship day;
 * wait       chain(k) -> chain(k+1) (plus skip arcs k -> k+2, +4, +8, +16,
   compositions of wait arcs that shorten paths for OR-Tools' cost scaling and
   cost the network simplex nothing measurable), cost 0: goods may arrive early;
@@ -30,12 +40,13 @@ Arcs (all integer costs):
   capacity = its open quantity;
 * spare      offer group -> sink, cost 0 (unallocated supply).
 
-Exclusions: solo offer groups feed a second chain layer ("full", only for
-the chains they reach); the first ("clean") layer gets only non-solo offers
-and also feeds the full layer (transfer arcs, cost 0).  Non-solo hubs draw
-from the full layer where it exists, solo hubs only from the clean layer plus
-direct arcs from the solo offers they do not exclude.  So an excluded pair
-never shares a path.
+Exclusions: a chain that feeds solo hubs gets a second, "clean" layer (layer 0,
+only up to the last day a solo hub draws from it) that only non-solo offers
+reach, and that feeds the full layer (layer 1) through transfer arcs (cost 0).
+Solo hubs draw only from the clean layer, plus direct arcs from the solo offers
+they do not exclude; solo offers land in the full layer only, which feeds the
+non-solo hubs.  So an excluded pair never shares a path, and the second layer
+stays as small as the excluded requests.
 
 Size: at most items × sites × days × nations × classes × priorities groups,
 independent of the number of lines.
@@ -84,7 +95,7 @@ from .feasibility import (
 from .model import Problem
 
 # arc kinds
-TRANSPORT, WAIT, TRANSFER, DEMAND, DIRECT, MET, SPARE, TIER = range(8)
+TRANSPORT, WAIT, TRANSFER, DEMAND, DIRECT, MET, SPARE, TIER, ORIGIN_WAIT = range(9)
 WAIT_STEPS = (1, 2, 4, 8, 16)
 
 
@@ -152,6 +163,8 @@ class Network:
     og_qty: np.ndarray
     og_node: np.ndarray
     og_solo: np.ndarray
+    og_chain: np.ndarray  # origin chain of each offer group (solo groups: a chain of their own)
+    og_rank: np.ndarray  # position of each offer group in (origin chain, ship day) order
     # request groups
     rg_line_group: np.ndarray
     rg_lines: np.ndarray
@@ -285,21 +298,44 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     ok = pos < cg_ptr[t_ch + 1]
     t_og, t_ch, t_dc, pos = t_og[ok], t_ch[ok], t_dc[ok], pos[ok]
     t_k = pos - cg_ptr[t_ch]
-    t_cost = np.rint(w[og_item[t_og]] * km[og_site[t_og], dc_site[t_dc]]).astype(np.int64)
+    # clean layer only for chains that feed solo hubs, and only up to the last day a solo hub draws from it
+    d_solo = hub_solo[d_hub]
+    c_len_all = np.zeros(n_ch, np.int64)
+    np.maximum.at(c_len_all, ch_of_d[d_solo], d_k[d_solo] + 1)
+    c_chains = np.flatnonzero(c_len_all)
+    c_of_ch = np.full(n_ch, -1, np.int64)
+    c_of_ch[c_chains] = np.arange(c_chains.size)
+    c_len = c_len_all[c_chains]
+    c_base = np.concatenate([[0], np.cumsum(c_len)]).astype(np.int64)
+    n_fn = int(c_base[-1])
 
-    # full layer only for chains that receive solo offers
-    t_solo = og_is_solo[t_og]
-    f_chains = np.unique(t_ch[t_solo])
-    f_of_ch = np.full(n_ch, -1, np.int64)
-    f_of_ch[f_chains] = np.arange(f_chains.size)
-    f_len = ch_len[f_chains]
-    f_base = np.concatenate([[0], np.cumsum(f_len)]).astype(np.int64)
-    n_fn = int(f_base[-1])
+    # origin chains: the non-solo offer groups of one (item, site, nation, class), in ship-day order
+    oc_key = np.where(og_is_solo, np.arange(n_og) + 1, 0)
+    og_chain, _ = group_rows([og_item, og_site, og_nat, og_cls, oc_key])
+    og_order = np.lexsort((og_ship, og_chain))  # by chain, then ship day
+    og_rank = np.empty(n_og, np.int64)
+    og_rank[og_order] = np.arange(n_og)
+    og_before = np.cumsum(og_qty[og_order]) - og_qty[og_order]  # supply of earlier groups (all chains)
+    chain_start = np.searchsorted(og_chain[og_order], og_chain[og_order], "left")
+    og_cum = np.empty(n_og, np.int64)  # supply of the group's chain up to and including the group
+    og_cum[og_order] = og_before - og_before[chain_start] + og_qty[og_order]
+
+    # layer of a landing: the clean layer (0) for non-solo offers where the chain has one, else the full layer (1)
+    t_layer = np.where(~og_is_solo[t_og] & (t_k < c_len_all[t_ch]), 0, 1)
+    # one arc per (origin chain, destination chain node): from the latest group landing there -- earlier groups
+    # of the chain reach it through the origin wait arcs
+    t_key, _ = group_rows([og_chain[t_og], t_ch, t_k])
+    last = np.lexsort((og_rank[t_og], t_key))
+    keep = np.ones(last.size, dtype=bool)
+    keep[:-1] = t_key[last[1:]] != t_key[last[:-1]]
+    sel = np.sort(last[keep])
+    t_og, t_ch, t_dc, t_k, t_layer = t_og[sel], t_ch[sel], t_dc[sel], t_k[sel], t_layer[sel]
+    t_cost = np.rint(w[og_item[t_og]] * km[og_site[t_og], dc_site[t_dc]]).astype(np.int64)
 
     # --- node numbering ----------------------------------------------------
     og_node = np.arange(n_og, dtype=np.int64)
-    cn0 = n_og
-    fn0 = cn0 + n_cn
+    cn0 = n_og  # full-layer chain nodes
+    fn0 = cn0 + n_cn  # clean-layer chain nodes
     hub_node = fn0 + n_fn + np.arange(n_hub, dtype=np.int64)
     if tiers:
         rg_tier, t_first = group_rows([rg_nat, fam[rg_item], rg_prio])
@@ -318,16 +354,16 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     node_family = np.empty(n_nodes, dtype=np.int64)
     node_family[og_node] = fam[og_item]
     node_family[cn0:fn0] = np.repeat(fam[ch_item], ch_len)
-    node_family[fn0:fn0 + n_fn] = np.repeat(fam[ch_item[f_chains]], f_len)
+    node_family[fn0:fn0 + n_fn] = np.repeat(fam[ch_item[c_chains]], c_len)
     node_family[hub_node] = fam[hub_item]
     node_family[tier_node] = fam[rg_item[t_first]]
     node_family[sink0:] = fam_list
 
     def chain_node(ch: np.ndarray, k: np.ndarray, layer: np.ndarray | int) -> np.ndarray:
         layer = np.broadcast_to(np.asarray(layer, dtype=np.int64), np.shape(ch))
-        clean = cn0 + ch_base[ch] + k
-        full = fn0 + f_base[np.maximum(f_of_ch[ch], 0)] + k
-        return np.where(layer == 1, full, clean)
+        full = cn0 + ch_base[ch] + k
+        clean = fn0 + c_base[np.maximum(c_of_ch[ch], 0)] + k
+        return np.where(layer == 0, clean, full)
 
     parts: list[dict[str, np.ndarray]] = []
     big = np.int64(max(int(og_qty.sum()), 1))
@@ -349,13 +385,17 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
             "layer": col(layer), "prio": np.zeros(m, np.int64) if prio is None else col(prio), "tier": col(tier),
         })
 
-    t_layer = t_solo.astype(np.int64)
-    add(TRANSPORT, og_node[t_og], chain_node(t_ch, t_k, t_layer), og_qty[t_og], t_cost,
+    add(TRANSPORT, og_node[t_og], chain_node(t_ch, t_k, t_layer), og_cum[t_og], t_cost,
         og=t_og, ch=t_ch, k=t_k, layer=t_layer)
+    # origin wait arcs: a group's goods may leave with a later group of its chain (they arrive no later than
+    # if sent at once, and the destination chain lets them wait), cost 0
+    ow = og_order[:-1][og_chain[og_order[1:]] == og_chain[og_order[:-1]]]
+    if ow.size:
+        nxt = og_order[og_rank[ow] + 1]
+        add(ORIGIN_WAIT, og_node[ow], og_node[nxt], og_cum[ow], 0, og=ow)
     # wait arcs k -> k+1, plus skip arcs k -> k+step (compositions of wait arcs,
     # so they change nothing but shorten paths, which speeds up cost scaling)
-    for layer, chs in ((0, np.arange(n_ch)), (1, f_chains)):
-        lens = ch_len[chs]
+    for layer, chs, lens in ((1, np.arange(n_ch), ch_len), (0, c_chains, c_len)):
         for step in WAIT_STEPS:
             nw = np.maximum(lens - step, 0)
             ch_rep = np.repeat(chs, nw)
@@ -366,12 +406,12 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
             add(WAIT, chain_node(ch_rep, k_rep, layer), chain_node(ch_rep, k_rep + step, layer), big, 0,
                 ch=ch_rep, k=k_rep, layer=layer)
     if n_fn:
-        all_ch = np.repeat(f_chains, f_len)
-        all_k = np.arange(n_fn) - np.repeat(f_base[:-1], f_len)
+        all_ch = np.repeat(c_chains, c_len)
+        all_k = np.arange(n_fn) - np.repeat(c_base[:-1], c_len)
         add(TRANSFER, chain_node(all_ch, all_k, 0), chain_node(all_ch, all_k, 1), big, 0,
             ch=all_ch, k=all_k, layer=0)
     # demand arcs chain -> hub (solo hubs: clean layer; others: full layer if the chain has one)
-    d_layer = np.where(hub_solo[d_hub] | (f_of_ch[ch_of_d] < 0), 0, 1)
+    d_layer = np.where(d_solo, 0, 1)
     hub_qty = segment_sum(rg_hub, rg_qty, n_hub)
     add(DEMAND, chain_node(ch_of_d, d_k, d_layer), hub_node[d_hub], hub_qty[d_hub], d_pen,
         hub=d_hub, ch=ch_of_d, k=d_k, layer=d_layer)
@@ -412,7 +452,8 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     return Network(
         n_nodes=n_nodes, tail=cat["tail"], head=cat["head"], cap=cat["cap"].copy(), cost=cat["cost"].copy(),
         kind=cat["kind"], supply=supply, node_family=node_family,
-        og_line_group=og_inv, og_lines=o_use, og_qty=og_qty, og_node=og_node, og_solo=og_is_solo,
+        og_line_group=og_inv, og_lines=o_use, og_qty=og_qty, og_node=og_node, og_solo=og_is_solo, og_chain=og_chain,
+        og_rank=og_rank,
         rg_line_group=rg_inv, rg_lines=r_use, rg_qty=rg_qty, rg_hub=rg_hub, rg_priority=rg_prio,
         rg_nation=rg_nat, rg_family=fam[rg_item], n_hub=n_hub,
         arc_og=cat["og"], arc_rg=cat["rg"], arc_hub=cat["hub"], arc_chain=cat["ch"], arc_day=cat["k"],

@@ -20,7 +20,7 @@ from .mcf import (
     simplex_fits,
 )
 from .model import PRIORITIES, Certificate, FairShare, OfferTable, Problem, RequestTable, Result
-from .network import DEMAND, DIRECT, MET, SPARE, TRANSFER, TRANSPORT, Network, build_network
+from .network import DEMAND, DIRECT, MET, SPARE, TRANSFER, TRANSPORT, Network, build_network, segment_sum
 
 Progress = Callable[[str, float], None]
 PARALLEL_MIN_LINES = 20_000  # smaller problems are solved in-process even with workers > 1
@@ -211,15 +211,37 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
         a = np.flatnonzero(m)
         return a[np.argsort(ch[a] * kmax + day[a], kind="stable")]
 
+    # origin chains: the goods on a transport arc come from the groups of its origin chain up to the group it
+    # leaves from (a group's goods never leave before its ship day), first come first served: cumulated in
+    # ship-day order, the supply of a chain's groups is never less than what left from them
+    tp = np.flatnonzero(pos & (kind == TRANSPORT))
+    n_og = net.og_qty.size
+    og_sorted = np.empty(n_og, np.int64)
+    og_sorted[net.og_rank] = np.arange(n_og)
+    n_oc = int(net.og_chain.max()) + 1 if n_og else 0
+    left_in_chain = segment_sum(net.og_chain, net.og_qty, n_oc) - segment_sum(
+        net.og_chain[net.arc_og[tp]], flow[tp], n_oc)
+    chain_last = np.zeros(n_oc, np.int64)
+    np.maximum.at(chain_last, net.og_chain, net.og_rank)
+    sink_key = np.concatenate([net.og_rank[net.arc_og[tp]] * 2, chain_last * 2 + 1])
+    sink_q = np.concatenate([flow[tp], left_in_chain])
+    so = np.argsort(sink_key, kind="stable")
+    ia, ib, q = interval_match(net.og_qty[og_sorted], sink_q[so])
+    dep = so[ib] < tp.size
+    t_arc = tp[so[ib][dep]]
+    t_og, t_q = og_sorted[ia][dep], q[dep]
+    t_key = ch[t_arc] * kmax + day[t_arc]
+
     pieces_og, pieces_rg, pieces_q = [], [], []
     # layer 0 (clean): transport in; demand (solo requests) + transfer out
-    tin0 = arcs(TRANSPORT, 0)
+    sel0 = np.flatnonzero(layer[t_arc] == 0)
+    sel0 = sel0[np.argsort(t_key[sel0], kind="stable")]
     dout0 = np.flatnonzero(pos & (kind == DEMAND) & (layer == 0))
     tr_a = np.flatnonzero(pos & (kind == TRANSFER))
     out0 = np.concatenate([dout0, tr_a])
     out0 = out0[np.argsort(ch[out0] * kmax + day[out0], kind="stable")]
-    ia, ib, q = interval_match(flow[tin0], flow[out0])
-    src_og = net.arc_og[tin0[ia]]
+    ia, ib, q = interval_match(t_q[sel0], flow[out0])
+    src_og = t_og[sel0[ia]]
     dst = out0[ib]
     is_dem = kind[dst] == DEMAND
     pieces_og.append(src_og[is_dem])
@@ -227,27 +249,28 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
     pieces_q.append(q[is_dem])
     # pieces entering transfers: (transfer arc, og, q)
     x_arc, x_og, x_q = dst[~is_dem], src_og[~is_dem], q[~is_dem]
-    # layer 1 (full): transport from solo offers + transfers in; demand out
-    if tr_a.size or (pos & (kind == TRANSPORT) & (layer == 1)).any():
-        tin1 = np.flatnonzero(pos & (kind == TRANSPORT) & (layer == 1))
-        in1 = np.concatenate([tin1, tr_a])
-        in1 = in1[np.argsort(ch[in1] * kmax + day[in1], kind="stable")]
-        out1 = arcs(DEMAND, 1)
-        ia, ib, q = interval_match(flow[in1], flow[out1])
-        src = in1[ia]
-        rg = net.arc_hub[out1[ib]]
-        is_tp = kind[src] == TRANSPORT
-        pieces_og.append(net.arc_og[src[is_tp]])
-        pieces_rg.append(rg[is_tp])
-        pieces_q.append(q[is_tp])
-        # compose transfers: (transfer, og) pieces with (transfer, rg) pieces
-        y_arc, y_rg, y_q = src[~is_tp], rg[~is_tp], q[~is_tp]
-        oa = np.argsort(x_arc, kind="stable")
-        ob = np.argsort(y_arc, kind="stable")
-        ja, jb, qq = interval_match(x_q[oa], y_q[ob])
-        pieces_og.append(x_og[oa][ja])
-        pieces_rg.append(y_rg[ob][jb])
-        pieces_q.append(qq)
+    # layer 1 (full): transport pieces and transfers in; demand out
+    sel1 = np.flatnonzero(layer[t_arc] == 1)
+    in_q = np.concatenate([t_q[sel1], flow[tr_a]])
+    in_og = np.concatenate([t_og[sel1], np.full(tr_a.size, -1, np.int64)])  # -1: a transfer
+    in_arc = np.concatenate([np.full(sel1.size, -1, np.int64), tr_a])
+    io = np.argsort(np.concatenate([t_key[sel1], ch[tr_a] * kmax + day[tr_a]]), kind="stable")
+    out1 = arcs(DEMAND, 1)
+    ia, ib, q = interval_match(in_q[io], flow[out1])
+    src_og, src_arc = in_og[io][ia], in_arc[io][ia]
+    rg = net.arc_hub[out1[ib]]
+    is_tp = src_og >= 0
+    pieces_og.append(src_og[is_tp])
+    pieces_rg.append(rg[is_tp])
+    pieces_q.append(q[is_tp])
+    # compose transfers: (transfer, og) pieces with (transfer, rg) pieces
+    y_arc, y_rg, y_q = src_arc[~is_tp], rg[~is_tp], q[~is_tp]
+    oa = np.argsort(x_arc, kind="stable")
+    ob = np.argsort(y_arc, kind="stable")
+    ja, jb, qq = interval_match(x_q[oa], y_q[ob])
+    pieces_og.append(x_og[oa][ja])
+    pieces_rg.append(y_rg[ob][jb])
+    pieces_q.append(qq)
     dir_a = np.flatnonzero(pos & (kind == DIRECT))
     pieces_og.append(net.arc_og[dir_a])
     pieces_rg.append(net.arc_hub[dir_a])
@@ -262,12 +285,8 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
     ia, ib, q = interval_match(p_q[ph], flow[ma])
     p_og, p_rg, p_q = p_og[ph][ia], net.arc_rg[ma][ib], q
 
-    # offer lines: used = group qty - spare flow, filled in line order
-    n_og = net.og_qty.size
-    spare = np.zeros(n_og, dtype=np.int64)
-    sa = np.flatnonzero(kind == SPARE)
-    spare[net.arc_og[sa]] = flow[sa]
-    used = net.og_qty - spare
+    # offer lines: what each group gave, filled in line order
+    used = segment_sum(p_og, p_q, n_og)
     o_left, r_left = remaining(problem)
     o_ord, _, o_fill = fill_lines(net.og_line_group, o_left[net.og_lines], used)
     po = np.argsort(p_og, kind="stable")

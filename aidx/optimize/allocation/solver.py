@@ -183,6 +183,24 @@ def solve_family_priority(net: Network, family: int, arcs: np.ndarray, nodes: np
 _FORK_STATE: dict = {}
 
 
+def _keep_freed_memory() -> None:
+    """Worker start-up: let glibc's malloc keep freed memory for reuse instead of returning it to the
+    system at once.  A family's build and solve allocate and free arrays of a few MB over and over; left
+    to the defaults, each gets fresh pages from the kernel, and the page faults cost about 8% of a
+    family's CPU time (measured at 10^5 lines).  Only in the forked workers, which exit when the solve
+    ends; nothing changes where the C library is not glibc."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    libc.mallopt(m_mmap_threshold, 1 << 30)
+    libc.mallopt(m_trim_threshold, 1 << 31)
+    libc.mallopt(m_top_pad, 1 << 26)
+
+
 def _priority_family(net: Network, f: int, arcs: np.ndarray, nodes: np.ndarray, local: np.ndarray,
                      solver: str) -> tuple[np.ndarray, FlowSolution, bool]:
     """Priority mode, one family: a single weighted network simplex when its
@@ -468,7 +486,7 @@ def _priority_pipeline(problem: Problem, progress: Progress | None, t0: float, t
         order = sorted(range(len(parts)), key=lambda k: -size[k])  # largest first
         _FORK_STATE.update(problem=problem, parts=parts)
         try:
-            with mp.get_context("fork").Pool(min(workers, len(parts))) as pool:
+            with mp.get_context("fork").Pool(min(workers, len(parts)), initializer=_keep_freed_memory) as pool:
                 jobs = pool.imap_unordered(_family_worker, [(k, solver) for k in order])
                 for count, (idx, outcome) in enumerate(jobs, start=1):
                     out[idx] = outcome

@@ -175,10 +175,10 @@ def lp_highs(problem: Problem) -> tuple[float, tuple[int, ...] | None, int]:
     m = net.tail.size
     t0 = time.perf_counter()
     wtd = net.kind == net.weighted_kind
-    cmax = int(np.abs(net.cost[~wtd]).max())
+    cmax = int(np.abs(net.cost).max())
     G = net.n_nodes * cmax + 1
     c = net.cost.astype(float)
-    c[wtd] = -(5 - net.arc_prio[wtd]) * float(G)
+    c[wtd] -= (5 - net.arc_prio[wtd]) * float(G)
     a = coo_matrix((np.concatenate([np.ones(m), -np.ones(m)]),
                     (np.concatenate([net.tail, net.head]), np.concatenate([np.arange(m)] * 2))),
                    shape=(net.n_nodes, m)).tocsr()

@@ -73,9 +73,9 @@ def _weighted_family(net: Network, arcs: np.ndarray, nodes: np.ndarray, local: n
     cap = net.cap[arcs] - lo
     cost = net.cost[arcs].copy()
     wtd = net.kind[arcs] == net.weighted_kind
-    cmax = int(np.abs(cost[~wtd]).max()) if (~wtd).any() else 0
+    cmax = int(np.abs(cost).max()) if cost.size else 0  # met arcs may carry a penalty of their own
     G = n * cmax + 1
-    cost[wtd] = -(5 - net.arc_prio[arcs[wtd]]) * G
+    cost[wtd] -= (5 - net.arc_prio[arcs[wtd]]) * G
     sup = net.supply[nodes].copy()
     if lo.any():
         np.subtract.at(sup, tl, lo)
@@ -222,13 +222,6 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
     kind, ch, day, layer = net.kind, net.arc_chain, net.arc_day, net.arc_layer
     kmax = int(day.max()) + 1 if day.size else 1
 
-    def arcs(k: int, lay: int | None = None) -> np.ndarray:
-        m = pos & (kind == k)
-        if lay is not None:
-            m &= layer == lay
-        a = np.flatnonzero(m)
-        return a[np.argsort(ch[a] * kmax + day[a], kind="stable")]
-
     # origin chains: the goods on a transport arc come from the groups of its origin chain up to the group it
     # leaves from (a group's goods never leave before its ship day), first come first served: cumulated in
     # ship-day order, the supply of a chain's groups is never less than what left from them
@@ -273,7 +266,8 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
     in_og = np.concatenate([t_og[sel1], np.full(tr_a.size, -1, np.int64)])  # -1: a transfer
     in_arc = np.concatenate([np.full(sel1.size, -1, np.int64), tr_a])
     io = np.argsort(np.concatenate([t_key[sel1], ch[tr_a] * kmax + day[tr_a]]), kind="stable")
-    out1 = arcs(DEMAND, 1)
+    out1 = np.flatnonzero(pos & ((kind == DEMAND) | (kind == MET)) & (layer == 1))  # MET: hubs without a node
+    out1 = out1[np.argsort(ch[out1] * kmax + day[out1], kind="stable")]
     ia, ib, q = interval_match(in_q[io], flow[out1])
     src_og, src_arc = in_og[io][ia], in_arc[io][ia]
     rg = net.arc_hub[out1[ib]]

@@ -7,10 +7,12 @@ with the run, so any run can be re-run exactly, in the platform or with `aidx op
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -247,6 +249,12 @@ def _progress(run_id: int) -> Any:
     return report
 
 
+def match_workers() -> int:
+    """Processes a large run's substitution families are solved in (setting AIDX_MATCH_WORKERS; by default
+    one per core, at most 2). Small runs stay in the task worker's own process whatever this says."""
+    return max(1, int(getattr(settings, "AIDX_MATCH_WORKERS", min(2, os.cpu_count() or 1))))
+
+
 def run_execute(run_id: int) -> MatchRun:
     """Build (unless re-running a stored input), solve, and store proposals in one transaction at the end,
     so a worker killed half-way leaves no partial proposals."""
@@ -269,6 +277,7 @@ def run_execute(run_id: int) -> MatchRun:
             time_limit=run.time_limit,
             seed=run.seed,
             progress=lambda phase, percent: report(phase, 5 + 0.9 * percent),
+            workers=match_workers(),
         )
         output = result_to_json(problem, result)
         report("store", 96)

@@ -139,3 +139,32 @@ def test_it_cancels_a_running_run_at_the_next_progress_report(exchange):
     MatchRun.objects.filter(pk=run.pk).update(cancel_requested=True)
     run = services.run_execute(run.pk)
     assert run.status == MatchRun.Status.CANCELLED and not run.proposals.exists()
+
+
+def test_it_solves_a_large_run_in_worker_processes_with_the_same_proposals(
+    exchange, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    # two items that cannot substitute for each other are two families: above PARALLEL_MIN_LINES they are
+    # solved in forked workers (AIDX_MATCH_WORKERS), and the run stores exactly what one process finds
+    from aidx.optimize.allocation import solver
+
+    w = exchange.world
+    exchange.request(lines=(("mask-surgical", 500), ("ventilator", 8)), priority=1)
+    exchange.request(user=w.partner, lines=(("mask-surgical", 300), ("ventilator", 4)), priority=3)
+    exchange.offer(lines=(("mask-surgical", 600), ("ventilator", 10)))
+    settings.AIDX_MATCH_WORKERS = 1
+    one = _run(exchange, django_capture_on_commit_callbacks)
+    calls = []
+    real_pipeline = solver._priority_pipeline
+
+    def spy(problem, progress, t0, time_limit, workers, solver_name):
+        calls.append((workers, len(solver.family_parts(problem))))
+        return real_pipeline(problem, progress, t0, time_limit, workers, solver_name)
+
+    monkeypatch.setattr(solver, "PARALLEL_MIN_LINES", 0)
+    monkeypatch.setattr(solver, "_priority_pipeline", spy)
+    settings.AIDX_MATCH_WORKERS = 2
+    two = _run(exchange, django_capture_on_commit_callbacks)
+    assert calls == [(2, 2)]
+    assert one.status == two.status == MatchRun.Status.SUCCEEDED, (one.error, two.error)
+    assert one.result["allocations"] == two.result["allocations"] and one.result["allocations"]

@@ -381,6 +381,43 @@ def test_it_gives_the_same_result_with_worker_processes(monkeypatch):
     assert two.certificate.verified and two.kg_km == one.kg_km
 
 
+WORKER_UNDER_A_GRACEFUL_SIGTERM_HANDLER = """
+import signal, sys
+from aidx.optimize.allocation import solver
+from aidx.optimize.allocation.tests.helpers import random_problem
+flags = []
+signal.signal(signal.SIGTERM, lambda signum, frame: flags.append(signum))  # like the task worker: no exit
+solver.PARALLEL_MIN_LINES = 0
+problem = random_problem(3, n_req=600, n_off=600, n_items=12, excl=2, subs=False)
+res = solver.solve(problem, workers=2)
+assert res.certificate.verified
+
+
+def cancel(phase, percent):
+    if phase == "solve" and percent > 5:  # a family is done, the others are still being solved
+        raise KeyboardInterrupt
+
+
+try:
+    solver.solve(problem, workers=2, progress=cancel)
+except KeyboardInterrupt:
+    print("cancelled", flags)
+"""
+
+
+def test_it_ends_its_worker_processes_in_a_process_that_handles_sigterm_itself():
+    # the task worker installs a SIGTERM handler that only asks for a graceful stop; forked family workers
+    # inherit it, and a run cancelled while they work would wait forever for them to exit
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[4]
+    out = subprocess.run([sys.executable, "-c", WORKER_UNDER_A_GRACEFUL_SIGTERM_HANDLER], cwd=root,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "cancelled []"
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**6), n_req=st.integers(1, 14), n_off=st.integers(1, 14))
 def test_it_gets_the_same_optimum_from_the_network_simplex_and_from_or_tools(seed, n_req, n_off):

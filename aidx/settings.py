@@ -130,6 +130,15 @@ def _database() -> Mapping[str, Any]:
         config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("AIDX_DB_CONN_MAX_AGE", "60")))
         if PRODUCTION:
             config["CONN_HEALTH_CHECKS"] = True
+        # psycopg 3 prepares a statement on the server after it ran this many times on a connection — but only a
+        # statement whose parameters are bound on the server. Django's cursors bind them on the client (the ORM's
+        # SQL is not always preparable) and are never prepared, whatever this says; the stock ledger's two
+        # statements per movement bind on the server and are prepared (aidx.stockpile.services._prepared).
+        # AIDX_DB_PREPARE_THRESHOLD=none turns it off, e.g. behind a transaction-mode pooler that does not keep
+        # prepared statements.
+        threshold = os.environ.get("AIDX_DB_PREPARE_THRESHOLD", "5").strip().lower()
+        if config.get("ENGINE") == "django.db.backends.postgresql" and threshold not in {"", "none"}:
+            config.setdefault("OPTIONS", {})["prepare_threshold"] = int(threshold)
         return config
     if PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
@@ -205,6 +214,8 @@ STORAGES = {
 
 # Reject oversize bodies before a view reads them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("AIDX_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+# Processes a large match run's substitution families are solved in (one per core, at most 2 by default).
+AIDX_MATCH_WORKERS = max(1, int(os.environ.get("AIDX_MATCH_WORKERS", str(min(2, os.cpu_count() or 1)))))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 TASKS = {"default": {"BACKEND": os.environ.get("AIDX_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}

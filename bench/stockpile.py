@@ -12,7 +12,8 @@ projection recomputed from the whole ledger) and `check_balances()` (the project
 ledger), vacuums the projection as autovacuum would, and runs --clients client processes — each with its own
 database connection, as web workers have — calling `services.issue()` (a FEFO release through the service: row
 locks, CHECK constraints, ledger entries, audit entry) for --seconds. Prints a table, with the CPU time the
-clients and their PostgreSQL backends spent per release (when the server runs on this machine); asserts nothing.
+clients and their PostgreSQL backends spent per release (when the server runs on this machine) and the write-ahead
+log written per release; asserts nothing.
 """
 
 from __future__ import annotations
@@ -136,6 +137,15 @@ def timed(function) -> tuple[float, object]:
     began = time.perf_counter()
     result = function()
     return time.perf_counter() - began, result
+
+
+def wal_position() -> int:
+    """Bytes of write-ahead log the server has written so far (all databases: run on a quiet server)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')")
+        return int(cursor.fetchone()[0])
 
 
 def backend_cpu(pid: int) -> float | None:
@@ -268,9 +278,9 @@ def main() -> None:
     check_s, differences = timed(services.check_balances)
     with connection.cursor() as cursor:  # what autovacuum does after a rebuild (it may be off on a test server)
         cursor.execute("VACUUM ANALYZE stockpile_balance")
-    load_before = os.getloadavg()[0]
+    load_before, wal_before = os.getloadavg()[0], wal_position()
     run = releases(args.database_url, seeded["manager"], seeded["items"], args.clients, args.seconds)
-    load_after = os.getloadavg()[0]
+    load_after, wal = os.getloadavg()[0], wal_position() - wal_before
     after_s, after = timed(services.check_balances)
     table = [
         ("ledger entries (rebuilt from)", f"{args.entries:,}"),
@@ -288,6 +298,7 @@ def main() -> None:
             "CPU per release: clients / their PostgreSQL backends",
             f"{run['cpu_ms']:.2f} / " + ("n/a" if run["db_cpu_ms"] is None else f"{run['db_cpu_ms']:.2f}") + " ms",
         ),
+        ("WAL written per release", f"{wal / max(run['count'], 1):,.0f} bytes"),
         ("ledger entries after", f"{Entry.objects.count():,}"),
         ("check after the releases", f"{after_s:.2f} s ({len(after)} differences)"),
         ("negative balances", str(Balance.objects.filter(on_hand__lt=0).count())),

@@ -36,9 +36,9 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(_("who"), max_length=150, help_text=_("Kept as written, even if the user changes."))
-    action = models.CharField(_("action"), max_length=60, db_index=True)
-    target_type = models.CharField(_("record type"), max_length=60, db_index=True)
-    target_id = models.CharField(_("record"), max_length=64, db_index=True)
+    action = models.CharField(_("action"), max_length=60)
+    target_type = models.CharField(_("record type"), max_length=60)
+    target_id = models.CharField(_("record"), max_length=64)
     target_repr = models.CharField(_("record"), max_length=300)
     changes = models.JSONField(_("changes"), default=dict, help_text=_("Field: [before, after]"))
 
@@ -48,6 +48,16 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
+        # Every write appends an entry, and every index is written with it: only those a query needs.
+        # - `action`: the log's filter is a prefix ("stock." — LIKE 'stock.%'), which on PostgreSQL needs the pattern
+        #   operator class; equality (the admin's filter) can use it too.
+        # - `target_type, target_id`: a record's history (target_type = … AND target_id = … or IN (…)), the admin's
+        #   filter by type; nothing filters by target_id alone (the admin's search is a substring: no index helps).
+        # - `at` (the newest first) and `actor` (the foreign key; a user's deletion checks it) keep their own.
+        indexes = [
+            models.Index(fields=["action"], name="audit_action_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"

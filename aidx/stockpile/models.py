@@ -100,6 +100,7 @@ class Movement(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="stock_movements",
+        db_index=False,  # indexed where set only: see Meta
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+"
@@ -113,18 +114,32 @@ class Movement(models.Model):
         constraints = [
             # One release per allocation: a second release of the same allocation fails in the database.
             models.UniqueConstraint(
-                fields=["allocation"], condition=Q(kind="release"), name="movement_one_release_per_allocation"
+                fields=["allocation"],
+                condition=Q(kind="release", allocation__isnull=False),
+                name="movement_one_release_per_allocation",
             ),
             models.CheckConstraint(
                 condition=~Q(kind__in=["adjustment", "disposal"]) | ~Q(reason=""), name="movement_reason_given"
             ),
         ]
-        indexes = [models.Index(fields=["kind", "occurred_on"])]
+        # Every movement writes its index entries. Those without an allocation (receipts, issues, transfers, counts,
+        # disposals) are never looked up by it: the allocation's indexes skip them. (A movement is found by its
+        # allocation, or through its entries; nothing filters movements by kind and date.)
+        indexes = [
+            models.Index(fields=["allocation"], condition=Q(allocation__isnull=False), name="movement_allocation"),
+        ]
 
     def __str__(self) -> str:
+        return f"{self.kind_label} #{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
         # Not get_kind_display(), which translates the label of every kind to find one: this runs for every movement
         # (its audit entry).
-        return f"{dict(self.Kind.choices).get(self.kind, self.kind)} #{self.pk}"
+        try:
+            return str(self.Kind(self.kind).label)
+        except ValueError:
+            return str(self.kind)
 
 
 class Entry(models.Model):
@@ -133,7 +148,9 @@ class Entry(models.Model):
     movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("kind"), max_length=12, choices=Movement.Kind.choices)  # copied, to filter without a join
     warehouse = models.ForeignKey(Site, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+")
-    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="entries")
+    lot = models.ForeignKey(
+        Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="entries", db_index=False
+    )  # the index on (lot, warehouse) serves it
     on_hand_delta = models.BigIntegerField(_("on hand ±"))
     reserved_delta = models.BigIntegerField(_("reserved ±"))
 
@@ -156,8 +173,8 @@ class Balance(models.Model):
     """On hand and reserved for one lot at one warehouse: the ledger's running total (a projection)."""
 
     warehouse = models.ForeignKey(
-        Site, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="stock_balances"
-    )
+        Site, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="stock_balances", db_index=False
+    )  # the unique index on (warehouse, lot) serves it
     lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="balances")
     on_hand = models.BigIntegerField(_("on hand"), default=0)
     reserved = models.BigIntegerField(_("reserved"), default=0)
@@ -176,7 +193,6 @@ class Balance(models.Model):
             models.CheckConstraint(condition=Q(reserved__lte=F("on_hand")), name="balance_reserved_within_on_hand"),
             models.CheckConstraint(condition=Q(blocked=False) | Q(reserved=0), name="balance_blocked_not_reserved"),
         ]
-        indexes = [models.Index(fields=["lot"])]
 
     def __str__(self) -> str:
         return f"{self.lot_id}@{self.warehouse_id}: {self.on_hand}/{self.reserved}"

@@ -6,10 +6,12 @@
    reserved or released from a blocked lot) — the same rules are CHECK constraints on `Balance`, so a bug
    here fails in the database instead of corrupting stock;
 3. the movement, its entries, the balance updates and the audit entry are written in the same transaction —
-   on PostgreSQL the movement, its entries and the balance updates in one statement.
+   on PostgreSQL in one statement.
 
-A FEFO release (`issue`) is three statements on PostgreSQL however many lots it takes from: pick-and-lock, the
-movement with its entries and balances, the audit entry (test_it_issues_in_three_statements_however_many_lots_it_takes).
+A FEFO release (`issue`) is two statements on PostgreSQL however many lots it takes from: pick-and-lock, then the
+movement with its entries, balances and audit entry (test_it_issues_in_two_statements_however_many_lots_it_takes).
+Both are prepared on the connection (`_prepared`): PostgreSQL parses and plans them once per connection, not once
+per release.
 
 Releases for an allocation lock the allocation first (then balances), and the database allows one release
 movement per allocation: an allocation can never be released twice, not even by two clients at once.
@@ -24,7 +26,7 @@ from typing import Any
 
 import pycountry
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from django.utils.translation import gettext as _
 from aidx.accounts.models import Role, User
 from aidx.assistance import services as exchange
 from aidx.assistance.models import Allocation, Offer, OfferLine
+from aidx.audit import services as audit
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Item
 from aidx.core.errors import BusinessError, PermissionDenied
@@ -175,9 +178,29 @@ def _lock_balances(keys: list[tuple[int, int]]) -> dict[tuple[int, int], Balance
     return rows
 
 
-# A movement in one statement on PostgreSQL: the movement row, the balance updates and the entries. The entries
-# are inserted from the updated rows, so there is one for each balance row that moved and no other (the count is
-# checked). The columns are Movement's; a field added to it without a database default fails here loudly.
+def _prepared() -> Any:
+    """A cursor for the statements that every movement runs on PostgreSQL (the pick, the write), whose parameters
+    are bound on the server, so that psycopg prepares each statement on the connection once it has run a few times
+    (DATABASES OPTIONS "prepare_threshold", see settings.py): PostgreSQL then parses and plans it once per connection
+    instead of once per movement, which was a third of the database's work for a release. Django's own cursors bind
+    on the client and can never be prepared. Still Django's cursor wrapper: its error mapping and query log."""
+    db = connections[DEFAULT_DB_ALIAS]  # once: each attribute of the `connection` proxy is a context-local lookup
+    if db.vendor != "postgresql":
+        return db.cursor()
+    import psycopg
+
+    db.close_if_health_check_failed()  # what connection.cursor() does first
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    raw: Any = psycopg.Cursor(db.connection)  # (django-stubs expect a wrapper here; Django wraps this one)
+    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+
+
+# A movement in one statement on PostgreSQL: the movement row, the balance updates, the entries and the audit entry.
+# The entries are inserted from the updated rows, so there is one for each balance row that moved and no other (the
+# count is checked). The audit entry is the one `audit.record()` writes (`audit.columns`), in this statement because
+# only it knows the movement's id. The columns are Movement's and AuditEntry's; a field added to either without a
+# database default fails here loudly. Casts where a parameter alone does not tell PostgreSQL its type.
 _WRITE = """
 WITH movement AS (
     INSERT INTO stockpile_movement (kind, occurred_on, reason, reference, allocation_id, created_by_id, created_at)
@@ -190,6 +213,11 @@ WITH movement AS (
     UPDATE stockpile_balance AS b SET on_hand = b.on_hand + c.on_hand, reserved = b.reserved + c.reserved
     FROM change AS c WHERE b.id = c.balance
     RETURNING b.id
+), audited AS (
+    INSERT INTO audit_auditentry (at, actor_id, actor_name, action, target_type, target_id, target_repr, changes)
+    SELECT %(at)s::timestamptz, %(actor_id)s::bigint, %(actor_name)s, %(action)s, %(target_type)s, movement.id::text,
+           %(target_repr)s::text || movement.id, %(changes)s::jsonb
+    FROM movement
 )
 INSERT INTO stockpile_entry (movement_id, kind, lot_id, warehouse_id, on_hand_delta, reserved_delta)
 SELECT movement.id, %(kind)s, c.lot, c.warehouse, c.on_hand, c.reserved
@@ -199,9 +227,11 @@ RETURNING movement_id
 """
 
 
-def _write(movement: Movement, changes: list[tuple[int, int, int, int, int]]) -> None:
+def _write(movement: Movement, changes: list[tuple[int, int, int, int, int]], *, actor: Any, after: dict) -> None:
     """Save the new `movement`, add `changes` — (balance row, lot, warehouse, on hand ±, reserved ±), rows the
-    caller holds locked — to the balances, and append them to the ledger as the movement's entries."""
+    caller holds locked — to the balances, append them to the ledger as the movement's entries, and record the
+    movement in the audit log with `after` as what changed."""
+    action = f"stock.{movement.kind}"
     if connection.vendor != "postgresql":
         movement.save(force_insert=True)
         for pk, _lot, _warehouse, on_hand, reserved in changes:
@@ -211,11 +241,12 @@ def _write(movement: Movement, changes: list[tuple[int, int, int, int, int]]) ->
                   reserved_delta=reserved)
             for _pk, lot, warehouse, on_hand, reserved in changes
         )  # fmt: skip
+        record(actor=actor, action=action, target=movement, after=after)
         return
     movement.created_at = timezone.now()
     names = ("balance", "lot", "warehouse", "on_hand", "reserved")
     columns = {name: list(values) for name, values in zip(names, zip(*changes, strict=True), strict=True)}
-    with connection.cursor() as cursor:
+    with _prepared() as cursor:
         cursor.execute(
             _WRITE,
             {
@@ -227,6 +258,8 @@ def _write(movement: Movement, changes: list[tuple[int, int, int, int, int]]) ->
                 "created_by": movement.created_by_id,
                 "created_at": movement.created_at,
                 **columns,
+                **audit.columns(actor=actor, action=action, target=Movement, after=after, at=movement.created_at),
+                "target_repr": f"{movement.kind_label} #",  # + the id: str(movement)
             },
         )
         written = cursor.fetchall()
@@ -259,7 +292,8 @@ def _post(
         raise BusinessError(_("This changes no stock."), code="no_change")
     held = {(row.lot_id, row.warehouse_id): row for row in locked or []}
     rows = held if set(merged) <= set(held) else _lock_balances(list(merged))
-    for key, (on_hand, reserved) in sorted(merged.items()):
+    ordered = sorted(merged.items())
+    for key, (on_hand, reserved) in ordered:
         row = rows[key]
         new_on_hand, new_reserved = row.on_hand + on_hand, row.reserved + reserved
         if row.blocked and (kind in _TAKES_FROM_BLOCKED or reserved > 0):
@@ -287,15 +321,11 @@ def _post(
         allocation=allocation,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    _write(movement, [(rows[(lot, w)].pk, lot, w, oh, rs) for (lot, w), (oh, rs) in sorted(merged.items())])
-    record(
+    _write(
+        movement,
+        [(rows[(lot, w)].pk, lot, w, oh, rs) for (lot, w), (oh, rs) in ordered],
         actor=actor,
-        action=f"stock.{kind}",
-        target=movement,
-        after={
-            **snapshot(movement),
-            "entries": [f"{lot}@{w} {oh:+d}/{rs:+d}" for (lot, w), (oh, rs) in sorted(merged.items())],
-        },
+        after={**snapshot(movement), "entries": [f"{lot}@{w} {oh:+d}/{rs:+d}" for (lot, w), (oh, rs) in ordered]},
     )
     return movement
 
@@ -389,7 +419,7 @@ def receive(
 # rather than sort every lot of the item. SQL because every release runs it, and the ORM took longer to build it
 # than the database to run it.
 _PICK = """
-SELECT b.id, b.lot_id, b.warehouse_id, b.on_hand, b.reserved, b.blocked
+SELECT b.id, b.warehouse_id, b.lot_id, b.on_hand, b.reserved, b.blocked
 FROM stockpile_balance AS b JOIN (
     SELECT b.id, l.expiry_date, b.lot_id, b.warehouse_id, SUM(b.on_hand - b.reserved) OVER (
         ORDER BY l.expiry_date NULLS LAST, b.lot_id, b.warehouse_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
@@ -404,7 +434,8 @@ WHERE usable.before IS NULL OR usable.before < %s
 ORDER BY usable.expiry_date NULLS LAST, usable.lot_id, usable.warehouse_id
 {lock}
 """
-_PICKED = ["id", "lot_id", "warehouse_id", "on_hand", "reserved", "blocked"]  # the columns _PICK selects
+# The columns _PICK selects: Balance's, in the order of its fields (Balance.from_db).
+_PICKED = ["id", "warehouse_id", "lot_id", "on_hand", "reserved", "blocked"]
 
 
 def _pick(
@@ -433,9 +464,9 @@ def _pick(
             more, params = f"{more} AND b.warehouse_id = %s", [*params, warehouse.pk]
         if seen:
             more, params = f"{more} AND b.id NOT IN ({', '.join(['%s'] * len(seen))})", [*params, *seen]
-        with connection.cursor() as cursor:
+        with _prepared() as cursor:
             cursor.execute(_PICK.format(item=by_item, more=more, lock=lock), [*params, left, left])
-            rows = [Balance(**dict(zip(_PICKED, values, strict=True))) for values in cursor.fetchall()]
+            rows = [Balance.from_db(DEFAULT_DB_ALIAS, _PICKED, values) for values in cursor.fetchall()]
         if not rows:
             break
         for row in rows:
@@ -598,11 +629,11 @@ def issue(
 ) -> Movement:
     """Release stock outside the exchange (a partner package, an exercise), earliest expiry first."""
     _require_manager(actor)
-    quantity = _quantity(quantity)
+    quantity, today = _quantity(quantity), timezone.localdate()
     picked = _pick(
         item,  # looked up by the pick itself: no statement of its own unless the pick falls short
         quantity,
-        needed_by=needed_by or timezone.localdate(),
+        needed_by=needed_by or today,
         margin_days=safety_days() if margin_days is None else margin_days,
         warehouse=warehouse_of(warehouse) if warehouse else None,
     )
@@ -610,6 +641,7 @@ def issue(
         actor=actor,
         kind=Movement.Kind.RELEASE,
         changes=[Change(row.lot_id, row.warehouse_id, on_hand=-n) for row, n in picked],
+        occurred_on=today,
         reference=reference,
         locked=[row for row, _n in picked],
     )

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from aidx.assistance import services as exchange_services
 from aidx.assistance.models import Allocation, Offer
 from aidx.audit.models import AuditEntry
+from aidx.audit.services import diff, snapshot
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.stockpile import selectors, services
 from aidx.stockpile.models import Balance, Entry, Lot, Movement
@@ -274,7 +275,7 @@ def test_it_issues_earliest_expiry_first_across_lots_and_warehouses(stock):
     assert services.check_balances() == []
 
 
-def test_it_issues_in_three_statements_however_many_lots_it_takes(stock):
+def test_it_issues_in_two_statements_however_many_lots_it_takes(stock):
     for number, days in [("A", 100), ("B", 200), ("C", 300)]:
         stock.lot(number, 10, days=days)
     services.may_manage(stock.manager)  # the actor's roles, loaded once per request when it signs in
@@ -283,10 +284,40 @@ def test_it_issues_in_three_statements_however_many_lots_it_takes(stock):
             services.issue(actor=stock.manager, item=item, quantity=quantity)
         statements = [query["sql"] for query in captured if "SAVEPOINT" not in query["sql"]]  # the test's own
         if connection.vendor == "postgresql":
-            assert len(statements) == 3, statements
-            pick, write, audit = (sql.strip() for sql in statements)
+            assert len(statements) == 2, statements
+            pick, write = (sql.strip() for sql in statements)
             assert pick.startswith("SELECT") and pick.endswith("FOR UPDATE OF b")
-            assert write.startswith("WITH movement AS (")  # with its entries and the balance updates
-            assert audit.startswith('INSERT INTO "audit_auditentry"')
+            assert write.startswith("WITH movement AS (")  # with its entries, the balance updates and the audit entry
+            assert "INSERT INTO audit_auditentry" in write
         else:  # the same, with the movement, one UPDATE per balance row and the entries apart
             assert len(statements) == 4 + lots, statements
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_it_prepares_its_statements_on_the_connection(stock):
+    stock.lot("A", 100, days=100)
+    threshold = connection.connection.prepare_threshold if connection.connection else None
+    assert threshold is not None  # settings: DATABASES OPTIONS prepare_threshold
+    for _ in range(threshold + 2):
+        services.issue(actor=stock.manager, item="ventilator", quantity=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement.strip() for (statement,) in cursor.fetchall()]
+    assert [s for s in prepared if s.startswith("SELECT") and s.endswith("FOR UPDATE OF b")], prepared
+    assert [s for s in prepared if s.startswith("WITH movement AS (")], prepared
+
+
+def test_its_audit_entry_is_the_one_record_writes(stock):
+    """On PostgreSQL the movement's statement writes its audit entry itself: the same entry as audit.record()."""
+    a, b = stock.lot("A", 10, days=100), stock.lot("B", 10, days=200, warehouse=stock.second)
+    takes = [
+        [f"{a.pk}@{stock.taranto.pk} -6/+0"],
+        [f"{a.pk}@{stock.taranto.pk} -4/+0", f"{b.pk}@{stock.second.pk} -2/+0"],
+    ]
+    for (actor, name), entries in zip([(stock.manager, "stockpile"), (None, "system")], takes, strict=True):
+        movement = services.issue(actor=actor, item="ventilator", quantity=6, reference="Exercise")
+        entry = AuditEntry.objects.get(action="stock.release", target_id=str(movement.pk))
+        assert (entry.actor, entry.actor_name) == (actor, name)
+        assert (entry.target_type, entry.target_repr) == ("stockpile.movement", str(movement))
+        assert entry.changes == diff(None, {**snapshot(movement), "entries": entries})
+        assert entry.changes["reference"] == [None, "Exercise"]

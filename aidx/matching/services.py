@@ -7,7 +7,6 @@ with the run, so any run can be re-run exactly, in the platform or with `aidx op
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import defaultdict
 from typing import Any
 
@@ -252,7 +251,7 @@ def _progress(run_id: int) -> Any:
 def match_workers() -> int:
     """Processes a large run's substitution families are solved in (setting AIDX_MATCH_WORKERS; by default
     one per core, at most 2). Small runs stay in the task worker's own process whatever this says."""
-    return max(1, int(getattr(settings, "AIDX_MATCH_WORKERS", min(2, os.cpu_count() or 1))))
+    return max(1, int(settings.AIDX_MATCH_WORKERS))
 
 
 def run_execute(run_id: int) -> MatchRun:

@@ -251,7 +251,7 @@ def _progress(run_id: int) -> Any:
 def match_workers() -> int:
     """Processes a large run's substitution families are solved in (setting AIDX_MATCH_WORKERS; by default
     one per core, at most 2). Small runs stay in the task worker's own process whatever this says."""
-    return max(1, int(settings.AIDX_MATCH_WORKERS))
+    return settings.AIDX_MATCH_WORKERS
 
 
 def run_execute(run_id: int) -> MatchRun:

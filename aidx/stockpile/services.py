@@ -187,12 +187,15 @@ def _prepared() -> Any:
     db = connections[DEFAULT_DB_ALIAS]  # once: each attribute of the `connection` proxy is a context-local lookup
     if db.vendor != "postgresql":
         return db.cursor()
-    import psycopg
+    # Django's own server-binding cursor class (what OPTIONS "server_side_binding" uses for every cursor),
+    # made and wrapped the way connection.cursor() makes and wraps its own
+    from django.db.backends.postgresql.base import ServerBindingCursor
 
-    db.close_if_health_check_failed()  # what connection.cursor() does first
+    db.close_if_health_check_failed()
     db.ensure_connection()
+    with db.wrap_database_errors:
+        raw: Any = ServerBindingCursor(db.connection)  # (django-stubs expect a wrapper here; Django wraps this one)
     db.validate_thread_sharing()
-    raw: Any = psycopg.Cursor(db.connection)  # (django-stubs expect a wrapper here; Django wraps this one)
     return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
 
 

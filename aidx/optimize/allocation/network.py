@@ -53,9 +53,10 @@ stays as small as the excluded requests.
 Size: at most items × sites × days × nations × classes × priorities groups,
 independent of the number of lines.
 
-Priority mode solves this network in two exact phases (max flows, then a
-min-cost flow with the met totals fixed; see ``solver.solve_family_priority``).
-Fair mode uses one min-cost flow with lexicographic weights on the tier arcs:
+Priority mode solves each family's network once, with lexicographic weights
+on the met arcs (network simplex; the two exact OR-Tools phases of
+``solver.solve_family_priority`` are the fallback when the weights would not
+fit 64 bits).  Fair mode puts the weights on the tier arcs:
 
 Lexicographic weights (why a weighted sum is exact here).  Let n be the
 number of nodes of a family's network and c_max the largest |cost| of an
@@ -164,35 +165,27 @@ class Network:
     og_line_group: np.ndarray  # per usable offer line: group id
     og_lines: np.ndarray  # usable offer line indices
     og_qty: np.ndarray
-    og_node: np.ndarray
-    og_solo: np.ndarray
     og_chain: np.ndarray  # origin chain of each offer group (solo groups: a chain of their own)
     og_rank: np.ndarray  # position of each offer group in (origin chain, ship day) order
     # request groups
     rg_line_group: np.ndarray
     rg_lines: np.ndarray
     rg_qty: np.ndarray
-    rg_hub: np.ndarray
-    n_hub: int
     rg_priority: np.ndarray
-    rg_nation: np.ndarray
-    rg_family: np.ndarray
     # arc -> (offer group) for transport/direct, (request group) for demand/direct/met
     arc_og: np.ndarray
     arc_rg: np.ndarray
     arc_hub: np.ndarray
-    arc_chain: np.ndarray  # chain id (per layer) of transport/wait/transfer/demand arcs, -1 else
+    arc_chain: np.ndarray  # chain of transport/wait/transfer/demand arcs and of merged hubs' met arcs, -1 else
     arc_day: np.ndarray  # day index in that chain
     arc_layer: np.ndarray  # chain layer of the arc's chain end (0 clean, 1 full)
     sink_of_family: dict[int, int]
-    n_chain_nodes: int
     arc_prio: np.ndarray  # priority of MET / TIER arcs, 0 else
     weighted_kind: int  # MET, or TIER when tiers are used
     # tiers (fair mode): (nation, family, priority) of each tier
     tier_nation: np.ndarray
     tier_family: np.ndarray
     tier_priority: np.ndarray
-    rg_tier: np.ndarray
     arc_tier: np.ndarray
 
 
@@ -476,13 +469,11 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     return Network(
         n_nodes=n_nodes, tail=cat["tail"], head=cat["head"], cap=cat["cap"].copy(), cost=cat["cost"].copy(),
         kind=cat["kind"], supply=supply, node_family=node_family,
-        og_line_group=og_inv, og_lines=o_use, og_qty=og_qty, og_node=og_node, og_solo=og_is_solo, og_chain=og_chain,
-        og_rank=og_rank,
-        rg_line_group=rg_inv, rg_lines=r_use, rg_qty=rg_qty, rg_hub=rg_hub, rg_priority=rg_prio,
-        rg_nation=rg_nat, rg_family=fam[rg_item], n_hub=n_hub,
+        og_line_group=og_inv, og_lines=o_use, og_qty=og_qty, og_chain=og_chain, og_rank=og_rank,
+        rg_line_group=rg_inv, rg_lines=r_use, rg_qty=rg_qty, rg_priority=rg_prio,
         arc_og=cat["og"], arc_rg=cat["rg"], arc_hub=cat["hub"], arc_chain=cat["ch"], arc_day=cat["k"],
-        arc_layer=cat["layer"], sink_of_family=sink_of_family, n_chain_nodes=n_cn + n_fn,
+        arc_layer=cat["layer"], sink_of_family=sink_of_family,
         arc_prio=cat["prio"], weighted_kind=TIER if tiers else MET,
         tier_nation=rg_nat[t_first], tier_family=fam[rg_item[t_first]], tier_priority=rg_prio[t_first],
-        rg_tier=rg_tier, arc_tier=cat["tier"],
+        arc_tier=cat["tier"],
     )

@@ -72,9 +72,7 @@ class _Checkpoints:
         return elapsed >= self.limits[-1]
 
 
-def bench_vrplib(
-    names: list[str], limits: list[float], seeds: list[int], clock=time.perf_counter
-) -> list[list[str]]:
+def bench_vrplib(names: list[str], limits: list[float], seeds: list[int], clock=time.perf_counter) -> list[list[str]]:
     from pyvrp import read, solve
     from pyvrp.read import read_solution
 
@@ -99,10 +97,18 @@ def bench_vrplib(
                     shown, gap = str(cost), 100.0 * (cost - bks) / bks
                 else:
                     shown, gap = "infeasible", float("nan")
-                rows.append([
-                    name, str(seed), f"{limit:g}", shown, str(bks),
-                    f"{gap:.2f}", str(data.num_clients), f"{stop.wall.get(limit, float('nan')):.1f}",
-                ])
+                rows.append(
+                    [
+                        name,
+                        str(seed),
+                        f"{limit:g}",
+                        shown,
+                        str(bks),
+                        f"{gap:.2f}",
+                        str(data.num_clients),
+                        f"{stop.wall.get(limit, float('nan')):.1f}",
+                    ]
+                )
             print(f"  done {name} seed {seed}", file=sys.stderr, flush=True)
     return rows
 
@@ -121,22 +127,29 @@ def synthetic(n_shipments: int, seed: int = 0) -> Problem:
     """A European crisis: 10 home bases, 40 other airfields, 5 types."""
     rng = np.random.default_rng(seed)
     start = datetime(2025, 3, 1, tzinfo=UTC)
-    airfields = [
-        Airfield(f"B{i:02d}", float(rng.uniform(38, 58)), float(rng.uniform(-8, 30)))
-        for i in range(10)
-    ] + [
-        Airfield(f"F{i:02d}", float(rng.uniform(36, 62)), float(rng.uniform(-10, 35)))
-        for i in range(40)
+    airfields = [Airfield(f"B{i:02d}", float(rng.uniform(38, 58)), float(rng.uniform(-8, 30))) for i in range(10)] + [
+        Airfield(f"F{i:02d}", float(rng.uniform(36, 62)), float(rng.uniform(-10, 35))) for i in range(40)
     ]
     n_aircraft = int(np.clip(n_shipments // 12, 10, 80))
     aircraft = []
     for i in range(n_aircraft):
         t, kg, m3, speed, rng_km, cph, fixed = AIRCRAFT_TYPES[i % 5]
-        aircraft.append(Aircraft(
-            f"{t}-{i:03d}", t, f"B{i % 10:02d}", kg, m3, speed, rng_km,
-            available_from=start, available_until=start + timedelta(days=7),
-            fixed_cost=fixed, cost_per_hour=cph, max_mission_hours=7 * 24,
-        ))
+        aircraft.append(
+            Aircraft(
+                f"{t}-{i:03d}",
+                t,
+                f"B{i % 10:02d}",
+                kg,
+                m3,
+                speed,
+                rng_km,
+                available_from=start,
+                available_until=start + timedelta(days=7),
+                fixed_cost=fixed,
+                cost_per_hour=cph,
+                max_mission_hours=7 * 24,
+            )
+        )
     shipments = []
     codes = [a.code for a in airfields]
     for i in range(n_shipments):
@@ -144,11 +157,18 @@ def synthetic(n_shipments: int, seed: int = 0) -> Problem:
         kg = int(min(150_000, rng.lognormal(np.log(6_000), 1.0)))
         m3 = round(kg / rng.uniform(120, 400), 1)
         early = start + timedelta(hours=int(rng.integers(0, 72)))
-        shipments.append(Shipment(
-            f"S{i:04d}", codes[p], codes[d], kg, m3, earliest_pickup=early,
-            latest_delivery=early + timedelta(hours=int(rng.integers(24, 96))),
-            divisible=bool(rng.random() < 0.9),
-        ))
+        shipments.append(
+            Shipment(
+                f"S{i:04d}",
+                codes[p],
+                codes[d],
+                kg,
+                m3,
+                earliest_pickup=early,
+                latest_delivery=early + timedelta(hours=int(rng.integers(24, 96))),
+                divisible=bool(rng.random() < 0.9),
+            )
+        )
     return Problem(tuple(airfields), tuple(aircraft), tuple(shipments), start=start)
 
 
@@ -163,20 +183,27 @@ def bench_synthetic(sizes: list[int], limits: list[float], seeds: list[int]) -> 
                 result = plan(problem, time_limit=limit, seed=seed)
                 seconds = time.perf_counter() - begun
                 broken = violations(problem, result)
-                rows.append([
-                    f"airlift-{n}", str(seed), f"{limit:g}", f"{result.cost:,.0f}".replace(",", " "),
-                    f"{result.flight_hours:.1f}", f"{result.aircraft_used}/{len(problem.aircraft)}",
-                    f"{100 * result.placed_kg / total_kg:.1f}",
-                    str(len({u.shipment_id for u in result.unplaced})),
-                    str(result.iterations), f"{seconds:.1f}", "ok" if not broken else str(len(broken)),
-                ])
+                rows.append(
+                    [
+                        f"airlift-{n}",
+                        str(seed),
+                        f"{limit:g}",
+                        f"{result.cost:,.0f}".replace(",", " "),
+                        f"{result.flight_hours:.1f}",
+                        f"{result.aircraft_used}/{len(problem.aircraft)}",
+                        f"{100 * result.placed_kg / total_kg:.1f}",
+                        str(len({u.shipment_id for u in result.unplaced})),
+                        str(result.iterations),
+                        f"{seconds:.1f}",
+                        "ok" if not broken else str(len(broken)),
+                    ]
+                )
                 print(f"  done airlift-{n} seed {seed} @ {limit:g}s", file=sys.stderr, flush=True)
     return rows
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(header)]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     body = ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
@@ -194,32 +221,51 @@ def _ints(text: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limits", type=_floats, default=[10.0, 60.0])
-    ap.add_argument("--instances", type=lambda s: [x for x in s.split(",") if x],
-                    default=list(INSTANCES))
+    ap.add_argument("--instances", type=lambda s: [x for x in s.split(",") if x], default=list(INSTANCES))
     ap.add_argument("--synthetic", type=_ints, default=[100, 300, 1000])
     ap.add_argument("--seeds", type=_ints, default=[0], help="solver seeds, e.g. 0,1,2")
     ap.add_argument("--quick", action="store_true", help="2 s, 100 shipments (CI)")
-    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
-                    help="VRPLIB time limits in wall-clock or process CPU seconds "
-                         "(cpu: fair on a shared, busy machine)")
+    ap.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="VRPLIB time limits in wall-clock or process CPU seconds (cpu: fair on a shared, busy machine)",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.time_limits, args.synthetic = [2.0], [100]
 
-    print(f"# airlift benchmark, seeds {args.seeds}, time limits {args.time_limits} s "
-          f"({args.clock} clock for VRPLIB), {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"# airlift benchmark, seeds {args.seeds}, time limits {args.time_limits} s "
+        f"({args.clock} clock for VRPLIB), {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n"
+    )
     if args.instances:
         clock = time.process_time if args.clock == "cpu" else time.perf_counter
         rows = bench_vrplib(args.instances, args.time_limits, args.seeds, clock)
         print("## VRPLIB (gap to best-known solution)\n")
-        print(table(["instance", "seed", "limit s", "cost", "best known", "gap %", "clients",
-                     "wall s"], rows))
+        print(table(["instance", "seed", "limit s", "cost", "best known", "gap %", "clients", "wall s"], rows))
         print()
     if args.synthetic:
         rows = bench_synthetic(args.synthetic, args.time_limits, args.seeds)
         print("## synthetic airlift (5 aircraft types, 10 home bases)\n")
-        print(table(["instance", "seed", "limit s", "cost", "flight h", "aircraft used",
-                     "kg placed %", "unplaced", "iterations", "seconds", "check"], rows))
+        print(
+            table(
+                [
+                    "instance",
+                    "seed",
+                    "limit s",
+                    "cost",
+                    "flight h",
+                    "aircraft used",
+                    "kg placed %",
+                    "unplaced",
+                    "iterations",
+                    "seconds",
+                    "check",
+                ],
+                rows,
+            )
+        )
     return 0
 
 

@@ -36,21 +36,36 @@ from aidx.optimize.allocation.feasibility import (
 )
 
 CITIES = [  # (site, nation, lat, lon)
-    ("OSL", "NOR", 59.91, 10.75), ("BGO", "NOR", 60.39, 5.32),
-    ("ARN", "SWE", 59.33, 18.07), ("GOT", "SWE", 57.71, 11.97),
-    ("HEL", "FIN", 60.17, 24.94), ("TMP", "FIN", 61.50, 23.76),
-    ("CPH", "DNK", 55.68, 12.57), ("AAR", "DNK", 56.16, 10.20),
-    ("BER", "DEU", 52.52, 13.40), ("MUC", "DEU", 48.14, 11.58),
-    ("WAW", "POL", 52.23, 21.01), ("KRK", "POL", 50.06, 19.94),
-    ("PRG", "CZE", 50.08, 14.44), ("BRQ", "CZE", 49.20, 16.61),
-    ("AMS", "NLD", 52.37, 4.90), ("RTM", "NLD", 51.92, 4.48),
-    ("PAR", "FRA", 48.86, 2.35), ("MRS", "FRA", 43.30, 5.37),
-    ("MAD", "ESP", 40.42, -3.70), ("BCN", "ESP", 41.39, 2.17),
-    ("LIS", "PRT", 38.72, -9.14), ("OPO", "PRT", 41.15, -8.61),
-    ("ROM", "ITA", 41.90, 12.50), ("MIL", "ITA", 45.46, 9.19),
-    ("TLL", "EST", 59.44, 24.75), ("TAY", "EST", 58.38, 26.72),
-    ("KBP", "UKR", 50.45, 30.52), ("LWO", "UKR", 49.84, 24.03),
-    ("BUH", "ROU", 44.43, 26.10), ("CLJ", "ROU", 46.77, 23.59),
+    ("OSL", "NOR", 59.91, 10.75),
+    ("BGO", "NOR", 60.39, 5.32),
+    ("ARN", "SWE", 59.33, 18.07),
+    ("GOT", "SWE", 57.71, 11.97),
+    ("HEL", "FIN", 60.17, 24.94),
+    ("TMP", "FIN", 61.50, 23.76),
+    ("CPH", "DNK", 55.68, 12.57),
+    ("AAR", "DNK", 56.16, 10.20),
+    ("BER", "DEU", 52.52, 13.40),
+    ("MUC", "DEU", 48.14, 11.58),
+    ("WAW", "POL", 52.23, 21.01),
+    ("KRK", "POL", 50.06, 19.94),
+    ("PRG", "CZE", 50.08, 14.44),
+    ("BRQ", "CZE", 49.20, 16.61),
+    ("AMS", "NLD", 52.37, 4.90),
+    ("RTM", "NLD", 51.92, 4.48),
+    ("PAR", "FRA", 48.86, 2.35),
+    ("MRS", "FRA", 43.30, 5.37),
+    ("MAD", "ESP", 40.42, -3.70),
+    ("BCN", "ESP", 41.39, 2.17),
+    ("LIS", "PRT", 38.72, -9.14),
+    ("OPO", "PRT", 41.15, -8.61),
+    ("ROM", "ITA", 41.90, 12.50),
+    ("MIL", "ITA", 45.46, 9.19),
+    ("TLL", "EST", 59.44, 24.75),
+    ("TAY", "EST", 58.38, 26.72),
+    ("KBP", "UKR", 50.45, 30.52),
+    ("LWO", "UKR", 49.84, 24.03),
+    ("BUH", "ROU", 44.43, 26.10),
+    ("CLJ", "ROU", 46.77, 23.59),
 ]
 DAY0 = 20000  # a day number (2024-10-04)
 
@@ -72,12 +87,12 @@ def generate(n_req: int, n_off: int, seed: int = 0) -> Problem:
             if k % 2 == 0:
                 subs.append((a, a + 1, int(rng.integers(1000, 20000))))
     # release classes: 0 = all, 1 = NATO-ish, 2 = EU-ish, 3 = Nordic+Baltic
-    classes = [None,
-               frozenset({"NOR", "DNK", "DEU", "POL", "CZE", "NLD", "FRA", "ESP", "PRT", "ITA", "EST", "ROU",
-                          "FIN", "SWE"}),
-               frozenset({"SWE", "FIN", "DNK", "DEU", "POL", "CZE", "NLD", "FRA", "ESP", "PRT", "ITA", "EST",
-                          "ROU", "UKR"}),
-               frozenset({"NOR", "SWE", "FIN", "DNK", "EST", "UKR"})]
+    classes = [
+        None,
+        frozenset({"NOR", "DNK", "DEU", "POL", "CZE", "NLD", "FRA", "ESP", "PRT", "ITA", "EST", "ROU", "FIN", "SWE"}),
+        frozenset({"SWE", "FIN", "DNK", "DEU", "POL", "CZE", "NLD", "FRA", "ESP", "PRT", "ITA", "EST", "ROU", "UKR"}),
+        frozenset({"NOR", "SWE", "FIN", "DNK", "EST", "UKR"}),
+    ]
     # a nation's policy per family (sensitive families restricted)
     policy = rng.choice(4, size=(n_nat, n_items // fam_size), p=[0.6, 0.15, 0.15, 0.1])
     # demand concentrated on a few nations (the crisis), supply from all
@@ -87,9 +102,12 @@ def generate(n_req: int, n_off: int, seed: int = 0) -> Problem:
     r_item = rng.integers(0, n_items, n_req)
     requests = {
         "ids": np.arange(n_req, dtype=np.int64),
-        "nation": r_nat, "item": r_item, "quantity": rng.integers(1, 101, n_req),
+        "nation": r_nat,
+        "item": r_item,
+        "quantity": rng.integers(1, 101, n_req),
         "priority": rng.choice([1, 2, 3, 4], size=n_req, p=[0.15, 0.25, 0.3, 0.3]),
-        "needed_by": DAY0 + rng.integers(2, 31, n_req), "site": r_site,
+        "needed_by": DAY0 + rng.integers(2, 31, n_req),
+        "site": r_site,
     }
     o_nat = rng.integers(0, n_nat, n_off)
     o_site = np.array([np.flatnonzero(nat_of_site == k) for k in range(n_nat)])[o_nat, rng.integers(0, 2, n_off)]
@@ -97,9 +115,13 @@ def generate(n_req: int, n_off: int, seed: int = 0) -> Problem:
     a_from = DAY0 + rng.integers(0, 25, n_off)
     offers = {
         "ids": np.arange(n_off, dtype=np.int64) + 10**9,
-        "nation": o_nat, "item": o_item, "quantity": rng.integers(1, 81, n_off),
-        "available_from": a_from, "available_until": a_from + rng.integers(0, 30, n_off),
-        "site": o_site, "release_class": policy[o_nat, o_item // fam_size],
+        "nation": o_nat,
+        "item": o_item,
+        "quantity": rng.integers(1, 81, n_off),
+        "available_from": a_from,
+        "available_until": a_from + rng.integers(0, 30, n_off),
+        "site": o_site,
+        "release_class": policy[o_nat, o_item // fam_size],
     }
     n_ex = min(200, max(1, n_req // 1000))
     excluded = (rng.integers(0, n_off, n_ex), rng.integers(0, n_req, n_ex))
@@ -107,9 +129,18 @@ def generate(n_req: int, n_off: int, seed: int = 0) -> Problem:
     fo = rng.choice(n_off, n_fx, replace=False)
     fr = rng.choice(n_req, n_fx, replace=False)
     fq = np.minimum(requests["quantity"][fr], offers["quantity"][fo]) // 2
-    return Problem.from_arrays(sites=sites, items=items, nations=nations, release_classes=classes,
-                               substitutions=subs, requests=requests, offers=offers, excluded=excluded,
-                               fixed=(fo, fr, fq), params=Params(base_days=1, km_per_day=2000.0))
+    return Problem.from_arrays(
+        sites=sites,
+        items=items,
+        nations=nations,
+        release_classes=classes,
+        substitutions=subs,
+        requests=requests,
+        offers=offers,
+        excluded=excluded,
+        fixed=(fo, fr, fq),
+        params=Params(base_days=1, km_per_day=2000.0),
+    )
 
 
 def greedy(problem: Problem) -> tuple[tuple[int, ...], int]:
@@ -126,8 +157,13 @@ def greedy(problem: Problem) -> tuple[tuple[int, ...], int]:
     ship = ship_days(problem)
     rep_o = net.og_lines[np.unique(net.og_line_group, return_index=True)[1]]
     rep_r = net.rg_lines[np.unique(net.rg_line_group, return_index=True)[1]]
-    oi, osite, oship, onat, ocls = of.item[rep_o], of.site[rep_o], ship[rep_o], of.nation[rep_o], \
-        of.release_class[rep_o]
+    oi, osite, oship, onat, ocls = (
+        of.item[rep_o],
+        of.site[rep_o],
+        ship[rep_o],
+        of.nation[rep_o],
+        of.release_class[rep_o],
+    )
     left = net.og_qty.copy()
     by_item = [np.flatnonzero(oi == i) for i in range(len(problem.items))]
     met = [0, 0, 0, 0]
@@ -152,8 +188,7 @@ def greedy(problem: Problem) -> tuple[tuple[int, ...], int]:
         left[cand] -= take
         got = int(take.sum())
         met[net.rg_priority[g] - 1] += got
-        cost += int((take * (np.rint(w[oi[cand]] * km[osite[cand], s]).astype(np.int64)
-                             + acc[oi[cand], j])).sum())
+        cost += int((take * (np.rint(w[oi[cand]] * km[osite[cand], s]).astype(np.int64) + acc[oi[cand], j])).sum())
     return tuple(m + f for m, f in zip(met, fixed_met(problem), strict=True)), cost
 
 
@@ -179,11 +214,21 @@ def lp_highs(problem: Problem) -> tuple[float, tuple[int, ...] | None, int]:
     G = net.n_nodes * cmax + 1
     c = net.cost.astype(float)
     c[wtd] -= (5 - net.arc_prio[wtd]) * float(G)
-    a = coo_matrix((np.concatenate([np.ones(m), -np.ones(m)]),
-                    (np.concatenate([net.tail, net.head]), np.concatenate([np.arange(m)] * 2))),
-                   shape=(net.n_nodes, m)).tocsr()
-    res = linprog(c, A_eq=a, b_eq=net.supply.astype(float), bounds=np.stack([np.zeros(m), net.cap], 1),
-                  method="highs", options={"time_limit": 600.0})
+    a = coo_matrix(
+        (
+            np.concatenate([np.ones(m), -np.ones(m)]),
+            (np.concatenate([net.tail, net.head]), np.concatenate([np.arange(m)] * 2)),
+        ),
+        shape=(net.n_nodes, m),
+    ).tocsr()
+    res = linprog(
+        c,
+        A_eq=a,
+        b_eq=net.supply.astype(float),
+        bounds=np.stack([np.zeros(m), net.cap], 1),
+        method="highs",
+        options={"time_limit": 600.0},
+    )
     seconds = time.perf_counter() - t0
     if res.status != 0 or res.x is None:  # e.g. HiGHS gives up on the wide range of the weighted costs
         return seconds, None, res.status
@@ -194,8 +239,9 @@ def lp_highs(problem: Problem) -> tuple[float, tuple[int, ...] | None, int]:
 
 def rss_mb() -> float:
     """Peak RSS of this process and of its finished worker processes (MB)."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ) / 1024.0
 
 
 def tree_pss_mb(pid: int) -> float:
@@ -260,11 +306,25 @@ def run_one(n: int, seed: int, lp_max: int, ortools_max: int, do_greedy: bool, q
     assert (res.met_by_priority, res.kg_km) == first_answer
     st = res.stats
     rss_solve = rss_mb()
-    row = {"n": n, "cpu": cpu, "gen": gen_s,
-           "build": st["build_s"], "solve": st["solve_s"], "out": st["disaggregate_s"],
-           "total": st["total_s"], "rss": rss_solve, "pss": pss.peak, "met": res.met_by_priority,
-           "dem": res.demand_by_priority, "tkm": res.ton_km, "pen": res.penalty, "status": res.status,
-           "nodes": st["nodes"], "arcs": st["arcs"], "rows": int(res.alloc_qty.size)}
+    row = {
+        "n": n,
+        "cpu": cpu,
+        "gen": gen_s,
+        "build": st["build_s"],
+        "solve": st["solve_s"],
+        "out": st["disaggregate_s"],
+        "total": st["total_s"],
+        "rss": rss_solve,
+        "pss": pss.peak,
+        "met": res.met_by_priority,
+        "dem": res.demand_by_priority,
+        "tkm": res.ton_km,
+        "pen": res.penalty,
+        "status": res.status,
+        "nodes": st["nodes"],
+        "arcs": st["arcs"],
+        "rows": int(res.alloc_qty.size),
+    }
     if n <= ortools_max:
         t1 = time.perf_counter()
         ref = solve(p, workers=workers, solver="ortools")
@@ -285,8 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lp-max", type=int, default=100_000, help="max arcs for the HiGHS LP comparison")
-    ap.add_argument("--ortools-max", type=int, default=100_000,
-                    help="largest N also solved with the OR-Tools two-phase solver, for comparison")
+    ap.add_argument(
+        "--ortools-max",
+        type=int,
+        default=100_000,
+        help="largest N also solved with the OR-Tools two-phase solver, for comparison",
+    )
     ap.add_argument("--no-greedy", action="store_true")
     a = ap.parse_args(argv)
     sizes = [int(float(s)) for s in a.sizes.split(",") if s]
@@ -295,10 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     def weighted_unmet(met, dem):
         return sum((5 - p) * (d - m) for p, (m, d) in enumerate(zip(met, dem, strict=False), start=1))
 
-    print(f"{'N':>9} {'gen s':>6} {'build':>6} {'solve':>6} {'lines':>6} {'total':>6} {'CPU s':>6} {'PSS MB':>7} "
-          f"{'RSS MB':>7} "
-          f"{'nodes':>8} {'arcs':>9} {'status':>8} {'met p1/p2/p3/p4 (of demand)':>44} {'ton-km':>12} "
-          f"{'greedy s':>8} {'gr. wunmet x':>12} {'gr. ton-km':>12} {'OR-Tools s':>10} {'LP s':>7}")
+    print(
+        f"{'N':>9} {'gen s':>6} {'build':>6} {'solve':>6} {'lines':>6} {'total':>6} {'CPU s':>6} {'PSS MB':>7} "
+        f"{'RSS MB':>7} "
+        f"{'nodes':>8} {'arcs':>9} {'status':>8} {'met p1/p2/p3/p4 (of demand)':>44} {'ton-km':>12} "
+        f"{'greedy s':>8} {'gr. wunmet x':>12} {'gr. ton-km':>12} {'OR-Tools s':>10} {'LP s':>7}"
+    )
     for n in sizes:
         q = ctx.Queue()
         pr = ctx.Process(target=run_one, args=(n, a.seed, a.lp_max, a.ortools_max, not a.no_greedy, q))
@@ -322,23 +388,27 @@ def main(argv: list[str] | None = None) -> int:
         ort = "skip"
         if "ortools_s" in row:
             ort = f"{row['ortools_s']:.2f}" + ("" if row["ortools_same"] else " DIFF")
-        print(f"{row['n']:>9} {row['gen']:>6.2f} {row['build']:>6.2f} {row['solve']:>6.2f} {row['out']:>6.2f} "
-              f"{row['total']:>6.2f} {row['cpu']:>6.2f} {row['pss']:>7.0f} {row['rss']:>7.0f} {row['nodes']:>8} "
-              f"{row['arcs']:>9} "
-              f"{row['status']:>8} "
-              f"{met + ' (' + dem + ')':>44} {row['tkm']:>12.0f} {g_s:>8} {gx:>12} {gt:>12} {ort:>10} {lp:>7}",
-              flush=True)
-    print("total = wall-clock seconds of solve(), line-level output included; build / solve (incl. certificate\n"
-          "checks) / lines = seconds summed over the substitution families, which run in parallel workers;\n"
-          "CPU s = user+sys of the solve incl. workers; PSS MB = peak proportional set size of the solving process\n"
-          "and its workers together (pages shared after fork counted once), sampled every 10 ms during a first,\n"
-          "identical solve (sampling slows a solve by 20-30%, so the timed one runs without it); RSS MB = peak\n"
-          "RSS of the benchmark process + the largest worker (shared pages counted twice; incl. generation).\n"
-          "gr. wunmet x = greedy's priority-weighted unmet demand (weights 4,3,2,1) / the optimum's;\n"
-          "OR-Tools s = the same problem with solver='ortools' (max flows + cost scaling; DIFF if\n"
-          "its met quantities or kg·km + penalty differ -- equally cheap plans may split the two differently);\n"
-          "LP s = HiGHS (scipy linprog) on the whole aggregated network with the same weights, 10 min limit\n"
-          "(stN: HiGHS status N, no optimum; DIFF if its met quantities per priority differ from the optimiser's).")
+        print(
+            f"{row['n']:>9} {row['gen']:>6.2f} {row['build']:>6.2f} {row['solve']:>6.2f} {row['out']:>6.2f} "
+            f"{row['total']:>6.2f} {row['cpu']:>6.2f} {row['pss']:>7.0f} {row['rss']:>7.0f} {row['nodes']:>8} "
+            f"{row['arcs']:>9} "
+            f"{row['status']:>8} "
+            f"{met + ' (' + dem + ')':>44} {row['tkm']:>12.0f} {g_s:>8} {gx:>12} {gt:>12} {ort:>10} {lp:>7}",
+            flush=True,
+        )
+    print(
+        "total = wall-clock seconds of solve(), line-level output included; build / solve (incl. certificate\n"
+        "checks) / lines = seconds summed over the substitution families, which run in parallel workers;\n"
+        "CPU s = user+sys of the solve incl. workers; PSS MB = peak proportional set size of the solving process\n"
+        "and its workers together (pages shared after fork counted once), sampled every 10 ms during a first,\n"
+        "identical solve (sampling slows a solve by 20-30%, so the timed one runs without it); RSS MB = peak\n"
+        "RSS of the benchmark process + the largest worker (shared pages counted twice; incl. generation).\n"
+        "gr. wunmet x = greedy's priority-weighted unmet demand (weights 4,3,2,1) / the optimum's;\n"
+        "OR-Tools s = the same problem with solver='ortools' (max flows + cost scaling; DIFF if\n"
+        "its met quantities or kg·km + penalty differ -- equally cheap plans may split the two differently);\n"
+        "LP s = HiGHS (scipy linprog) on the whole aggregated network with the same weights, 10 min limit\n"
+        "(stN: HiGHS status N, no optimum; DIFF if its met quantities per priority differ from the optimiser's)."
+    )
     return 0
 
 

@@ -69,8 +69,13 @@ def xlsx(lines: int, seed: int, bad_row: int | None = None) -> bytes:
 
 
 def header(title: str) -> dict[str, str]:
-    return {"title": title, "needed_by": (timezone.localdate() + dt.timedelta(days=14)).isoformat(),
-            "delivery_site": "bergamo-hospital", "priority": "1", "releasability": "allies_partners"}
+    return {
+        "title": title,
+        "needed_by": (timezone.localdate() + dt.timedelta(days=14)).isoformat(),
+        "delivery_site": "bergamo-hospital",
+        "priority": "1",
+        "releasability": "allies_partners",
+    }
 
 
 def written() -> tuple[int, int, int]:
@@ -81,15 +86,24 @@ def run_case(client: Client, name: str, content: bytes, *, expect_ok: bool) -> d
     before = written()
     started, cpu = time.perf_counter(), time.process_time()
     with CaptureQueriesContext(connection) as upload_queries:
-        response = client.post("/exchange/transfer/import/request/",
-                               {**header(name), "file": SimpleUploadedFile("lines.xlsx", content)})
+        response = client.post(
+            "/exchange/transfer/import/request/", {**header(name), "file": SimpleUploadedFile("lines.xlsx", content)}
+        )
     upload_s, upload_cpu = time.perf_counter() - started, time.process_time() - cpu
     preview = response.context["preview"]
     result: dict[str, object] = {
-        "case": name, "kb": len(content) // 1024, "status": response.status_code, "upload_s": upload_s,
-        "upload_cpu": upload_cpu, "upload_q": len(upload_queries), "bad_rows": len(preview.errors),
+        "case": name,
+        "kb": len(content) // 1024,
+        "status": response.status_code,
+        "upload_s": upload_s,
+        "upload_cpu": upload_cpu,
+        "upload_q": len(upload_queries),
+        "bad_rows": len(preview.errors),
         "first_bad": preview.errors[0].row if preview.errors else "",
-        "problems": "; ".join(preview.problems), "apply_s": None, "apply_cpu": None, "apply_q": "",
+        "problems": "; ".join(preview.problems),
+        "apply_s": None,
+        "apply_cpu": None,
+        "apply_q": "",
     }
     if expect_ok and response.status_code == 200:
         started, cpu = time.perf_counter(), time.process_time()
@@ -127,8 +141,10 @@ def pieces(content: bytes) -> None:
     again = transfer.recheck(stored)
     recheck_s = time.perf_counter() - started
     assert again.ok
-    print(f"\npieces: read XLSX {read_s:.2f} s, check rows {check_s:.2f} s, keep in session {store_s:.2f} s "
-          f"({len(session.encode(dict(session.items()))) // 1024} kB stored), load + check again {recheck_s:.2f} s")
+    print(
+        f"\npieces: read XLSX {read_s:.2f} s, check rows {check_s:.2f} s, keep in session {store_s:.2f} s "
+        f"({len(session.encode(dict(session.items()))) // 1024} kB stored), load + check again {recheck_s:.2f} s"
+    )
 
 
 def profile_service(lines: int, seed: int) -> None:
@@ -136,14 +152,20 @@ def profile_service(lines: int, seed: int) -> None:
 
     rng = random.Random(seed)
     codes = list(Item.objects.values_list("code", flat=True))
-    inputs = [LineInput(item=rng.choice(codes), quantity=rng.randint(1, 50_000), notes=f"row {n}")
-              for n in range(lines)]
+    inputs = [
+        LineInput(item=rng.choice(codes), quantity=rng.randint(1, 50_000), notes=f"row {n}") for n in range(lines)
+    ]
     actor = User.objects.get(username="italy")
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    services.request_create(actor=actor, title="profiled", needed_by=timezone.localdate() + dt.timedelta(days=14),
-                            delivery_site="bergamo-hospital", lines=inputs)
+    services.request_create(
+        actor=actor,
+        title="profiled",
+        needed_by=timezone.localdate() + dt.timedelta(days=14),
+        delivery_site="bergamo-hospital",
+        lines=inputs,
+    )
     profiler.disable()
     print(f"\nrequest_create with {lines} lines alone: {time.perf_counter() - started:.2f} s; top 15 by own time:")
     stats = pstats.Stats(profiler)
@@ -173,8 +195,9 @@ def main() -> None:
     services.MAX_LINES = max(shipped_limit, args.lines)  # read at call time by the service and the import
     try:
         results.append(run_case(client, "valid, limit raised", xlsx(args.lines, args.seed), expect_ok=True))
-        results.append(run_case(client, "one bad row", xlsx(args.lines, args.seed, bad_row=args.lines // 2 + 37),
-                                expect_ok=True))
+        results.append(
+            run_case(client, "one bad row", xlsx(args.lines, args.seed, bad_row=args.lines // 2 + 37), expect_ok=True)
+        )
         pieces(xlsx(args.lines, args.seed))
         if args.profile:
             profile_service(args.lines, args.seed)
@@ -182,9 +205,22 @@ def main() -> None:
         services.MAX_LINES = shipped_limit
 
     print(f"\n{args.lines} request lines per XLSX file; services.MAX_LINES as shipped = {shipped_limit}")
-    columns = ("case", "kb", "status", "upload_s", "upload_cpu", "upload_q", "bad_rows", "first_bad", "apply_s",
-               "apply_cpu", "apply_q",
-               "rows_written", "records_written", "audit_written")
+    columns = (
+        "case",
+        "kb",
+        "status",
+        "upload_s",
+        "upload_cpu",
+        "upload_q",
+        "bad_rows",
+        "first_bad",
+        "apply_s",
+        "apply_cpu",
+        "apply_q",
+        "rows_written",
+        "records_written",
+        "audit_written",
+    )
     print(" | ".join(f"{c:>24}" if c == "case" else f"{c:>9}" for c in columns))
     for result in results:
         cells = []

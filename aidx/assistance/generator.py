@@ -40,31 +40,80 @@ BATCH = 5_000
 MAX_LINES_PER_RECORD = 5
 
 # Relative weight of an owner; anyone not named weighs 1. The hardest hit ask most, the biggest give most.
-REQUEST_WEIGHTS = {"ITA": 14, "ESP": 10, "FRA": 3, "GBR": 3, "BEL": 2, "NLD": 2, "PRT": 2, "ROU": 2, "UKR": 2,
-                   "MKD": 2, "MNE": 2, "ALB": 2, "BIH": 2, "MDA": 2, "eu": 2}
-OFFER_WEIGHTS = {"USA": 8, "DEU": 8, "TUR": 6, "CZE": 5, "NOR": 4, "POL": 4, "FRA": 3, "GBR": 3, "NLD": 3,
-                 "DNK": 3, "CAN": 3, "AUS": 3, "AUT": 3, "CHE": 3, "eu": 4}
+REQUEST_WEIGHTS = {
+    "ITA": 14,
+    "ESP": 10,
+    "FRA": 3,
+    "GBR": 3,
+    "BEL": 2,
+    "NLD": 2,
+    "PRT": 2,
+    "ROU": 2,
+    "UKR": 2,
+    "MKD": 2,
+    "MNE": 2,
+    "ALB": 2,
+    "BIH": 2,
+    "MDA": 2,
+    "eu": 2,
+}
+OFFER_WEIGHTS = {
+    "USA": 8,
+    "DEU": 8,
+    "TUR": 6,
+    "CZE": 5,
+    "NOR": 4,
+    "POL": 4,
+    "FRA": 3,
+    "GBR": 3,
+    "NLD": 3,
+    "DNK": 3,
+    "CAN": 3,
+    "AUS": 3,
+    "AUT": 3,
+    "CHE": 3,
+    "eu": 4,
+}
 # Item popularity and the median quantity of a line (lognormal around it).
 ITEMS = {
-    "mask-surgical": (30, 200_000), "mask-ffp2": (24, 50_000), "gloves-nitrile": (20, 100_000),
-    "mask-ffp3": (6, 20_000), "gown-isolation": (8, 20_000), "goggles": (4, 5_000), "face-shield": (5, 10_000),
-    "hand-sanitiser": (6, 5_000), "disinfectant": (4, 5_000), "test-kit-pcr": (6, 10_000),
-    "oxygen-concentrator": (2, 50), "patient-monitor": (1.5, 40), "hospital-bed": (1.5, 100),
-    "ventilator-icu": (1, 30), "ventilator-transport": (1, 20),
+    "mask-surgical": (30, 200_000),
+    "mask-ffp2": (24, 50_000),
+    "gloves-nitrile": (20, 100_000),
+    "mask-ffp3": (6, 20_000),
+    "gown-isolation": (8, 20_000),
+    "goggles": (4, 5_000),
+    "face-shield": (5, 10_000),
+    "hand-sanitiser": (6, 5_000),
+    "disinfectant": (4, 5_000),
+    "test-kit-pcr": (6, 10_000),
+    "oxygen-concentrator": (2, 50),
+    "patient-monitor": (1.5, 40),
+    "hospital-bed": (1.5, 100),
+    "ventilator-icu": (1, 30),
+    "ventilator-transport": (1, 20),
 }
 CAPABILITY_SHARE = 0.02
 PRIORITY = ([1, 2, 3, 4], [0.07, 0.23, 0.45, 0.25])
 RELEASABILITY = ([Releasability.ALLIES_AND_PARTNERS, Releasability.ALLIES, Releasability.NAMED], [0.70, 0.25, 0.05])
-REQUEST_STATUS = (["submitted", "partially_met", "draft", "met", "withdrawn", "expired"],
-                  [0.60, 0.05, 0.10, 0.12, 0.08, 0.05])
+REQUEST_STATUS = (
+    ["submitted", "partially_met", "draft", "met", "withdrawn", "expired"],
+    [0.60, 0.05, 0.10, 0.12, 0.08, 0.05],
+)
 OFFER_STATUS = (["open", "partially_allocated", "draft", "withdrawn", "expired"], [0.68, 0.04, 0.10, 0.12, 0.06])
 TERMS = (["donation", "loan", "sale"], [0.85, 0.10, 0.05])
 # The line count of a record when --lines-per is not given: mostly one or two.
 LINES = ([1, 2, 3, 4, 5], [0.40, 0.25, 0.15, 0.12, 0.08])
 INCIDENTS = (["covid-19", "covid-19 second wave", ""], [0.80, 0.05, 0.15])
 NEEDS = ["Urgent", "Resupply", "Stock for", "Reinforcement for", "Shortage at", "Surge capacity for"]
-REASONS = ["", "", "Intensive care units are at capacity.", "Stocks last less than a week.",
-           "Cases are doubling every three days.", "Field hospital opening.", "Second shipment of the month."]
+REASONS = [
+    "",
+    "",
+    "Intensive care units are at capacity.",
+    "Stocks last less than a week.",
+    "Cases are doubling every three days.",
+    "Field hospital opening.",
+    "Second shipment of the month.",
+]
 
 
 TABLES = [model._meta.db_table for model in (AssistanceRequest, RequestLine, Offer, OfferLine)] + [
@@ -119,12 +168,16 @@ def _world() -> _World:
             origin.setdefault(nation, []).append(pk)
     users = dict(User.objects.filter(nation__isnull=False).order_by("-id").values_list("nation_id", "pk"))
     return _World(
-        owners=owners, nations=nations, items=[items[c].pk for c in codes],
+        owners=owners,
+        nations=nations,
+        items=[items[c].pk for c in codes],
         item_names=[str(items[c].name_en) for c in codes],
         item_weight=np.array([ITEMS[c][0] for c in codes], dtype=float),
         item_median=np.array([ITEMS[c][1] for c in codes], dtype=float),
         capabilities=list(CapabilityType.objects.order_by("code").values_list("pk", flat=True)),
-        delivery_sites=delivery, origin_sites=origin, users=users,
+        delivery_sites=delivery,
+        origin_sites=origin,
+        users=users,
     )
 
 
@@ -227,7 +280,8 @@ class _Writer:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2", [list(tables)]
+                "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+                [list(tables)],
             )
             keys = [(table, name, definition) for table, name, definition in cursor.fetchall()]
             for table, name, _definition in keys:
@@ -316,8 +370,10 @@ def generate(
             for table in TABLES:
                 cursor.execute(f"{'VACUUM ANALYZE' if outside else 'ANALYZE'} {table}")
     report.seconds = time.perf_counter() - started
-    say(f"Generated {report.requests:,} requests ({report.request_lines:,} lines) and {report.offers:,} offers "
-        f"({report.offer_lines:,} lines) in {report.seconds:.1f} s.")
+    say(
+        f"Generated {report.requests:,} requests ({report.request_lines:,} lines) and {report.offers:,} offers "
+        f"({report.offer_lines:,} lines) in {report.seconds:.1f} s."
+    )
     return report
 
 
@@ -325,8 +381,9 @@ def _when(seconds: float) -> dt.datetime:
     return START + dt.timedelta(seconds=float(seconds))
 
 
-def _requests(rng: np.random.Generator, world: _World, writer: _Writer, report: Report, total: int,
-              lines_per: int | None) -> None:
+def _requests(
+    rng: np.random.Generator, world: _World, writer: _Writer, report: Report, total: int, lines_per: int | None
+) -> None:
     counts = _line_counts(rng, total, lines_per)
     n = len(counts)
     if n == 0:
@@ -356,28 +413,69 @@ def _requests(rng: np.random.Generator, world: _World, writer: _Writer, report: 
             sites = world.delivery_sites.get(nation) or world.delivery_sites[None]
             site_pk, site_name = sites[int(site_pick[i] * len(sites))]
             line = first_line[i]
-            what = (world.item_names[item[line]] if item[line] >= 0
-                    else capability_names[world.capabilities[capability[line]]])
+            what = (
+                world.item_names[item[line]]
+                if item[line] >= 0
+                else capability_names[world.capabilities[capability[line]]]
+            )
             title = f"{NEEDS[need_pick[i]]} {site_name}: {what.lower()}" + (
-                f" and {counts[i] - 1} more" if counts[i] > 1 else "")
+                f" and {counts[i] - 1} more" if counts[i] > 1 else ""
+            )
             submitted = None if state == "draft" else created + dt.timedelta(seconds=float(step[i]))
-            closed = (submitted + dt.timedelta(days=float(lead_days[i]) / 2)
-                      if submitted and state in ("met", "withdrawn", "expired") else None)
+            closed = (
+                submitted + dt.timedelta(days=float(lead_days[i]) / 2)
+                if submitted and state in ("met", "withdrawn", "expired")
+                else None
+            )
             if releasability == Releasability.NAMED:
                 named.extend((first_id + i, code) for code in _named(rng, world, world.owners[h["owner"][i]]))
             yield (
-                first_id + i, releasability, title[:200], REASONS[reason_pick[i]], INCIDENTS[0][incident[i]],
-                int(priority[i]), (created + dt.timedelta(days=int(lead_days[i]))).date(), "", state, created,
-                closed or submitted or created, submitted, closed, "",
-                world.users.get(nation) if nation else None, site_pk, nation, organisation,
+                first_id + i,
+                releasability,
+                title[:200],
+                REASONS[reason_pick[i]],
+                INCIDENTS[0][incident[i]],
+                int(priority[i]),
+                (created + dt.timedelta(days=int(lead_days[i]))).date(),
+                "",
+                state,
+                created,
+                closed or submitted or created,
+                submitted,
+                closed,
+                "",
+                world.users.get(nation) if nation else None,
+                site_pk,
+                nation,
+                organisation,
             )
 
     writer.say(f"Requests: {n:,} with {int(counts.sum()):,} lines")
-    writer.write(AssistanceRequest._meta.db_table, [
-        "id", "releasability", "title", "description", "incident", "priority", "needed_by", "contact", "status",
-        "created_at", "updated_at", "submitted_at", "closed_at", "scenario_key", "created_by_id",
-        "delivery_site_id", "owner_nation_id", "owner_organisation_id",
-    ], headers(), n)
+    writer.write(
+        AssistanceRequest._meta.db_table,
+        [
+            "id",
+            "releasability",
+            "title",
+            "description",
+            "incident",
+            "priority",
+            "needed_by",
+            "contact",
+            "status",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "closed_at",
+            "scenario_key",
+            "created_by_id",
+            "delivery_site_id",
+            "owner_nation_id",
+            "owner_organisation_id",
+        ],
+        headers(),
+        n,
+    )
     writer.fix_sequence(AssistanceRequest._meta.db_table)
     request_of_line = np.repeat(np.arange(n), counts) + first_id
     first_line_id = writer.next_id(RequestLine._meta.db_table)
@@ -385,13 +483,21 @@ def _requests(rng: np.random.Generator, world: _World, writer: _Writer, report: 
     def lines() -> Iterator[tuple[Any, ...]]:
         for j in range(len(request_of_line)):
             yield (
-                first_line_id + j, int(quantity[j]), "", bool(substitutes_ok[j]),
+                first_line_id + j,
+                int(quantity[j]),
+                "",
+                bool(substitutes_ok[j]),
                 world.capabilities[capability[j]] if capability[j] >= 0 else None,
-                world.items[item[j]] if item[j] >= 0 else None, int(request_of_line[j]),
+                world.items[item[j]] if item[j] >= 0 else None,
+                int(request_of_line[j]),
             )
 
-    writer.write(RequestLine._meta.db_table, ["id", "quantity", "notes", "substitutes_ok", "capability_id", "item_id",
-                                              "request_id"], lines(), len(request_of_line))
+    writer.write(
+        RequestLine._meta.db_table,
+        ["id", "quantity", "notes", "substitutes_ok", "capability_id", "item_id", "request_id"],
+        lines(),
+        len(request_of_line),
+    )
     writer.fix_sequence(RequestLine._meta.db_table)
     _release_to(writer, AssistanceRequest, "assistancerequest_id", named)
     report.requests, report.request_lines, report.named = n, len(request_of_line), report.named + len(named)
@@ -399,8 +505,9 @@ def _requests(rng: np.random.Generator, world: _World, writer: _Writer, report: 
         report.releasability[f"request:{value}"] = int((h["releasability"] == k).sum())
 
 
-def _offers(rng: np.random.Generator, world: _World, writer: _Writer, report: Report, total: int,
-            lines_per: int | None) -> None:
+def _offers(
+    rng: np.random.Generator, world: _World, writer: _Writer, report: Report, total: int, lines_per: int | None
+) -> None:
     counts = _line_counts(rng, total, lines_per)
     n = len(counts)
     if n == 0:
@@ -431,8 +538,11 @@ def _offers(rng: np.random.Generator, world: _World, writer: _Writer, report: Re
             releasability = RELEASABILITY[0][h["releasability"][i]]
             term = TERMS[0][terms[i]]
             line = first_line[i]
-            what = (world.item_names[item[line]] if item[line] >= 0
-                    else capability_names[world.capabilities[capability[line]]])
+            what = (
+                world.item_names[item[line]]
+                if item[line] >= 0
+                else capability_names[world.capabilities[capability[line]]]
+            )
             giver = nation or "EU"
             title = f"{what} from {giver}" + (f" and {counts[i] - 1} more" if counts[i] > 1 else "")
             published = None if state == "draft" else created + dt.timedelta(seconds=float(step[i]))
@@ -440,18 +550,52 @@ def _offers(rng: np.random.Generator, world: _World, writer: _Writer, report: Re
             if releasability == Releasability.NAMED:
                 named.extend((first_id + i, code) for code in _named(rng, world, world.owners[h["owner"][i]]))
             yield (
-                first_id + i, releasability, title[:200], REASONS[reason_pick[i]], term,
-                int(price[i]) if term == "sale" else None, "EUR" if term == "sale" else "", bool(transport[i]),
-                state, created, closed or published or created, published, closed, "",
-                world.users.get(nation) if nation else None, None, nation, organisation,
+                first_id + i,
+                releasability,
+                title[:200],
+                REASONS[reason_pick[i]],
+                term,
+                int(price[i]) if term == "sale" else None,
+                "EUR" if term == "sale" else "",
+                bool(transport[i]),
+                state,
+                created,
+                closed or published or created,
+                published,
+                closed,
+                "",
+                world.users.get(nation) if nation else None,
+                None,
+                nation,
+                organisation,
             )
 
     writer.say(f"Offers: {n:,} with {m:,} lines")
-    writer.write(Offer._meta.db_table, [
-        "id", "releasability", "title", "description", "terms", "price_minor", "currency", "transport_included",
-        "status", "created_at", "updated_at", "published_at", "closed_at", "scenario_key", "created_by_id",
-        "in_reply_to_id", "owner_nation_id", "owner_organisation_id",
-    ], headers(), n)
+    writer.write(
+        Offer._meta.db_table,
+        [
+            "id",
+            "releasability",
+            "title",
+            "description",
+            "terms",
+            "price_minor",
+            "currency",
+            "transport_included",
+            "status",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "closed_at",
+            "scenario_key",
+            "created_by_id",
+            "in_reply_to_id",
+            "owner_nation_id",
+            "owner_organisation_id",
+        ],
+        headers(),
+        n,
+    )
     writer.fix_sequence(Offer._meta.db_table)
     offer_of_line = np.repeat(np.arange(n), counts)
     first_line_id = writer.next_id(OfferLine._meta.db_table)
@@ -464,19 +608,50 @@ def _offers(rng: np.random.Generator, world: _World, writer: _Writer, report: Re
     line_owner = h["owner"][offer_of_line].tolist()
     items = [world.items[k] if k >= 0 else None for k in range(-1, len(world.items))]  # index k + 1
     capabilities = [world.capabilities[k] if k >= 0 else None for k in range(-1, len(world.capabilities))]
-    columns = zip(quantity.tolist(), available_from, available_until, open_ended.tolist(), (capability + 1).tolist(),
-                  (item + 1).tolist(), (offer_of_line + first_id).tolist(), line_owner, site_pick.tolist(), strict=True)
+    columns = zip(
+        quantity.tolist(),
+        available_from,
+        available_until,
+        open_ended.tolist(),
+        (capability + 1).tolist(),
+        (item + 1).tolist(),
+        (offer_of_line + first_id).tolist(),
+        line_owner,
+        site_pick.tolist(),
+        strict=True,
+    )
 
     def lines() -> Iterator[tuple[Any, ...]]:
         for j, (qty, start, until, ended, cap, what, offer, owner, pick) in enumerate(columns):
             sites = site_lists[owner]
-            yield (first_line_id + j, qty, "", start, None if ended else until, capabilities[cap], items[what], offer,
-                   sites[int(pick * len(sites))] if sites else None)
+            yield (
+                first_line_id + j,
+                qty,
+                "",
+                start,
+                None if ended else until,
+                capabilities[cap],
+                items[what],
+                offer,
+                sites[int(pick * len(sites))] if sites else None,
+            )
 
-    writer.write(OfferLine._meta.db_table, [
-        "id", "quantity", "notes", "available_from", "available_until", "capability_id", "item_id", "offer_id",
-        "origin_site_id",
-    ], lines(), m)
+    writer.write(
+        OfferLine._meta.db_table,
+        [
+            "id",
+            "quantity",
+            "notes",
+            "available_from",
+            "available_until",
+            "capability_id",
+            "item_id",
+            "offer_id",
+            "origin_site_id",
+        ],
+        lines(),
+        m,
+    )
     writer.fix_sequence(OfferLine._meta.db_table)
     _release_to(writer, Offer, "offer_id", named)
     report.offers, report.offer_lines, report.named = n, m, report.named + len(named)
@@ -484,10 +659,15 @@ def _offers(rng: np.random.Generator, world: _World, writer: _Writer, report: Re
         report.releasability[f"offer:{value}"] = int((h["releasability"] == k).sum())
 
 
-def _release_to(writer: _Writer, model: type[AssistanceRequest] | type[Offer], column: str,
-                named: list[tuple[int, str]]) -> None:
+def _release_to(
+    writer: _Writer, model: type[AssistanceRequest] | type[Offer], column: str, named: list[tuple[int, str]]
+) -> None:
     table = model.release_to.through._meta.db_table
     first = writer.next_id(table)
-    writer.write(table, ["id", column, "nation_id"],
-                 ((first + k, record, nation) for k, (record, nation) in enumerate(named)), len(named))
+    writer.write(
+        table,
+        ["id", column, "nation_id"],
+        ((first + k, record, nation) for k, (record, nation) in enumerate(named)),
+        len(named),
+    )
     writer.fix_sequence(table)

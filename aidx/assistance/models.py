@@ -61,8 +61,11 @@ class AssistanceRequest(Releasable):
             models.Index(fields=["owner_nation", "status"]),
             models.Index(fields=["-created_at", "-id"], name="request_newest"),
             models.Index(fields=["owner_nation", "-created_at", "-id"], name="request_nation_newest"),
-            models.Index(fields=["releasability", "owner_nation", "status"], name="request_visibility",
-                         include=["id", "owner_organisation", "priority", "needed_by"]),
+            models.Index(
+                fields=["releasability", "owner_nation", "status"],
+                name="request_visibility",
+                include=["id", "owner_organisation", "priority", "needed_by"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,8 +130,11 @@ class Offer(Releasable):
             models.Index(fields=["owner_nation", "status"]),
             models.Index(fields=["-created_at", "-id"], name="offer_newest"),
             models.Index(fields=["owner_nation", "-created_at", "-id"], name="offer_nation_newest"),
-            models.Index(fields=["releasability", "owner_nation", "status"], name="offer_visibility",
-                         include=["id", "owner_organisation"]),
+            models.Index(
+                fields=["releasability", "owner_nation", "status"],
+                name="offer_visibility",
+                include=["id", "owner_organisation"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -679,8 +679,10 @@ def offer_line_set_quantity(*, actor: Any, offer_line: OfferLine | int, quantity
     Never below what its live allocations already take; the offer's status follows.
     """
     quantity = _positive_quantity(quantity)
-    line = OfferLine.objects.select_for_update(of=("self",)).select_related("offer").get(
-        pk=getattr(offer_line, "pk", offer_line)
+    line = (
+        OfferLine.objects.select_for_update(of=("self",))
+        .select_related("offer")
+        .get(pk=getattr(offer_line, "pk", offer_line))
     )
     if line.offer.status not in {*_OPEN_OFFER, Offer.Status.FULLY_ALLOCATED}:
         raise BusinessError(_("The offer is not open."), code="bad_state")
@@ -691,8 +693,13 @@ def offer_line_set_quantity(*, actor: Any, offer_line: OfferLine | int, quantity
         before = {"quantity": line.quantity}
         line.quantity = quantity
         line.save(update_fields=["quantity"])
-        record(actor=actor, action="offer.line_quantity", target=line.offer, before=before,
-               after={"quantity": quantity, "line": line.pk, "reason": reason})
+        record(
+            actor=actor,
+            action="offer.line_quantity",
+            target=line.offer,
+            before=before,
+            after={"quantity": quantity, "line": line.pk, "reason": reason},
+        )
         _refresh_offer_status(line.offer)
     return line
 

@@ -104,7 +104,9 @@ def read_upload(upload: UploadedFile, kind: str) -> Table:
     if upload.size is not None and upload.size > limit:
         raise BusinessError(
             _("The file is too large: at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)},
-            code="too_large", field="file", status=413,
+            code="too_large",
+            field="file",
+            status=413,
         )
     name = (upload.name or "").lower()
     upload.seek(0)
@@ -120,8 +122,9 @@ def read_upload(upload: UploadedFile, kind: str) -> Table:
 
 
 def _unreadable() -> BusinessError:
-    return BusinessError(_("The file could not be read as CSV (UTF-8) or XLSX."), code="unsupported_file",
-                         field="file", status=415)
+    return BusinessError(
+        _("The file could not be read as CSV (UTF-8) or XLSX."), code="unsupported_file", field="file", status=415
+    )
 
 
 def _csv_rows(upload: UploadedFile) -> Iterator[list[Any]]:
@@ -131,8 +134,12 @@ def _csv_rows(upload: UploadedFile) -> Iterator[list[Any]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BusinessError(_("The CSV file is not in UTF-8: save it as “CSV UTF-8”."), code="unsupported_file",
-                            field="file", status=415) from None
+        raise BusinessError(
+            _("The CSV file is not in UTF-8: save it as “CSV UTF-8”."),
+            code="unsupported_file",
+            field="file",
+            status=415,
+        ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
@@ -145,9 +152,12 @@ def _xlsx_rows(upload: UploadedFile) -> Iterator[Sequence[Any]]:
     try:
         with zipfile.ZipFile(upload) as archive:
             if sum(member.file_size for member in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
-                raise BusinessError(_("The file is too large: at most %(mb)s MB.")
-                                    % {"mb": max_upload_bytes() // (1024 * 1024)}, code="too_large", field="file",
-                                    status=413)
+                raise BusinessError(
+                    _("The file is too large: at most %(mb)s MB.") % {"mb": max_upload_bytes() // (1024 * 1024)},
+                    code="too_large",
+                    field="file",
+                    status=413,
+                )
         upload.seek(0)
         workbook = load_workbook(upload, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -353,8 +363,9 @@ def _lookup(model: type[Item | CapabilityType | Site], codes: set[str]) -> dict[
     return {code: code if code in known else code.lower() for code in codes if code in known or code.lower() in known}
 
 
-def check_rows(kind: str, rows: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[tuple[int, LineInput]],
-                                                                               list[RowError]]:
+def check_rows(
+    kind: str, rows: Sequence[tuple[int, dict[str, Any]]]
+) -> tuple[list[tuple[int, LineInput]], list[RowError]]:
     """Validate rows of {field: raw value}; every reason for every bad row is given. Three queries in all."""
     offer = kind == "offer"
     codes: dict[str, set[str]] = {"item": set(), "capability": set(), "origin_site": set()}
@@ -407,9 +418,18 @@ def check_rows(kind: str, rows: Sequence[tuple[int, dict[str, Any]]]) -> tuple[l
             errors.append(RowError(row=row, reasons=tuple(reasons)))
             continue
         assert quantity is not None
-        lines.append((row, LineInput(quantity=quantity, item=items.get(item) if item else None,
-                                     capability=capabilities.get(capability) if capability else None,
-                                     notes=notes, **values)))
+        lines.append(
+            (
+                row,
+                LineInput(
+                    quantity=quantity,
+                    item=items.get(item) if item else None,
+                    capability=capabilities.get(capability) if capability else None,
+                    notes=notes,
+                    **values,
+                ),
+            )
+        )
     return lines, errors
 
 
@@ -418,16 +438,22 @@ def _too_many(kind: str, count: int) -> str | None:
         return None
     if kind == "offer":
         return _("The file has %(count)s lines; one offer takes at most %(max)s.") % {
-            "count": count, "max": services.MAX_LINES}
+            "count": count,
+            "max": services.MAX_LINES,
+        }
     return _("The file has %(count)s lines; one request takes at most %(max)s.") % {
-        "count": count, "max": services.MAX_LINES}
+        "count": count,
+        "max": services.MAX_LINES,
+    }
 
 
 def preview_upload(upload: UploadedFile, kind: str) -> Preview:
     """Read and check an upload; writes nothing. BusinessError if the file itself is refused."""
     table = read_upload(upload, kind)
-    rows = [(number, {name: cells[index] for index, name in table.columns.items() if index < len(cells)})
-            for number, cells in table.rows]
+    rows = [
+        (number, {name: cells[index] for index, name in table.columns.items() if index < len(cells)})
+        for number, cells in table.rows
+    ]
     lines, errors = check_rows(kind, rows) if table.header_ok else ([], [])
     problems = list(table.problems)
     if not rows and not problems:
@@ -435,8 +461,9 @@ def preview_upload(upload: UploadedFile, kind: str) -> Preview:
     too_many = _too_many(kind, len(rows))
     if too_many:
         problems.append(too_many)
-    return Preview(kind=kind, lines=lines, errors=errors, problems=problems, ignored=table.ignored,
-                   filename=upload.name or "")
+    return Preview(
+        kind=kind, lines=lines, errors=errors, problems=problems, ignored=table.ignored, filename=upload.name or ""
+    )
 
 
 # --- between 2 and 3: the session ------------------------------------------------------------------------
@@ -482,8 +509,13 @@ def recheck(stored: dict[str, Any]) -> Preview:
     rows = [(line["row"], {k: v for k, v in line.items() if k != "row"}) for line in stored["lines"]]
     lines, errors = check_rows(kind, rows)
     too_many = _too_many(kind, len(rows))
-    return Preview(kind=kind, lines=lines, errors=errors, problems=[too_many] if too_many else [],
-                   filename=stored.get("filename", ""))
+    return Preview(
+        kind=kind,
+        lines=lines,
+        errors=errors,
+        problems=[too_many] if too_many else [],
+        filename=stored.get("filename", ""),
+    )
 
 
 # --- 3. apply --------------------------------------------------------------------------------------------
@@ -686,11 +718,26 @@ def export_rows(kind: str, viewer: Any, params: Any) -> QuerySet[Any]:
 
 # Blank files to fill in, with the import's column names.
 TEMPLATE_COLUMNS: dict[str, list[Column]] = {
-    "request": [Column(name, name, hxl) for name, hxl in (
-        ("item", "#item +code"), ("capability", "#item +capability +code"), ("quantity", "#need"),
-        ("substitutes_ok", "#meta +substitutes"), ("notes", "#meta +notes"))],
-    "offer": [Column(name, name, hxl) for name, hxl in (
-        ("item", "#item +code"), ("capability", "#item +capability +code"), ("quantity", "#capacity"),
-        ("available_from", "#date +start"), ("available_until", "#date +end"), ("origin_site", "#loc +code"),
-        ("notes", "#meta +notes"))],
+    "request": [
+        Column(name, name, hxl)
+        for name, hxl in (
+            ("item", "#item +code"),
+            ("capability", "#item +capability +code"),
+            ("quantity", "#need"),
+            ("substitutes_ok", "#meta +substitutes"),
+            ("notes", "#meta +notes"),
+        )
+    ],
+    "offer": [
+        Column(name, name, hxl)
+        for name, hxl in (
+            ("item", "#item +code"),
+            ("capability", "#item +capability +code"),
+            ("quantity", "#capacity"),
+            ("available_from", "#date +start"),
+            ("available_until", "#date +end"),
+            ("origin_site", "#loc +code"),
+            ("notes", "#meta +notes"),
+        )
+    ],
 }

@@ -42,8 +42,11 @@ class _Releasable(forms.Form):
         label=gettext_lazy("Releasable to"), choices=Releasability.choices, initial=Releasability.ALLIES_AND_PARTNERS
     )
     release_to = _NationChoiceField(
-        label=gettext_lazy("Named nations"), queryset=Nation.objects.all(), required=False,
-        help_text=gettext_lazy("Only for bilateral releasability."), widget=forms.SelectMultiple(attrs={"size": 6}),
+        label=gettext_lazy("Named nations"),
+        queryset=Nation.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Only for bilateral releasability."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
 
 
@@ -64,9 +67,14 @@ class RequestHeaderForm(_Releasable):
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {"title": data["title"], "needed_by": data["needed_by"], "delivery_site": data["delivery_site"],
-                "priority": data["priority"], "releasability": data["releasability"],
-                "release_to": [nation.code for nation in data["release_to"]]}
+        return {
+            "title": data["title"],
+            "needed_by": data["needed_by"],
+            "delivery_site": data["delivery_site"],
+            "priority": data["priority"],
+            "releasability": data["releasability"],
+            "release_to": [nation.code for nation in data["release_to"]],
+        }
 
 
 class OfferHeaderForm(_Releasable):
@@ -74,16 +82,23 @@ class OfferHeaderForm(_Releasable):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     terms = forms.ChoiceField(label=gettext_lazy("Terms"), choices=Offer.Terms.choices, initial=Offer.Terms.DONATION)
     price_minor = forms.IntegerField(
-        label=gettext_lazy("Price (minor units)"), min_value=0, required=False,
+        label=gettext_lazy("Price (minor units)"),
+        min_value=0,
+        required=False,
         help_text=gettext_lazy("Only for a sale: the price in cents, øre…"),
     )
     currency = forms.CharField(label=gettext_lazy("Currency"), max_length=3, required=False)
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {"title": data["title"], "terms": data["terms"], "price_minor": data["price_minor"],
-                "currency": data["currency"], "releasability": data["releasability"],
-                "release_to": [nation.code for nation in data["release_to"]]}
+        return {
+            "title": data["title"],
+            "terms": data["terms"],
+            "price_minor": data["price_minor"],
+            "currency": data["currency"],
+            "releasability": data["releasability"],
+            "release_to": [nation.code for nation in data["release_to"]],
+        }
 
 
 def _file_field() -> forms.FileField:
@@ -102,10 +117,14 @@ class OfferImportForm(OfferHeaderForm):
 
 
 HEADER_FORMS: dict[str, type[RequestHeaderForm | OfferHeaderForm]] = {
-    "request": RequestHeaderForm, "offer": OfferHeaderForm}
+    "request": RequestHeaderForm,
+    "offer": OfferHeaderForm,
+}
 IMPORT_FORMS: dict[str, type[forms.Form]] = {"request": RequestImportForm, "offer": OfferImportForm}
-HEADINGS = {"request": gettext_lazy("Import a request from a file"),
-            "offer": gettext_lazy("Import an offer from a file")}
+HEADINGS = {
+    "request": gettext_lazy("Import a request from a file"),
+    "offer": gettext_lazy("Import an offer from a file"),
+}
 
 
 # --- import ----------------------------------------------------------------------------------------------
@@ -141,12 +160,22 @@ def _header_summary(form: forms.Form) -> list[tuple[str, str]]:
     return shown
 
 
-def _form_page(request: HttpRequest, kind: str, form: forms.Form, preview: transfer.Preview | None,
-               status: int = 200) -> HttpResponse:
-    return render(request, "assistance/import_form.html",
-                  {"form": form, "kind": kind, "heading": HEADINGS[kind], "preview": preview,
-                   "max_lines": transfer.services.MAX_LINES,
-                   "max_mb": transfer.max_upload_bytes() // (1024 * 1024)}, status=status)
+def _form_page(
+    request: HttpRequest, kind: str, form: forms.Form, preview: transfer.Preview | None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "assistance/import_form.html",
+        {
+            "form": form,
+            "kind": kind,
+            "heading": HEADINGS[kind],
+            "preview": preview,
+            "max_lines": transfer.services.MAX_LINES,
+            "max_mb": transfer.max_upload_bytes() // (1024 * 1024),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -169,9 +198,11 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
     if not header_valid or preview is None or not preview.ok:
         return _form_page(request, kind, form, preview, status)
     token = transfer.store_preview(request.session, preview, _header_data(form))
-    return render(request, "assistance/import_preview.html",
-                  {"kind": kind, "heading": HEADINGS[kind], "preview": preview, "token": token,
-                   "header": _header_summary(form)})
+    return render(
+        request,
+        "assistance/import_preview.html",
+        {"kind": kind, "heading": HEADINGS[kind], "preview": preview, "token": token, "header": _header_summary(form)},
+    )
 
 
 @login_required
@@ -191,13 +222,20 @@ def import_apply(request: HttpRequest, kind: str) -> HttpResponse:
         except BusinessError as error:
             where = error.field[4:] if error.field and error.field.startswith("row.") else None
             problem = str(error.message)
-            preview.problems.append(_("Row %(row)s: %(problem)s") % {"row": where, "problem": problem}
-                                    if where else problem)
+            preview.problems.append(
+                _("Row %(row)s: %(problem)s") % {"row": where, "problem": problem} if where else problem
+            )
         else:
             count = len(preview.lines)
-            messages.success(request, ngettext("Created with %(n)s line. It is a draft until you submit it.",
-                                               "Created with %(n)s lines. It is a draft until you submit it.",
-                                               count) % {"n": count})
+            messages.success(
+                request,
+                ngettext(
+                    "Created with %(n)s line. It is a draft until you submit it.",
+                    "Created with %(n)s lines. It is a draft until you submit it.",
+                    count,
+                )
+                % {"n": count},
+            )
             return redirect("transfer:import_done", kind=kind, pk=created.pk)
     preview.problems.insert(0, _("Nothing was created."))
     form = IMPORT_FORMS[kind](MultiValueDict(stored["header"]))
@@ -213,15 +251,17 @@ def import_done(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         record = get_object_or_404(selectors.requests_visible_to(viewer), pk=pk)
     else:
         record = get_object_or_404(selectors.offers_visible_to(viewer), pk=pk)
-    return render(request, "assistance/import_done.html",
-                  {"kind": kind, "record": record, "lines": record.lines.count()})
+    return render(
+        request, "assistance/import_done.html", {"kind": kind, "record": record, "lines": record.lines.count()}
+    )
 
 
 @login_required
 def import_template(request: HttpRequest, kind: str, fmt: str) -> StreamingHttpResponse | FileResponse:
     """An empty file with the import's columns, to fill in."""
-    return exports.response(fmt, transfer.TEMPLATE_COLUMNS[kind], [], stem=f"{kind}-lines",
-                            hxl=request.GET.get("hxl") == "1")
+    return exports.response(
+        fmt, transfer.TEMPLATE_COLUMNS[kind], [], stem=f"{kind}-lines", hxl=request.GET.get("hxl") == "1"
+    )
 
 
 # --- export ----------------------------------------------------------------------------------------------

@@ -400,7 +400,11 @@ def plan_run_approve(*, actor: Any, run: PlanRun | int, tasked_by: str | None = 
             for leg in proposed["legs"]
         ]
         mission = services.mission_create(
-            actor=actor, aircraft=proposed["aircraft"], legs=legs, loads=loads, plan_run=run,
+            actor=actor,
+            aircraft=proposed["aircraft"],
+            legs=legs,
+            loads=loads,
+            plan_run=run,
             tasked_by=proposed.get("tasked_by") or tasked_by,
         )
         created.append(services.mission_approve(actor=actor, mission=mission))

@@ -16,14 +16,14 @@ from aidx.notifications.selectors import notifications_of
 @login_required
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = page_of(request, notifications_of(request.user))
-    return render(request, "notifications/notification_list.html",
-                  {"page": page, "query": query_without_page(request)})
+    return render(request, "notifications/notification_list.html", {"page": page, "query": query_without_page(request)})
 
 
 @login_required
 @require_POST
 def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     count = services.mark_read(user=request.user)
-    messages.success(request, ngettext("Marked %(n)s notification read.", "Marked %(n)s notifications read.", count)
-                     % {"n": count})
+    messages.success(
+        request, ngettext("Marked %(n)s notification read.", "Marked %(n)s notifications read.", count) % {"n": count}
+    )
     return redirect("notifications:list")

@@ -17,8 +17,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     unread = unread_count(user)
-    inbox = format_html('{} <span class="badge" data-testid="unread-count">{}</span>', _("Inbox"), unread) if unread \
+    inbox = (
+        format_html('{} <span class="badge" data-testid="unread-count">{}</span>', _("Inbox"), unread)
+        if unread
         else _("Inbox")
+    )
     entries = [
         ("home", _("Home")),
         ("exchange:requests", _("Requests")),

@@ -16,12 +16,16 @@ def picture(request: HttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     figures = selectors.figures(viewer)
     points = selectors.map_points(viewer)
-    return render(request, "web/picture.html", {
-        "logistics": logistics_figures(viewer),
-        "arcs": mission_arcs(viewer),
-        "figures": figures,
-        "share_met_percent": round(figures.share_met * 100),
-        "points": points,
-        "request_points": [p for p in points if p["kind"] == "request"],
-        "offer_points": [p for p in points if p["kind"] == "offer"],
-    })
+    return render(
+        request,
+        "web/picture.html",
+        {
+            "logistics": logistics_figures(viewer),
+            "arcs": mission_arcs(viewer),
+            "figures": figures,
+            "share_met_percent": round(figures.share_met * 100),
+            "points": points,
+            "request_points": [p for p in points if p["kind"] == "request"],
+            "offer_points": [p for p in points if p["kind"] == "offer"],
+        },
+    )

@@ -18,14 +18,35 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def story(people, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    item_upsert(actor=None, code="mask-surgical", name_en="Surgical mask", category="ppe", unit="piece",
-                unit_weight_kg="0.004", unit_volume_m3="0.00005")
-    site_create(actor=None, code="rome", name="Rome Fiumicino", kind="airfield", nation=people.ita,
-                latitude="41.8", longitude="12.25")
+    item_upsert(
+        actor=None,
+        code="mask-surgical",
+        name_en="Surgical mask",
+        category="ppe",
+        unit="piece",
+        unit_weight_kg="0.004",
+        unit_volume_m3="0.00005",
+    )
+    site_create(
+        actor=None,
+        code="rome",
+        name="Rome Fiumicino",
+        kind="airfield",
+        nation=people.ita,
+        latitude="41.8",
+        longitude="12.25",
+    )
     turkey = nation_create(actor=None, code="TUR")
     membership_add(actor=None, nation=turkey, kind="ally", valid_from=dt.date(1952, 2, 18))
-    site_create(actor=None, code="ankara", name="Ankara Etimesgut", kind="airfield", nation=turkey,
-                latitude="39.95", longitude="32.69")
+    site_create(
+        actor=None,
+        code="ankara",
+        name="Ankara Etimesgut",
+        kind="airfield",
+        nation=turkey,
+        latitude="39.95",
+        longitude="32.69",
+    )
     user_create(actor=None, username="turkey", password=people.password, nation=turkey, roles={"poc", "logistics"})
     return people
 

@@ -62,12 +62,15 @@ def generated_offer_lines(after: dict[str, int] | None = None):
 
 
 def largest_ids() -> dict[str, int]:
-    return {"request": AssistanceRequest.objects.aggregate(n=Max("id"))["n"] or 0,
-            "offer": Offer.objects.aggregate(n=Max("id"))["n"] or 0}
+    return {
+        "request": AssistanceRequest.objects.aggregate(n=Max("id"))["n"] or 0,
+        "offer": Offer.objects.aggregate(n=Max("id"))["n"] or 0,
+    }
 
 
 def snapshot(after: dict[str, int], upto: dict[str, int]) -> list[tuple]:
     """One batch of generated records, ids relative to the batch's start so that two batches compare."""
+
     def requests():
         return generated_requests(after).filter(pk__lte=upto["request"])
 
@@ -76,18 +79,63 @@ def snapshot(after: dict[str, int], upto: dict[str, int]) -> list[tuple]:
 
     first_request, first_offer = after["request"], after["offer"]
     return [
-        *((r.pk - first_request, r.title, r.description, r.incident, r.priority, r.needed_by, r.delivery_site_id,
-           r.status, r.releasability, r.owner_nation_id, r.owner_organisation_id, r.created_by_id, r.created_at,
-           r.submitted_at, r.closed_at, tuple(sorted(n.pk for n in r.release_to.all())))
-          for r in requests().prefetch_related("release_to").order_by("id")),
-        *((r - first_request, *rest) for r, *rest in RequestLine.objects.filter(request__in=requests()).order_by(
-            "id").values_list("request_id", "item_id", "capability_id", "quantity", "substitutes_ok")),
-        *((o.pk - first_offer, o.title, o.terms, o.price_minor, o.currency, o.status, o.releasability,
-           o.owner_nation_id, o.owner_organisation_id, o.created_at, tuple(sorted(n.pk for n in o.release_to.all())))
-          for o in offers().prefetch_related("release_to").order_by("id")),
-        *((o - first_offer, *rest) for o, *rest in OfferLine.objects.filter(offer__in=offers()).order_by(
-            "id").values_list("offer_id", "item_id", "capability_id", "quantity", "available_from",
-                              "available_until", "origin_site_id")),
+        *(
+            (
+                r.pk - first_request,
+                r.title,
+                r.description,
+                r.incident,
+                r.priority,
+                r.needed_by,
+                r.delivery_site_id,
+                r.status,
+                r.releasability,
+                r.owner_nation_id,
+                r.owner_organisation_id,
+                r.created_by_id,
+                r.created_at,
+                r.submitted_at,
+                r.closed_at,
+                tuple(sorted(n.pk for n in r.release_to.all())),
+            )
+            for r in requests().prefetch_related("release_to").order_by("id")
+        ),
+        *(
+            (r - first_request, *rest)
+            for r, *rest in RequestLine.objects.filter(request__in=requests())
+            .order_by("id")
+            .values_list("request_id", "item_id", "capability_id", "quantity", "substitutes_ok")
+        ),
+        *(
+            (
+                o.pk - first_offer,
+                o.title,
+                o.terms,
+                o.price_minor,
+                o.currency,
+                o.status,
+                o.releasability,
+                o.owner_nation_id,
+                o.owner_organisation_id,
+                o.created_at,
+                tuple(sorted(n.pk for n in o.release_to.all())),
+            )
+            for o in offers().prefetch_related("release_to").order_by("id")
+        ),
+        *(
+            (o - first_offer, *rest)
+            for o, *rest in OfferLine.objects.filter(offer__in=offers())
+            .order_by("id")
+            .values_list(
+                "offer_id",
+                "item_id",
+                "capability_id",
+                "quantity",
+                "available_from",
+                "available_until",
+                "origin_site_id",
+            )
+        ),
     ]
 
 
@@ -174,8 +222,9 @@ def viewers() -> list[Viewer]:
 class Naive:
     """The policy applied record by record in Python (`may_see`), then the filters: slow and obvious."""
 
-    def __init__(self, model: type[AssistanceRequest] | type[Offer], lines: type[RequestLine] | type[OfferLine],
-                 parent: str) -> None:
+    def __init__(
+        self, model: type[AssistanceRequest] | type[Offer], lines: type[RequestLine] | type[OfferLine], parent: str
+    ) -> None:
         self.records = sorted(model.objects.all(), key=lambda r: (r.created_at, r.pk), reverse=True)
         self.codes: dict[int, set[str]] = {}
         for line in lines.objects.select_related("item", "capability"):
@@ -185,23 +234,30 @@ class Naive:
     def visible(self, viewer: Viewer) -> list:
         if viewer not in self.seen:
             # Drafts are not circulated: only their owner and the centre see them.
-            self.seen[viewer] = [r for r in self.records if may_see(viewer, r) and (
-                r.status != "draft" or viewer.is_centre or owned_by(viewer, r))]
+            self.seen[viewer] = [
+                r
+                for r in self.records
+                if may_see(viewer, r) and (r.status != "draft" or viewer.is_centre or owned_by(viewer, r))
+            ]
         return self.seen[viewer]
 
     def ids(self, viewer: Viewer, **f) -> list[int]:
         word = (f.get("search") or "").lower()
-        return [r.pk for r in self.visible(viewer) if not (
-            (f.get("status") and r.status != f["status"])
-            or (f.get("priority") and r.priority != f["priority"])
-            or (f.get("nation") and r.owner_nation_id != f["nation"].upper())
-            or (f.get("item") and f["item"] not in self.codes.get(r.pk, set()))
-            or (word and not any(word in getattr(r, name, "").lower() for name in self.searched))
-            or (f.get("needed_from") and r.needed_by < f["needed_from"])
-            or (f.get("needed_until") and r.needed_by > f["needed_until"])
-            or (f.get("incident") and r.incident != f["incident"])
-            or (f.get("open_only") and not r.is_open)
-        )]
+        return [
+            r.pk
+            for r in self.visible(viewer)
+            if not (
+                (f.get("status") and r.status != f["status"])
+                or (f.get("priority") and r.priority != f["priority"])
+                or (f.get("nation") and r.owner_nation_id != f["nation"].upper())
+                or (f.get("item") and f["item"] not in self.codes.get(r.pk, set()))
+                or (word and not any(word in getattr(r, name, "").lower() for name in self.searched))
+                or (f.get("needed_from") and r.needed_by < f["needed_from"])
+                or (f.get("needed_until") and r.needed_by > f["needed_until"])
+                or (f.get("incident") and r.incident != f["incident"])
+                or (f.get("open_only") and not r.is_open)
+            )
+        ]
 
 
 class NaiveRequests(Naive):
@@ -253,12 +309,16 @@ def test_the_offer_list_shows_exactly_what_the_naive_reference_shows(generated):
     naive = NaiveOffers()
     for viewer in viewers():
         for _ in range(8):
-            filters = {name: value for name, value in {
-                "status": rng.choice([None, "open", "draft", "withdrawn"]),
-                "nation": rng.choice([None, "USA", "deu", "AUS"]),
-                "item": rng.choice([None, "mask-ffp2", "hospital-bed", "a400m"]),
-                "search": rng.choice([None, *WORDS, "from"]),
-            }.items() if value}
+            filters = {
+                name: value
+                for name, value in {
+                    "status": rng.choice([None, "open", "draft", "withdrawn"]),
+                    "nation": rng.choice([None, "USA", "deu", "AUS"]),
+                    "item": rng.choice([None, "mask-ffp2", "hospital-bed", "a400m"]),
+                    "search": rng.choice([None, *WORDS, "from"]),
+                }.items()
+                if value
+            }
             got = selectors.offers_visible_to(viewer, **filters)
             assert list(got.values_list("pk", flat=True)) == naive.ids(viewer, **filters), (viewer, filters)
 

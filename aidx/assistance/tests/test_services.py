@@ -231,11 +231,13 @@ def test_it_lets_only_the_offering_nation_or_the_centre_ship(exchange):
 
     w = exchange.world
     request, offer = exchange.request(), exchange.offer()
-    allocation = services.allocation_propose(actor=w.coordinator, offer_line=_offer_line(offer),
-                                             request_line=_line(request), quantity=10)
+    allocation = services.allocation_propose(
+        actor=w.coordinator, offer_line=_offer_line(offer), request_line=_line(request), quantity=10
+    )
     services.allocation_accept(actor=w.ally_a, allocation=allocation)
-    foreign_logistics = user_create(actor=None, username="mkd-logistics", password=None, nation=w.mkd,
-                                    roles={"logistics"})
+    foreign_logistics = user_create(
+        actor=None, username="mkd-logistics", password=None, nation=w.mkd, roles={"logistics"}
+    )
     with pytest.raises(PermissionDenied):
         services.allocation_ship(actor=foreign_logistics, allocation=allocation)
     with pytest.raises(PermissionDenied):
@@ -246,8 +248,9 @@ def test_it_lets_only_the_offering_nation_or_the_centre_ship(exchange):
 def test_it_changes_an_offer_line_but_never_below_what_is_allocated(exchange):
     w = exchange.world
     request, offer = exchange.request(), exchange.offer(lines=(("mask-surgical", 600),))
-    services.allocation_propose(actor=w.coordinator, offer_line=_offer_line(offer), request_line=_line(request),
-                                quantity=400)
+    services.allocation_propose(
+        actor=w.coordinator, offer_line=_offer_line(offer), request_line=_line(request), quantity=400
+    )
     with pytest.raises(BusinessError):
         services.offer_line_set_quantity(actor=None, offer_line=_offer_line(offer), quantity=399, reason="count")
     services.offer_line_set_quantity(actor=None, offer_line=_offer_line(offer), quantity=400, reason="count")

@@ -47,8 +47,13 @@ def xlsx_upload(rows, name="lines.xlsx"):
 
 def header(kind, exchange, **overrides):
     if kind == "request":
-        data = {"title": "Imported masks", "needed_by": (exchange.today + dt.timedelta(days=10)).isoformat(),
-                "delivery_site": "rome", "priority": "2", "releasability": "allies_partners"}
+        data = {
+            "title": "Imported masks",
+            "needed_by": (exchange.today + dt.timedelta(days=10)).isoformat(),
+            "delivery_site": "rome",
+            "priority": "2",
+            "releasability": "allies_partners",
+        }
     else:
         data = {"title": "Imported offer", "terms": "donation", "releasability": "allies_partners"}
     return {**data, **overrides}
@@ -67,8 +72,13 @@ def bad_rows(response):
 
 
 def counts():
-    return (AssistanceRequest.objects.count(), RequestLine.objects.count(), Offer.objects.count(),
-            OfferLine.objects.count(), AuditEntry.objects.count())
+    return (
+        AssistanceRequest.objects.count(),
+        RequestLine.objects.count(),
+        Offer.objects.count(),
+        OfferLine.objects.count(),
+        AuditEntry.objects.count(),
+    )
 
 
 def request_rows(count, *, bad=None):
@@ -87,8 +97,15 @@ def poc(client, exchange):
 
 @pytest.fixture
 def field_hospital(exchange):
-    return capability_type_upsert(actor=None, code="field-hospital", kind="field_hospital", name_en="Field hospital",
-                                  name_nb="", name_nn="", beds=50)[0]
+    return capability_type_upsert(
+        actor=None,
+        code="field-hospital",
+        kind="field_hospital",
+        name_en="Field hospital",
+        name_nb="",
+        name_nn="",
+        beds=50,
+    )[0]
 
 
 # --- import: the good path -------------------------------------------------------------------------------
@@ -96,14 +113,16 @@ def field_hospital(exchange):
 
 def test_it_imports_a_valid_csv_request_with_exactly_its_lines(poc, exchange, field_hospital):
     before = counts()
-    file = csv_upload([
-        ["Item", "Capability", "Quantity", "Substitutes_OK", "Notes", "Comment"],
-        ["mask-surgical", "", "1000", "no", "for Bergamo", "ignored"],
-        ["", "field-hospital", "1", "", "", ""],
-        ["mask-ffp2", "", " 250 ", "JA", "", ""],
-        ["", "", "", "", "", ""],
-        ["ventilator", "", "12", "1", "'=not a formula", ""],
-    ])
+    file = csv_upload(
+        [
+            ["Item", "Capability", "Quantity", "Substitutes_OK", "Notes", "Comment"],
+            ["mask-surgical", "", "1000", "no", "for Bergamo", "ignored"],
+            ["", "field-hospital", "1", "", "", ""],
+            ["mask-ffp2", "", " 250 ", "JA", "", ""],
+            ["", "", "", "", "", ""],
+            ["ventilator", "", "12", "1", "'=not a formula", ""],
+        ]
+    )
     preview = upload(poc, exchange, "request", file)
     assert preview.status_code == 200, preview.content.decode()[:3000]
     assert preview.context["preview"].ignored == ["Comment"]
@@ -112,8 +131,16 @@ def test_it_imports_a_valid_csv_request_with_exactly_its_lines(poc, exchange, fi
     assert done.status_code == 302
     request = AssistanceRequest.objects.get(title="Imported masks")
     assert (request.owner_nation_id, request.status, request.delivery_site.code) == ("ITA", "draft", "rome")
-    assert [(line.item and line.item.code, line.capability and line.capability.code, line.quantity,
-             line.substitutes_ok, line.notes) for line in request.lines.order_by("id")] == [
+    assert [
+        (
+            line.item and line.item.code,
+            line.capability and line.capability.code,
+            line.quantity,
+            line.substitutes_ok,
+            line.notes,
+        )
+        for line in request.lines.order_by("id")
+    ] == [
         ("mask-surgical", None, 1000, False, "for Bergamo"),
         (None, "field-hospital", 1, True, ""),
         ("mask-ffp2", None, 250, True, ""),
@@ -125,17 +152,28 @@ def test_it_imports_a_valid_csv_request_with_exactly_its_lines(poc, exchange, fi
 
 def test_it_imports_a_semicolon_csv_offer_with_dates_and_sites(poc, exchange, field_hospital):
     today = exchange.today
-    file = csv_upload([
-        ["item", "capability", "quantity", "available_from", "available_until", "origin_site", "notes"],
-        ["mask-ffp2", "", "5000", today.isoformat(), (today + dt.timedelta(days=30)).isoformat(), "MADRID", "x"],
-        ["", "field-hospital", "2", today.isoformat(), "", "", ""],
-    ], delimiter=";")
+    file = csv_upload(
+        [
+            ["item", "capability", "quantity", "available_from", "available_until", "origin_site", "notes"],
+            ["mask-ffp2", "", "5000", today.isoformat(), (today + dt.timedelta(days=30)).isoformat(), "MADRID", "x"],
+            ["", "field-hospital", "2", today.isoformat(), "", "", ""],
+        ],
+        delimiter=";",
+    )
     preview = upload(poc, exchange, "offer", file)
     assert preview.status_code == 200, preview.content.decode()[:3000]
     apply(poc, "offer", preview)
     offer = Offer.objects.get(title="Imported offer")
-    assert [(line.item_id and line.item.code, line.quantity, line.available_from, line.available_until,
-             line.origin_site and line.origin_site.code) for line in offer.lines.order_by("id")] == [
+    assert [
+        (
+            line.item_id and line.item.code,
+            line.quantity,
+            line.available_from,
+            line.available_until,
+            line.origin_site and line.origin_site.code,
+        )
+        for line in offer.lines.order_by("id")
+    ] == [
         ("mask-ffp2", 5000, today, today + dt.timedelta(days=30), "madrid"),
         (None, 2, today, None, None),
     ]
@@ -143,29 +181,35 @@ def test_it_imports_a_semicolon_csv_offer_with_dates_and_sites(poc, exchange, fi
 
 def test_it_imports_a_valid_xlsx_offer_with_date_cells(poc, exchange):
     today = exchange.today
-    file = xlsx_upload([
-        ["ITEM", "Quantity", "Available From", "available-until", "Origin Site"],
-        ["mask-surgical", 600, today, dt.datetime.combine(today + dt.timedelta(days=5), dt.time()), "madrid"],
-        ["ventilator", 3.0, today.isoformat(), None, None],
-    ])
+    file = xlsx_upload(
+        [
+            ["ITEM", "Quantity", "Available From", "available-until", "Origin Site"],
+            ["mask-surgical", 600, today, dt.datetime.combine(today + dt.timedelta(days=5), dt.time()), "madrid"],
+            ["ventilator", 3.0, today.isoformat(), None, None],
+        ]
+    )
     preview = upload(poc, exchange, "offer", file)
     assert preview.status_code == 200, preview.content.decode()[:3000]
     assert "Create with 2 lines" in preview.content.decode()
     apply(poc, "offer", preview)
     offer = Offer.objects.get(title="Imported offer")
-    assert [(line.item.code, line.quantity, line.available_from, line.available_until)
-            for line in offer.lines.order_by("id")] == [
+    assert [
+        (line.item.code, line.quantity, line.available_from, line.available_until)
+        for line in offer.lines.order_by("id")
+    ] == [
         ("mask-surgical", 600, today, today + dt.timedelta(days=5)),
         ("ventilator", 3, today, None),
     ]
 
 
 def test_it_reads_hxl_hashtags_under_the_header_row(poc, exchange):
-    file = xlsx_upload([
-        ["What", "How many", "Ready on", "Until", "From where"],
-        ["#item +code", "#capacity", "#date +start", "#date +end", "#loc +code"],
-        ["mask-ffp2", 10, exchange.today, None, "madrid"],
-    ])
+    file = xlsx_upload(
+        [
+            ["What", "How many", "Ready on", "Until", "From where"],
+            ["#item +code", "#capacity", "#date +start", "#date +end", "#loc +code"],
+            ["mask-ffp2", 10, exchange.today, None, "madrid"],
+        ]
+    )
     preview = upload(poc, exchange, "offer", file)
     assert preview.status_code == 200, preview.content.decode()[:3000]
     apply(poc, "offer", preview)
@@ -251,8 +295,12 @@ def test_it_reports_every_kind_of_bad_offer_row_at_once(poc, exchange, field_hos
     assert set(errors) == {*expected, 17}
     for row, reason in expected.items():
         assert errors[row] == (reason,), row
-    assert errors[17] == ("Unknown item nope.", "The quantity must be greater than zero.",
-                          "Enter a valid date (YYYY-MM-DD).", "Unknown site atlantis.")
+    assert errors[17] == (
+        "Unknown item nope.",
+        "The quantity must be greater than zero.",
+        "Enter a valid date (YYYY-MM-DD).",
+        "Unknown site atlantis.",
+    )
     page = response.content.decode()
     assert page.index('data-testid="bad-rows"') < page.index('data-testid="good-rows"')  # bad rows first
     assert '<tr class="error"><td>17</td>' in page
@@ -260,11 +308,18 @@ def test_it_reports_every_kind_of_bad_offer_row_at_once(poc, exchange, field_hos
 
 
 def test_it_reports_bad_request_rows_and_missing_columns(poc, exchange):
-    response = upload(poc, exchange, "request", csv_upload([
-        ["item", "quantity", "substitutes_ok"], ["mask-ffp2", "2.5", "maybe"], ["mask-ffp2", "1 000", "false"]]))
+    response = upload(
+        poc,
+        exchange,
+        "request",
+        csv_upload(
+            [["item", "quantity", "substitutes_ok"], ["mask-ffp2", "2.5", "maybe"], ["mask-ffp2", "1 000", "false"]]
+        ),
+    )
     assert bad_rows(response) == {2: ("The quantity must be a whole number.", "Write yes or no for substitutes_ok.")}
     assert response.context["preview"].summary() == [
-        {"kind": "item", "code": "mask-ffp2", "lines": 1, "quantity": 1000}]
+        {"kind": "item", "code": "mask-ffp2", "lines": 1, "quantity": 1000}
+    ]
     missing = upload(poc, exchange, "request", csv_upload([["item", "amount"], ["mask-ffp2", "3"]]))
     assert missing.status_code == 400
     assert missing.context["preview"].problems == ["Missing column: quantity."]
@@ -281,13 +336,16 @@ def test_it_refuses_an_oversize_file(poc, exchange):
     assert counts() == before
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("lines.pdf", b"%PDF-1.4 item,quantity", "Upload a CSV or XLSX file."),
-    ("lines.xlsx", b"item,quantity\nmask-ffp2,1\n", "could not be read"),
-    ("lines.xlsx", b"PK\x03\x04 but not a zip at all", "could not be read"),
-    ("lines.csv", "item,quantity\nmåske,1\n".encode("latin-1"), "not in UTF-8"),
-    ("lines.csv", b"item,quantity\x00\x01\x02", "could not be read"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("lines.pdf", b"%PDF-1.4 item,quantity", "Upload a CSV or XLSX file."),
+        ("lines.xlsx", b"item,quantity\nmask-ffp2,1\n", "could not be read"),
+        ("lines.xlsx", b"PK\x03\x04 but not a zip at all", "could not be read"),
+        ("lines.csv", "item,quantity\nmåske,1\n".encode("latin-1"), "not in UTF-8"),
+        ("lines.csv", b"item,quantity\x00\x01\x02", "could not be read"),
+    ],
+)
 def test_it_refuses_a_file_that_is_not_csv_or_xlsx(poc, exchange, name, content, message):
     before = counts()
     response = upload(poc, exchange, "request", SimpleUploadedFile(name, content))
@@ -297,8 +355,9 @@ def test_it_refuses_a_file_that_is_not_csv_or_xlsx(poc, exchange, name, content,
 
 
 def test_it_checks_again_on_apply_and_writes_nothing_if_the_catalogue_changed(poc, exchange):
-    preview = upload(poc, exchange, "request", csv_upload([["item", "quantity"], ["mask-ffp2", "5"],
-                                                            ["ventilator", "2"]]))
+    preview = upload(
+        poc, exchange, "request", csv_upload([["item", "quantity"], ["mask-ffp2", "5"], ["ventilator", "2"]])
+    )
     assert preview.status_code == 200
     exchange.ventilator.delete()
     before = counts()
@@ -318,8 +377,14 @@ def test_it_creates_one_record_per_preview(poc, exchange):
 
 
 def test_it_keeps_the_header_errors_and_writes_nothing(poc, exchange):
-    response = upload(poc, exchange, "request", csv_upload([["item", "quantity"], ["mask-ffp2", "5"]]),
-                      needed_by="2001-01-01", delivery_site="atlantis")
+    response = upload(
+        poc,
+        exchange,
+        "request",
+        csv_upload([["item", "quantity"], ["mask-ffp2", "5"]]),
+        needed_by="2001-01-01",
+        delivery_site="atlantis",
+    )
     assert response.status_code == 400
     assert set(response.context["form"].errors) == {"needed_by", "delivery_site"}
     assert AssistanceRequest.objects.count() == 0
@@ -327,9 +392,13 @@ def test_it_keeps_the_header_errors_and_writes_nothing(poc, exchange):
 
 def test_it_passes_on_the_services_refusal_and_writes_nothing(poc, exchange):
     # A sale without a price passes the form; the service refuses it, and nothing is written.
-    preview = upload(poc, exchange, "offer", csv_upload([["item", "quantity", "available_from"],
-                                                          ["mask-ffp2", "5", exchange.today.isoformat()]]),
-                     terms="sale")
+    preview = upload(
+        poc,
+        exchange,
+        "offer",
+        csv_upload([["item", "quantity", "available_from"], ["mask-ffp2", "5", exchange.today.isoformat()]]),
+        terms="sale",
+    )
     before = counts()
     response = apply(poc, "offer", preview)
     assert response.status_code == 400
@@ -399,11 +468,18 @@ def listed(exchange):
     named.save()
     offer_allies = exchange.offer(releasability="allies")
     offer_shared = exchange.offer(lines=(("mask-surgical", 500), ("ventilator", 2)))
-    allocation = services.allocation_propose(actor=w.coordinator, offer_line=offer_shared.lines.first(),
-                                             request_line=shared.lines.first(), quantity=300)
+    allocation = services.allocation_propose(
+        actor=w.coordinator, offer_line=offer_shared.lines.first(), request_line=shared.lines.first(), quantity=300
+    )
     services.allocation_accept(actor=w.ally_a, allocation=allocation)
-    return {"allies": allies, "shared": shared, "named": named, "offer_allies": offer_allies,
-            "offer_shared": offer_shared, "allocation": allocation}
+    return {
+        "allies": allies,
+        "shared": shared,
+        "named": named,
+        "offer_allies": offer_allies,
+        "offer_shared": offer_shared,
+        "allocation": allocation,
+    }
 
 
 def ids(rows, column=0):
@@ -433,10 +509,17 @@ def test_it_exports_line_quantities(client, exchange, listed):
     client.force_login(exchange.world.ally_a)
     _response, rows = download(client, "request-lines", request=listed["shared"].pk, q="Shared")
     header = rows[0]
-    line = dict(zip(header, next(row for row in rows[1:] if row[header.index("item")] == "mask-surgical"),
-                    strict=True))
-    assert (line["quantity"], line["allocated"], line["accepted"], line["shipped"], line["delivered"],
-            line["cancelled"], line["nation"], line["priority"]) == ("1000", "300", "300", "0", "0", "0", "ITA", "3")
+    line = dict(zip(header, next(row for row in rows[1:] if row[header.index("item")] == "mask-surgical"), strict=True))
+    assert (
+        line["quantity"],
+        line["allocated"],
+        line["accepted"],
+        line["shipped"],
+        line["delivered"],
+        line["cancelled"],
+        line["nation"],
+        line["priority"],
+    ) == ("1000", "300", "300", "0", "0", "0", "ITA", "3")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -469,7 +552,8 @@ def test_it_filters_exports_as_the_list_pages_do(client, exchange, listed):
     lines = download(client, "request-lines", item="ventilator")[1]
     assert [row[lines[0].index("item")] for row in lines[1:]] == ["ventilator"]
     assert ids(download(client, "offers", nation="ESP", q="Spain")[1]) == sorted(
-        o.pk for o in (listed["offer_allies"], listed["offer_shared"]))
+        o.pk for o in (listed["offer_allies"], listed["offer_shared"])
+    )
     assert ids(download(client, "allocations", status="accepted")[1]) == [listed["allocation"].pk]
     assert ids(download(client, "allocations", status="proposed")[1]) == []
 
@@ -490,7 +574,9 @@ def test_it_imports_an_exported_offer_lines_file(client, exchange, listed):
     preview = upload(client, exchange, "offer", file)
     assert preview.status_code == 200, preview.content.decode()[:3000]
     assert [(line.item, line.quantity) for _row, line in preview.context["preview"].lines] == [
-        ("mask-surgical", 500), ("ventilator", 2)]
+        ("mask-surgical", 500),
+        ("ventilator", 2),
+    ]
 
 
 def test_it_makes_formula_text_inert_in_exports(client, exchange, listed):
@@ -515,8 +601,9 @@ def test_it_exports_in_a_constant_number_of_queries(client, exchange, kind, fmt,
         for _ in range(times):
             request = exchange.request(lines=(("mask-surgical", 10), ("ventilator", 1)))
             offer = exchange.offer(lines=(("mask-surgical", 10), ("ventilator", 1)))
-            services.allocation_propose(actor=w.coordinator, offer_line=offer.lines.first(),
-                                        request_line=request.lines.first(), quantity=5)
+            services.allocation_propose(
+                actor=w.coordinator, offer_line=offer.lines.first(), request_line=request.lines.first(), quantity=5
+            )
 
     def export():
         response = client.get(EXPORT.format(kind, fmt))
@@ -535,16 +622,21 @@ def test_it_exports_in_a_constant_number_of_queries(client, exchange, kind, fmt,
 
 
 def test_it_refuses_to_apply_a_preview_with_errors(exchange):
-    preview = transfer.Preview(kind="request", lines=[(2, LineInput(item="mask-ffp2", quantity=1))],
-                               errors=[transfer.RowError(row=3, reasons=("Unknown item x.",))])
+    preview = transfer.Preview(
+        kind="request",
+        lines=[(2, LineInput(item="mask-ffp2", quantity=1))],
+        errors=[transfer.RowError(row=3, reasons=("Unknown item x.",))],
+    )
     with pytest.raises(transfer.BusinessError):
         transfer.apply(preview, actor=exchange.world.ally_a, header={})
     assert AssistanceRequest.objects.count() == 0
 
 
 def test_it_checks_rows_in_three_queries_however_many(exchange, django_assert_max_num_queries):
-    rows = [(n, {"item": "mask-ffp2", "quantity": n, "available_from": "2026-01-01", "origin_site": "madrid"})
-            for n in range(2, 2002)]
+    rows = [
+        (n, {"item": "mask-ffp2", "quantity": n, "available_from": "2026-01-01", "origin_site": "madrid"})
+        for n in range(2, 2002)
+    ]
     with django_assert_max_num_queries(3):  # items, capabilities, sites: none when there is no code to look up
         lines, errors = transfer.check_rows("offer", rows)
     assert len(lines) == 2000 and errors == []

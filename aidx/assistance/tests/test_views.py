@@ -22,8 +22,12 @@ def _line(record):
 
 
 def _propose(exchange, request, offer, quantity=100, actor=None):
-    return services.allocation_propose(actor=actor or exchange.world.coordinator, offer_line=_line(offer),
-                                       request_line=_line(request), quantity=quantity)
+    return services.allocation_propose(
+        actor=actor or exchange.world.coordinator,
+        offer_line=_line(offer),
+        request_line=_line(request),
+        quantity=quantity,
+    )
 
 
 @pytest.mark.parametrize("who", USERS)
@@ -31,12 +35,23 @@ def test_it_renders_every_page_for_every_kind_of_user(client, exchange, who):
     request, offer = exchange.request(), exchange.offer()
     _propose(exchange, request, offer)
     client.force_login(getattr(exchange.world, who))
-    pages = ["/exchange/requests/", "/exchange/offers/", "/exchange/allocations/", "/exchange/inbox/",
-             "/exchange/requests/new/", "/exchange/offers/new/", "/notifications/", "/picture/",
-             "/exchange/requests/?status=submitted&priority=1&item=mask-surgical&nation=ITA&q=Masks"]
+    pages = [
+        "/exchange/requests/",
+        "/exchange/offers/",
+        "/exchange/allocations/",
+        "/exchange/inbox/",
+        "/exchange/requests/new/",
+        "/exchange/offers/new/",
+        "/notifications/",
+        "/picture/",
+        "/exchange/requests/?status=submitted&priority=1&item=mask-surgical&nation=ITA&q=Masks",
+    ]
     if who != "outsider":  # released to allies and partners: Brazil has no standing
-        pages += [f"/exchange/requests/{request.pk}/", f"/exchange/offers/{offer.pk}/",
-                  f"/exchange/offers/new/?in_reply_to={request.pk}"]
+        pages += [
+            f"/exchange/requests/{request.pk}/",
+            f"/exchange/offers/{offer.pk}/",
+            f"/exchange/offers/new/?in_reply_to={request.pk}",
+        ]
     for path in pages:
         answer = client.get(path)
         assert answer.status_code == 200, path
@@ -118,11 +133,20 @@ def test_it_shows_allocations_to_their_parties_only(client, exchange):
 
 def _request_form(exchange, **changes):
     data = {
-        "title": "Ventilators for Lombardy", "description": "", "incident": "covid-19", "priority": "1",
-        "needed_by": (exchange.today + dt.timedelta(days=14)).isoformat(), "delivery_site": "rome",
-        "contact": "", "releasability": "allies_partners", "submit_now": "on",
-        "lines-TOTAL_FORMS": "3", "lines-INITIAL_FORMS": "0",
-        "lines-0-what": "item:ventilator", "lines-0-quantity": "40", "lines-0-substitutes_ok": "on",
+        "title": "Ventilators for Lombardy",
+        "description": "",
+        "incident": "covid-19",
+        "priority": "1",
+        "needed_by": (exchange.today + dt.timedelta(days=14)).isoformat(),
+        "delivery_site": "rome",
+        "contact": "",
+        "releasability": "allies_partners",
+        "submit_now": "on",
+        "lines-TOTAL_FORMS": "3",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-what": "item:ventilator",
+        "lines-0-quantity": "40",
+        "lines-0-substitutes_ok": "on",
     }
     data.update(changes)
     return data
@@ -130,15 +154,16 @@ def _request_form(exchange, **changes):
 
 def _figures(client):
     answer = client.get("/picture/").content.decode()
-    return {name: answer.split(f'data-testid="{name}">', 1)[1].split("<", 1)[0]
-            for name in ("open-requests", "share-met", "tonnes-allocated", "deliveries")}
+    return {
+        name: answer.split(f'data-testid="{name}">', 1)[1].split("<", 1)[0]
+        for name in ("open-requests", "share-met", "tonnes-allocated", "deliveries")
+    }
 
 
 def test_it_walks_the_whole_story_through_the_pages(client, exchange):
     w = exchange.world
     client.force_login(w.coordinator)
-    assert _figures(client) == {"open-requests": "0", "share-met": "0 %", "tonnes-allocated": "0.0",
-                                "deliveries": "0"}
+    assert _figures(client) == {"open-requests": "0", "share-met": "0 %", "tonnes-allocated": "0.0", "deliveries": "0"}
 
     client.force_login(w.ally_a)  # Italy asks
     answer = client.post("/exchange/requests/new/", _request_form(exchange))
@@ -150,13 +175,23 @@ def test_it_walks_the_whole_story_through_the_pages(client, exchange):
     client.force_login(w.ally_b)  # Spain offers in reply, prefilled from the request
     form = client.get("/exchange/offers/new/", {"in_reply_to": request.pk})
     assert form.context["lines"].initial == [{"what": "item:ventilator", "quantity": 40}]
-    answer = client.post("/exchange/offers/new/", {
-        "title": "Ventilators from Spain", "terms": "donation", "releasability": "allies_partners",
-        "publish_now": "on", "in_reply_to": str(request.pk),
-        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0", "lines-0-what": "item:ventilator",
-        "lines-0-quantity": "20", "lines-0-available_from": exchange.today.isoformat(),
-        "lines-0-origin_site": "madrid", "lines-1-available_from": exchange.today.isoformat(),
-    })
+    answer = client.post(
+        "/exchange/offers/new/",
+        {
+            "title": "Ventilators from Spain",
+            "terms": "donation",
+            "releasability": "allies_partners",
+            "publish_now": "on",
+            "in_reply_to": str(request.pk),
+            "lines-TOTAL_FORMS": "2",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-what": "item:ventilator",
+            "lines-0-quantity": "20",
+            "lines-0-available_from": exchange.today.isoformat(),
+            "lines-0-origin_site": "madrid",
+            "lines-1-available_from": exchange.today.isoformat(),
+        },
+    )
     offer = Offer.objects.get()
     assert answer.status_code == 302 and offer.status == "open" and offer.in_reply_to == request
     assert Notification.objects.filter(user=w.ally_a, kind="offer_received").exists()
@@ -176,8 +211,10 @@ def test_it_walks_the_whole_story_through_the_pages(client, exchange):
     client.force_login(w.ally_b)  # Spain ships
     assert client.post(f"/exchange/allocations/{allocation.pk}/ship/").status_code == 302
     client.force_login(w.ally_a)  # Italy confirms delivery
-    answer = client.post(f"/exchange/allocations/{allocation.pk}/deliver/",
-                         {"received_quantity": "20", "discrepancy": "", "next": "/exchange/inbox/"})
+    answer = client.post(
+        f"/exchange/allocations/{allocation.pk}/deliver/",
+        {"received_quantity": "20", "discrepancy": "", "next": "/exchange/inbox/"},
+    )
     assert answer.status_code == 302 and answer["Location"] == "/exchange/inbox/"
     allocation.refresh_from_db()
     assert allocation.status == "delivered" and allocation.received_quantity == 20
@@ -187,21 +224,24 @@ def test_it_walks_the_whole_story_through_the_pages(client, exchange):
     assert (line.quantity, line.accepted, line.shipped, line.delivered) == (40, 20, 20, 20)
     labels = [str(entry.label) for entry in detail.context["timeline"]]
     assert labels[:2] == ["created the request", "submitted the request"]
-    assert {"proposed an allocation", "accepted an allocation", "shipped an allocation",
-            "confirmed a delivery"} <= set(labels)
+    assert {"proposed an allocation", "accepted an allocation", "shipped an allocation", "confirmed a delivery"} <= set(
+        labels
+    )
     client.force_login(w.coordinator)
-    assert _figures(client) == {"open-requests": "1", "share-met": "50 %", "tonnes-allocated": "0.9",
-                                "deliveries": "1"}
+    assert _figures(client) == {"open-requests": "1", "share-met": "50 %", "tonnes-allocated": "0.9", "deliveries": "1"}
 
 
-@pytest.mark.parametrize("changes, where, message", [
-    ({"lines-0-quantity": "-5"}, "line", "greater than zero"),
-    ({"lines-0-what": "item:no-such-thing"}, "what", "Select a valid choice"),
-    ({"needed_by": "2001-01-01"}, "needed_by", "in the past"),
-    ({"needed_by": "not-a-date"}, "needed_by", "Enter a valid date"),
-    ({"lines-0-what": "", "lines-0-quantity": ""}, "lines", "at least one line"),
-    ({"releasability": "named"}, "release_to", "at least one nation"),
-])
+@pytest.mark.parametrize(
+    "changes, where, message",
+    [
+        ({"lines-0-quantity": "-5"}, "line", "greater than zero"),
+        ({"lines-0-what": "item:no-such-thing"}, "what", "Select a valid choice"),
+        ({"needed_by": "2001-01-01"}, "needed_by", "in the past"),
+        ({"needed_by": "not-a-date"}, "needed_by", "Enter a valid date"),
+        ({"lines-0-what": "", "lines-0-quantity": ""}, "lines", "at least one line"),
+        ({"releasability": "named"}, "release_to", "at least one nation"),
+    ],
+)
 def test_it_rejects_bad_requests_inline_and_writes_nothing(client, exchange, changes, where, message):
     client.force_login(exchange.world.ally_a)
     before = AuditEntry.objects.count()
@@ -224,14 +264,25 @@ def test_it_rejects_bad_requests_inline_and_writes_nothing(client, exchange, cha
 def test_it_puts_a_line_error_at_the_line_it_belongs_to(client, exchange):
     client.force_login(exchange.world.ally_b)
     today = exchange.today.isoformat()
-    answer = client.post("/exchange/offers/new/", {
-        "title": "Two lines", "terms": "donation", "releasability": "allies_partners", "publish_now": "on",
-        "lines-TOTAL_FORMS": "3", "lines-INITIAL_FORMS": "0",
-        "lines-0-what": "item:mask-ffp2", "lines-0-quantity": "5", "lines-0-available_from": today,
-        "lines-1-available_from": today,  # a blank row between is skipped
-        "lines-2-what": "item:mask-surgical", "lines-2-quantity": "5", "lines-2-available_from": today,
-        "lines-2-available_until": (exchange.today - dt.timedelta(days=1)).isoformat(),
-    })
+    answer = client.post(
+        "/exchange/offers/new/",
+        {
+            "title": "Two lines",
+            "terms": "donation",
+            "releasability": "allies_partners",
+            "publish_now": "on",
+            "lines-TOTAL_FORMS": "3",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-what": "item:mask-ffp2",
+            "lines-0-quantity": "5",
+            "lines-0-available_from": today,
+            "lines-1-available_from": today,  # a blank row between is skipped
+            "lines-2-what": "item:mask-surgical",
+            "lines-2-quantity": "5",
+            "lines-2-available_from": today,
+            "lines-2-available_until": (exchange.today - dt.timedelta(days=1)).isoformat(),
+        },
+    )
     assert answer.status_code == 400
     lines = answer.context["lines"]
     assert not lines.forms[0].errors and "available until is before" in lines.forms[2].non_field_errors()[0]
@@ -284,8 +335,7 @@ def test_it_shows_service_refusals_and_changes_nothing(client, exchange):
     client.force_login(exchange.world.ally_a)  # a bad received quantity on delivery
     services.allocation_accept(actor=exchange.world.ally_a, allocation=allocation)
     services.allocation_ship(actor=exchange.world.ally_b, allocation=allocation)
-    answer = client.post(f"/exchange/allocations/{allocation.pk}/deliver/", {"received_quantity": "50"},
-                         follow=True)
+    answer = client.post(f"/exchange/allocations/{allocation.pk}/deliver/", {"received_quantity": "50"}, follow=True)
     assert "Describe the discrepancy." in answer.content.decode()
     allocation.refresh_from_db()
     assert allocation.status == "shipped"
@@ -309,8 +359,9 @@ def test_it_offers_to_propose_only_open_offers_that_serve_the_line(client, excha
 def test_it_shows_bad_filters_as_errors_and_ignores_them(client, exchange):
     exchange.request(priority=1)
     client.force_login(exchange.world.ally_a)
-    answer = client.get("/exchange/requests/", {"priority": "9", "needed_from": "2020-13-45", "nation": "XXX",
-                                                "status": "submitted"})
+    answer = client.get(
+        "/exchange/requests/", {"priority": "9", "needed_from": "2020-13-45", "nation": "XXX", "status": "submitted"}
+    )
     assert answer.status_code == 200
     errors = answer.context["form"].errors
     assert {"priority", "needed_from", "nation"} <= set(errors)
@@ -332,8 +383,10 @@ def test_it_lists_in_a_constant_number_of_queries(client, exchange, django_asser
     client.force_login(w.coordinator)
     for _ in range(3):
         _propose(exchange, exchange.request(), exchange.offer(), quantity=10)
-    few = {path: _count_queries(client, path) for path in
-           ["/exchange/requests/", "/exchange/offers/", "/exchange/allocations/"]}
+    few = {
+        path: _count_queries(client, path)
+        for path in ["/exchange/requests/", "/exchange/offers/", "/exchange/allocations/"]
+    }
     for _ in range(27):
         _propose(exchange, exchange.request(w.ally_b, site=exchange.madrid), exchange.offer(w.ally_a), quantity=10)
     for path, count in few.items():

@@ -111,9 +111,7 @@ def violations(problem: Problem, plan: Plan) -> list[str]:
                 carried[s.id] = carried.get(s.id, 0) + load.kg
                 if stop.airfield != s.pickup:
                     out.append(f"{where}: picks up {s.id} away from {s.pickup}")
-                if s.earliest_pickup and i < len(stops) - 1 and (
-                    _t(depart[i]) - ground < s.earliest_pickup
-                ):
+                if s.earliest_pickup and i < len(stops) - 1 and (_t(depart[i]) - ground < s.earliest_pickup):
                     out.append(f"{where}: {s.id} loaded before earliest pickup")
             if i == len(stops) - 1:
                 if onboard:

@@ -33,11 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="aidx-airlift", description="Plan airlift missions.")
     p.add_argument("problem", nargs="?", help="airlift problem JSON file ('-' for stdin)")
     p.add_argument("--vrplib", metavar="PATH", help="solve a VRPLIB/CVRPLIB instance instead")
-    p.add_argument("--round-func", choices=ROUND_FUNCS, default="round",
-                   help="VRPLIB rounding (PyVRP read): round (CVRPLIB), dimacs "
-                        "(Solomon ×10), exact (×1000). Default round")
-    p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
-                   help="seconds of search (default 10)")
+    p.add_argument(
+        "--round-func",
+        choices=ROUND_FUNCS,
+        default="round",
+        help="VRPLIB rounding (PyVRP read): round (CVRPLIB), dimacs (Solomon ×10), exact (×1000). Default round",
+    )
+    p.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds of search (default 10)")
     p.add_argument("--seed", type=int, default=0, metavar="N")
     p.add_argument("--indent", type=int, default=2)
     return p
@@ -63,8 +65,7 @@ def _vrplib(args) -> int:
             data = read(path, round_func=args.round_func)
     except Exception as exc:  # vrplib raises a variety of errors on bad files
         return _fail(f"{path}: not a readable VRPLIB instance ({exc})")
-    res = solve(data, stop=MaxRuntime(args.time_limit), seed=args.seed,
-                collect_stats=False, display=False)
+    res = solve(data, stop=MaxRuntime(args.time_limit), seed=args.seed, collect_stats=False, display=False)
     best = res.best
     out = {
         "instance": path.stem,

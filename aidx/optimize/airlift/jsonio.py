@@ -81,8 +81,7 @@ def problem_from_json(doc: Any) -> Problem:
                 a,
                 where,
                 ("id", "type", "home", "payload_kg", "volume_m3", "cruise_kmh", "range_km"),
-                ("available_from", "available_until", "fixed_cost", "cost_per_hour",
-                 "max_mission_hours"),
+                ("available_from", "available_until", "fixed_cost", "cost_per_hour", "max_mission_hours"),
             )
             aircraft.append(
                 Aircraft(
@@ -151,8 +150,7 @@ def problem_from_json(doc: Any) -> Problem:
 
 
 def _load(x) -> dict:
-    return {"shipment": x.shipment_id, "piece": x.piece, "pieces": x.pieces,
-            "kg": x.kg, "m3": x.m3}
+    return {"shipment": x.shipment_id, "piece": x.piece, "pieces": x.pieces, "kg": x.kg, "m3": x.m3}
 
 
 def plan_to_json(plan: Plan) -> dict:

@@ -222,9 +222,7 @@ def _reachability(prep: _Prepared) -> list[np.ndarray]:
     return out
 
 
-def _dedicated(
-    prep: _Prepared, fleet: _Fleet, flight: np.ndarray, reach: np.ndarray, s: Shipment
-) -> _Trips:
+def _dedicated(prep: _Prepared, fleet: _Fleet, flight: np.ndarray, reach: np.ndarray, s: Shipment) -> _Trips:
     """Dedicated round trips home -> pickup -> delivery -> home, all aircraft.
 
     ``flight`` and ``reach`` are stacked per profile. Times on direct legs are
@@ -252,11 +250,7 @@ def _dedicated(
     direct_ok = early + f_pd <= late
 
     landing = np.maximum(fleet.free_from + f_hp, early) + f_pd
-    time_ok = (
-        (landing <= late)
-        & (landing + f_dh <= fleet.free_until)
-        & (f_hp + f_pd + f_dh <= fleet.max_mission)
-    )
+    time_ok = (landing <= late) & (landing + f_dh <= fleet.free_until) & (f_hp + f_pd + f_dh <= fleet.max_mission)
     return _Trips(reachable, direct_range, direct_ok, time_ok)
 
 
@@ -285,8 +279,7 @@ def _pieces(
     if not t.reachable.any():
         return refuse(
             Reason.OUT_OF_RANGE,
-            f"no aircraft can fly home → {s.pickup} → {s.delivery} → home "
-            "with every leg within its range",
+            f"no aircraft can fly home → {s.pickup} → {s.delivery} → home with every leg within its range",
         )
     if not (t.direct_ok & t.reachable).any():
         return refuse(
@@ -302,16 +295,13 @@ def _pieces(
             "window and return home within its availability",
         )
     direct = bool((t.direct_range & usable).any())
-    needed = np.maximum(
-        np.maximum(-(-s.kg // fleet.payload), -(-litres // fleet.volume)), 1
-    )
+    needed = np.maximum(np.maximum(-(-s.kg // fleet.payload), -(-litres // fleet.volume)), 1)
     best = int(needed[usable].min())
     if not s.divisible:
         if best > 1:
             return refuse(
                 Reason.TOO_HEAVY,
-                f"{_fmt(s.kg, litres)} is indivisible and exceeds the hold of "
-                "every aircraft that can fly it in time",
+                f"{_fmt(s.kg, litres)} is indivisible and exceeds the hold of every aircraft that can fly it in time",
             )
         n = 1
     else:
@@ -326,9 +316,7 @@ def _pieces(
             )
     kq, kr = divmod(s.kg, n)
     lq, lr = divmod(litres, n)
-    pieces = [
-        _Piece(s, i + 1, n, kq + (i < kr), lq + (i < lr)) for i in range(n)
-    ]
+    pieces = [_Piece(s, i + 1, n, kq + (i < kr), lq + (i < lr)) for i in range(n)]
     return pieces, None, direct
 
 
@@ -367,9 +355,7 @@ def _build(prep: _Prepared, pieces: list[_Piece], groups: list[list[Aircraft]]):
 
     problem = prep.problem
     g = prep.ground
-    locations = [
-        Location(x=af.lon, y=af.lat, name=af.code) for af in problem.airfields
-    ]
+    locations = [Location(x=af.lon, y=af.lat, name=af.code) for af in problem.airfields]
     homes = sorted({grp[0].home for grp in groups}, key=prep.index.__getitem__)
     depot_of = {code: i for i, code in enumerate(homes)}
     depots = [Depot(location=prep.index[c], name=c) for c in homes]
@@ -530,9 +516,7 @@ EMPTY_START = True
 # extraction
 
 
-def _mission(
-    prep: _Prepared, route, aircraft: Aircraft, pieces: list[_Piece]
-) -> Mission:
+def _mission(prep: _Prepared, route, aircraft: Aircraft, pieces: list[_Piece]) -> Mission:
     f = prep.flight[prep.profile_of[aircraft.id]]
     g = prep.ground
     codes = [af.code for af in prep.problem.airfields]
@@ -671,9 +655,7 @@ def plan(
             progress("extract", 100.0)
 
         used: dict[int, int] = {}
-        routes = sorted(
-            result.best.routes(), key=lambda r: (r.vehicle_type(), r.start_time())
-        )
+        routes = sorted(result.best.routes(), key=lambda r: (r.vehicle_type(), r.start_time()))
         for route in routes:
             # Safety net: never return a route that breaks a constraint.
             if not route.is_feasible():
@@ -696,9 +678,7 @@ def plan(
         s = pcs[0].shipment
         kg = sum(p.kg for p in pcs)
         litres = sum(p.litres for p in pcs)
-        part = (
-            "it" if len(pcs) == pcs[0].of else f"{len(pcs)} of its {pcs[0].of} pieces"
-        )
+        part = "it" if len(pcs) == pcs[0].of else f"{len(pcs)} of its {pcs[0].of} pieces"
         if sid in needs_stops:
             reason = Reason.OUT_OF_RANGE
             message = (

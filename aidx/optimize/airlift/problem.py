@@ -50,9 +50,7 @@ class Airfield:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"airfield {self.code}: {attr} must be a number")
             if not -bound <= value <= bound:
-                raise ValueError(
-                    f"airfield {self.code}: {attr} {value} outside ±{bound}"
-                )
+                raise ValueError(f"airfield {self.code}: {attr} {value} outside ±{bound}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +186,7 @@ class Problem:
         for s in self.shipments:
             for role in ("pickup", "delivery"):
                 if getattr(s, role) not in known:
-                    raise ValueError(
-                        f"shipment {s.id}: unknown {role} airfield "
-                        f"{getattr(s, role)!r}"
-                    )
+                    raise ValueError(f"shipment {s.id}: unknown {role} airfield {getattr(s, role)!r}")
         _finite("ground_time_hours", self.ground_time_hours)
         if self.max_piece_kg is not None:
             _finite("max_piece_kg", self.max_piece_kg, positive=True)
@@ -204,9 +199,7 @@ class Problem:
         object.__setattr__(self, "start", _utc(self.start))
         n = len(self.airfields)
         if self.distance_km is not None:
-            object.__setattr__(
-                self, "distance_km", _matrix("distance_km", self.distance_km, n)
-            )
+            object.__setattr__(self, "distance_km", _matrix("distance_km", self.distance_km, n))
         if self.flight_hours is not None:
             types = {a.type for a in self.aircraft}
             fixed: dict[str, Matrix] = {}

@@ -55,35 +55,69 @@ def problem_from_json(doc: Any) -> Problem:
     """Build a :class:`Problem` from the parsed JSON document."""
     if not isinstance(doc, dict):
         raise ProblemError("the problem must be a JSON object")
-    sites = [Site(str(_req(s, "id", f"sites[{k}]")), _num(_req(s, "lat", f"sites[{k}]"), f"sites[{k}].lat"),
-                  _num(_req(s, "lon", f"sites[{k}]"), f"sites[{k}].lon")) for k, s in enumerate(_list(doc, "sites"))]
-    items = [Item(str(_req(i, "id", f"items[{k}]")),
-                  _num(_req(i, "unit_weight_kg", f"items[{k}]"), f"items[{k}].unit_weight_kg"))
-             for k, i in enumerate(_list(doc, "items"))]
-    subs = [Substitution(str(_req(s, "offered", f"substitutions[{k}]")),
-                         str(_req(s, "requested", f"substitutions[{k}]")),
-                         _req(s, "penalty", f"substitutions[{k}]"))
-            for k, s in enumerate(_list(doc, "substitutions", required=False))]
+    sites = [
+        Site(
+            str(_req(s, "id", f"sites[{k}]")),
+            _num(_req(s, "lat", f"sites[{k}]"), f"sites[{k}].lat"),
+            _num(_req(s, "lon", f"sites[{k}]"), f"sites[{k}].lon"),
+        )
+        for k, s in enumerate(_list(doc, "sites"))
+    ]
+    items = [
+        Item(
+            str(_req(i, "id", f"items[{k}]")),
+            _num(_req(i, "unit_weight_kg", f"items[{k}]"), f"items[{k}].unit_weight_kg"),
+        )
+        for k, i in enumerate(_list(doc, "items"))
+    ]
+    subs = [
+        Substitution(
+            str(_req(s, "offered", f"substitutions[{k}]")),
+            str(_req(s, "requested", f"substitutions[{k}]")),
+            _req(s, "penalty", f"substitutions[{k}]"),
+        )
+        for k, s in enumerate(_list(doc, "substitutions", required=False))
+    ]
     reqs = []
     for k, r in enumerate(_list(doc, "requests")):
         w = f"requests[{k}]"
-        reqs.append(RequestLine(_req(r, "id", w), str(_req(r, "nation", w)), str(_req(r, "item", w)),
-                                _req(r, "quantity", w), _req(r, "priority", w), day_number(_req(r, "needed_by", w)),
-                                str(_req(r, "site", w))))
+        reqs.append(
+            RequestLine(
+                _req(r, "id", w),
+                str(_req(r, "nation", w)),
+                str(_req(r, "item", w)),
+                _req(r, "quantity", w),
+                _req(r, "priority", w),
+                day_number(_req(r, "needed_by", w)),
+                str(_req(r, "site", w)),
+            )
+        )
     offs = []
     for k, o in enumerate(_list(doc, "offers")):
         w = f"offers[{k}]"
         rel = o.get("releasable_to") if isinstance(o, dict) else None
         if rel is not None and not (isinstance(rel, list) and all(isinstance(x, str) for x in rel)):
             raise ProblemError(f"{w}.releasable_to must be null or a list of nation codes")
-        offs.append(OfferLine(_req(o, "id", w), str(_req(o, "nation", w)), str(_req(o, "item", w)),
-                              _req(o, "quantity", w), day_number(_req(o, "available_from", w)),
-                              day_number(_req(o, "available_until", w)), str(_req(o, "site", w)),
-                              None if rel is None else frozenset(rel)))
-    ex = [(_req(e, "offer", f"excluded[{k}]"), _req(e, "request", f"excluded[{k}]"))
-          for k, e in enumerate(_list(doc, "excluded", required=False))]
-    fx = [(_req(f, "offer", f"fixed[{k}]"), _req(f, "request", f"fixed[{k}]"), _req(f, "quantity", f"fixed[{k}]"))
-          for k, f in enumerate(_list(doc, "fixed", required=False))]
+        offs.append(
+            OfferLine(
+                _req(o, "id", w),
+                str(_req(o, "nation", w)),
+                str(_req(o, "item", w)),
+                _req(o, "quantity", w),
+                day_number(_req(o, "available_from", w)),
+                day_number(_req(o, "available_until", w)),
+                str(_req(o, "site", w)),
+                None if rel is None else frozenset(rel),
+            )
+        )
+    ex = [
+        (_req(e, "offer", f"excluded[{k}]"), _req(e, "request", f"excluded[{k}]"))
+        for k, e in enumerate(_list(doc, "excluded", required=False))
+    ]
+    fx = [
+        (_req(f, "offer", f"fixed[{k}]"), _req(f, "request", f"fixed[{k}]"), _req(f, "quantity", f"fixed[{k}]"))
+        for k, f in enumerate(_list(doc, "fixed", required=False))
+    ]
     prm = doc.get("params") or {}
     if not isinstance(prm, dict):
         raise ProblemError("'params' must be an object")
@@ -93,10 +127,14 @@ def problem_from_json(doc: Any) -> Problem:
     base_days = prm.get("base_days", 1)
     if isinstance(base_days, bool) or not isinstance(base_days, int):
         raise ProblemError("params.base_days must be an integer")
-    params = Params(base_days=base_days, km_per_day=_num(prm.get("km_per_day", 2000.0), "params.km_per_day"),
-                    today=None if prm.get("today") is None else day_number(prm["today"]))
-    return Problem.build(requests=reqs, offers=offs, sites=sites, items=items, substitutions=subs,
-                         excluded=ex, fixed=fx, params=params)
+    params = Params(
+        base_days=base_days,
+        km_per_day=_num(prm.get("km_per_day", 2000.0), "params.km_per_day"),
+        today=None if prm.get("today") is None else day_number(prm["today"]),
+    )
+    return Problem.build(
+        requests=reqs, offers=offs, sites=sites, items=items, substitutions=subs, excluded=ex, fixed=fx, params=params
+    )
 
 
 def _plain(v: Any) -> Any:
@@ -107,8 +145,13 @@ def result_to_json(problem: Problem, res: Result) -> dict:
     oid, rid = problem.offers.ids, problem.requests.ids
     allocs = [
         {"offer": _plain(oid[o]), "request": _plain(rid[r]), "quantity": int(q), "fixed": bool(f)}
-        for o, r, q, f in zip(res.alloc_offer.tolist(), res.alloc_request.tolist(), res.alloc_qty.tolist(),
-                              res.alloc_fixed.tolist(), strict=False)
+        for o, r, q, f in zip(
+            res.alloc_offer.tolist(),
+            res.alloc_request.tolist(),
+            res.alloc_qty.tolist(),
+            res.alloc_fixed.tolist(),
+            strict=False,
+        )
     ]
     unmet = [{"request": _plain(rid[r]), "quantity": int(q)} for r, q in enumerate(res.unmet.tolist()) if q > 0]
     return {
@@ -131,8 +174,13 @@ def result_to_json(problem: Problem, res: Result) -> dict:
             "detail": res.certificate.detail,
         },
         "fair_share": [
-            {"family_item": problem.items[f.family].id, "priority": f.priority, "lp_bound": f.lp_bound,
-             "achieved": f.achieved} for f in res.fair_share
+            {
+                "family_item": problem.items[f.family].id,
+                "priority": f.priority,
+                "lp_bound": f.lp_bound,
+                "achieved": f.achieved,
+            }
+            for f in res.fair_share
         ],
         "stats": dict(res.stats.items()),
     }

@@ -57,9 +57,15 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
     m = net.tail.size
     n = net.n_nodes
     cols = np.arange(m)
-    a_eq = csr_matrix(coo_matrix(
-        (np.concatenate([np.ones(m), -np.ones(m)]), (np.concatenate([net.tail, net.head]),
-                                                      np.concatenate([cols, cols]))), shape=(n, m)))
+    a_eq = csr_matrix(
+        coo_matrix(
+            (
+                np.concatenate([np.ones(m), -np.ones(m)]),
+                (np.concatenate([net.tail, net.head]), np.concatenate([cols, cols])),
+            ),
+            shape=(n, m),
+        )
+    )
     b_eq = net.supply.astype(float)
     tier_arc = np.full(net.tier_nation.size, -1, np.int64)
     ta = np.flatnonzero(net.kind == TIER)
@@ -107,9 +113,15 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
         nf = fams_p.size
         # (1) max-min fraction per family
         a_eq1 = csr_matrix((a_eq.data, a_eq.indices, a_eq.indptr), shape=(n, m + nf))
-        rows = [coo_matrix((np.concatenate([D[tp].astype(float), -np.ones(tp.size)]),
-                            (np.concatenate([np.arange(tp.size)] * 2),
-                             np.concatenate([m + f_of_t, tier_arc[tp]]))), shape=(tp.size, m + nf))]
+        rows = [
+            coo_matrix(
+                (
+                    np.concatenate([D[tp].astype(float), -np.ones(tp.size)]),
+                    (np.concatenate([np.arange(tp.size)] * 2), np.concatenate([m + f_of_t, tier_arc[tp]])),
+                ),
+                shape=(tp.size, m + nf),
+            )
+        ]
         rhs = [fx[tp].astype(float)]
         r2, h2 = total_rows(nf)
         a_ub = vstack(rows + r2).tocsr()
@@ -118,8 +130,9 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
         c[m:] = -1.0
         lb1 = np.concatenate([lb, np.zeros(nf)])
         ub1 = np.concatenate([ub, np.ones(nf)])
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq1, b_eq=b_eq, bounds=np.stack([lb1, ub1], 1),
-                      method="highs", options=opts)
+        res = linprog(
+            c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq1, b_eq=b_eq, bounds=np.stack([lb1, ub1], 1), method="highs", options=opts
+        )
         if res.status != 0:
             raise SolveError(f"fair mode LP failed: {res.message}")
         gaps.append(abs(_dual_value(res, b_eq, b_ub, lb1, ub1) - res.fun))
@@ -135,8 +148,11 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
         for k in range(nf):
             sel = tp[f_of_t == k]
             lo_frac = float(np.min((fx[sel] + lb[tier_arc[sel]]) / D[sel]))
-            cand = np.unique(np.concatenate([np.arange(int(D[t] * lo_frac) , int(np.floor(tf[k] * D[t] + 1e-6)) + 1)
-                                             / D[t] for t in sel]))
+            cand = np.unique(
+                np.concatenate(
+                    [np.arange(int(D[t] * lo_frac), int(np.floor(tf[k] * D[t] + 1e-6)) + 1) / D[t] for t in sel]
+                )
+            )
             cand = cand[(cand > lo_frac + 1e-12) & (cand <= tf[k] + 1e-9)]
             best = None
             a, b = 0, cand.size - 1
@@ -149,8 +165,15 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
                     continue
                 lb_try = lb.copy()
                 lb_try[tier_arc[sel]] = need
-                chk = linprog(np.zeros(m), A_eq=a_eq, b_eq=b_eq, bounds=np.stack([lb_try, ub], 1), method="highs",
-                              options=opts, **kw)
+                chk = linprog(
+                    np.zeros(m),
+                    A_eq=a_eq,
+                    b_eq=b_eq,
+                    bounds=np.stack([lb_try, ub], 1),
+                    method="highs",
+                    options=opts,
+                    **kw,
+                )
                 if chk.status == 0:
                     best, a = need, mid + 1
                 else:
@@ -166,8 +189,7 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
         c2[tier_arc[tp]] = -1.0
         r2, h2 = total_rows(0)
         kw = {"A_ub": vstack(r2).tocsr(), "b_ub": np.array(h2)} if r2 else {}
-        res2 = linprog(c2, A_eq=a_eq, b_eq=b_eq, bounds=np.stack([lb, ub], 1), method="highs",
-                       options=opts, **kw)
+        res2 = linprog(c2, A_eq=a_eq, b_eq=b_eq, bounds=np.stack([lb, ub], 1), method="highs", options=opts, **kw)
         if res2.status != 0:
             raise SolveError(f"fair mode LP failed: {res2.message}")
         gaps.append(abs(_dual_value(res2, b_eq, kw.get("b_ub", np.zeros(0)), lb, ub) - res2.fun))

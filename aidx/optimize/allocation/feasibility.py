@@ -116,8 +116,9 @@ def remaining(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     return o_left, r_left
 
 
-def pair_costs(problem: Problem, o: np.ndarray, r: np.ndarray, km: np.ndarray | None = None,
-               acc: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def pair_costs(
+    problem: Problem, o: np.ndarray, r: np.ndarray, km: np.ndarray | None = None, acc: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(kg·km per unit, substitution penalty per unit) of offer/request line pairs."""
     km = site_km(problem) if km is None else km
     acc = acceptance(problem) if acc is None else acc

@@ -50,8 +50,9 @@ class FlowSolution:
     detail: str
 
 
-def min_cost_flow_solve(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
-                        supply: np.ndarray) -> np.ndarray:
+def min_cost_flow_solve(
+    n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray, supply: np.ndarray
+) -> np.ndarray:
     """Optimal integer flow of one balanced network; raises SolveError otherwise."""
     m = tail.size
     if m == 0:
@@ -62,8 +63,9 @@ def min_cost_flow_solve(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndar
     if big * (n + 1) >= 2**62:
         raise SolveError("cost range too large for exact min-cost flow")
     s = min_cost_flow.SimpleMinCostFlow()
-    s.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32),
-                                           cap.astype(np.int64), cost.astype(np.int64))
+    s.add_arcs_with_capacity_and_unit_cost(
+        tail.astype(np.int32), head.astype(np.int32), cap.astype(np.int64), cost.astype(np.int64)
+    )
     s.set_nodes_supplies(np.arange(n, dtype=np.int32), supply.astype(np.int64))
     st = s.solve()
     if st != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
@@ -82,8 +84,9 @@ def simplex_fits(n: int, cost: np.ndarray) -> bool:
     return (big + 1) * (n + 2) < _SIMPLEX_LIMIT
 
 
-def network_simplex(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
-                    supply: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def network_simplex(
+    n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray, supply: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Optimal integer flow and optimal node potentials of one balanced network
     (LEMON network simplex, block-search pivoting); raises SolveError otherwise.
 
@@ -126,8 +129,15 @@ def network_simplex(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray,
     return x, pi
 
 
-def residual_potentials(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
-                        flow: np.ndarray, max_rounds: int | None = None) -> np.ndarray | None:
+def residual_potentials(
+    n: int,
+    tail: np.ndarray,
+    head: np.ndarray,
+    cap: np.ndarray,
+    cost: np.ndarray,
+    flow: np.ndarray,
+    max_rounds: int | None = None,
+) -> np.ndarray | None:
     """Shortest distances from a virtual root (0-arcs to all nodes) in the
     residual graph (Bellman-Ford, one vectorised relaxation of all arcs per
     round); None if a negative cycle exists (flow not optimal)."""
@@ -153,8 +163,9 @@ def residual_potentials(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndar
     return None
 
 
-def certify(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
-            supply: np.ndarray, flow: np.ndarray) -> FlowSolution:
+def certify(
+    n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray, supply: np.ndarray, flow: np.ndarray
+) -> FlowSolution:
     """Check feasibility and optimality of ``flow`` with potentials found independently (Bellman-Ford on the
     residual graph), for a solver that returns none."""
     problem = _infeasibility(tail, head, cap, supply, flow)
@@ -164,8 +175,9 @@ def certify(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: n
     return check_potentials(tail, head, cap, cost, supply, flow, pi)
 
 
-def max_flow_with_cut(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, source: int, sink: int
-                      ) -> tuple[int, np.ndarray, bool]:
+def max_flow_with_cut(
+    n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray, source: int, sink: int
+) -> tuple[int, np.ndarray, bool]:
     """Maximum flow value, arc flows and whether the min cut returned by
     OR-Tools checks out (its capacity equals the flow value)."""
     from ortools.graph.python import max_flow
@@ -177,8 +189,11 @@ def max_flow_with_cut(n: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarra
     if st != max_flow.SimpleMaxFlow.OPTIMAL:
         raise SolveError(f"max flow status {st}")
     value = int(mf.optimal_flow())
-    flow = np.asarray(mf.flows(np.arange(tail.size, dtype=np.int32)), dtype=np.int64) if tail.size else \
-        np.zeros(0, np.int64)
+    flow = (
+        np.asarray(mf.flows(np.arange(tail.size, dtype=np.int32)), dtype=np.int64)
+        if tail.size
+        else np.zeros(0, np.int64)
+    )
     side = np.zeros(n, dtype=bool)
     side[np.asarray(mf.get_source_side_min_cut(), dtype=np.int64)] = True
     side[source] = True  # OR-Tools returns [] when the source has no arcs
@@ -192,8 +207,7 @@ def _primal(cost: np.ndarray, flow: np.ndarray) -> int:
     return int(np.dot(cost[used].astype(object), flow[used].astype(object))) if used.any() else 0
 
 
-def _infeasibility(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, supply: np.ndarray,
-                   flow: np.ndarray) -> str:
+def _infeasibility(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, supply: np.ndarray, flow: np.ndarray) -> str:
     """What makes ``flow`` infeasible (capacities, then conservation), or "" if nothing does."""
     if (flow < 0).any() or (flow > cap).any():
         return "capacity violated"
@@ -203,8 +217,15 @@ def _infeasibility(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, supply: 
     return ""
 
 
-def check_potentials(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray,
-                     supply: np.ndarray, flow: np.ndarray, pi: np.ndarray) -> FlowSolution:
+def check_potentials(
+    tail: np.ndarray,
+    head: np.ndarray,
+    cap: np.ndarray,
+    cost: np.ndarray,
+    supply: np.ndarray,
+    flow: np.ndarray,
+    pi: np.ndarray,
+) -> FlowSolution:
     """Verify feasibility and complementary slackness of (flow, pi) on all arcs, and dual value == primal cost
     (exactly)."""
     primal = _primal(cost, flow)
@@ -218,7 +239,14 @@ def check_potentials(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: 
     bad = ((flow < cap) & (rc < 0)) | ((flow > 0) & (rc > 0))
     neg = rc < 0
     dual = -int(np.dot(supply.astype(object), pi.astype(object))) - int(
-        np.dot(cap[neg].astype(object), (-rc[neg]).astype(object)))
+        np.dot(cap[neg].astype(object), (-rc[neg]).astype(object))
+    )
     ok = (not bad.any()) and dual == primal
-    return FlowSolution(flow, primal, pi, ok, dual,
-                        "complementary slackness holds; dual == primal" if ok else "certificate check failed")
+    return FlowSolution(
+        flow,
+        primal,
+        pi,
+        ok,
+        dual,
+        "complementary slackness holds; dual == primal" if ok else "certificate check failed",
+    )

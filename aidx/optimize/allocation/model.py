@@ -161,9 +161,7 @@ class Problem:
     substitutions: tuple[tuple[int, int, int], ...]
     requests: RequestTable
     offers: OfferTable
-    excluded: tuple[np.ndarray, np.ndarray] = field(
-        default_factory=lambda: (_ro([], np.int64), _ro([], np.int64))
-    )
+    excluded: tuple[np.ndarray, np.ndarray] = field(default_factory=lambda: (_ro([], np.int64), _ro([], np.int64)))
     fixed: tuple[np.ndarray, np.ndarray, np.ndarray] = field(
         default_factory=lambda: (_ro([], np.int64), _ro([], np.int64), _ro([], np.int64))
     )
@@ -239,8 +237,11 @@ class Problem:
         """Build from line objects; ids are resolved and validated."""
         site_ix = _index({s.id: k for k, s in enumerate(sites)}, len(sites), "site")
         item_ix = _index({it.id: k for k, it in enumerate(items)}, len(items), "item")
-        nations = sorted({r.nation for r in requests} | {o.nation for o in offers}
-                         | {n for o in offers if o.releasable_to for n in o.releasable_to})
+        nations = sorted(
+            {r.nation for r in requests}
+            | {o.nation for o in offers}
+            | {n for o in offers if o.releasable_to for n in o.releasable_to}
+        )
         nat_ix = {n: k for k, n in enumerate(nations)}
         classes: dict[frozenset[str] | None, int] = {}
         for o in offers:
@@ -270,15 +271,14 @@ class Problem:
             "available_from": [day_number(o.available_from) for o in offers],
             "available_until": [day_number(o.available_until) for o in offers],
             "site": [look(site_ix, o.site, "site", o.id) for o in offers],
-            "release_class": [
-                classes[None if o.releasable_to is None else frozenset(o.releasable_to)]
-                for o in offers
-            ],
+            "release_class": [classes[None if o.releasable_to is None else frozenset(o.releasable_to)] for o in offers],
         }
         subs = [
-            (look(item_ix, s.offered, "item", "substitution"),
-             look(item_ix, s.requested, "item", "substitution"),
-             _int(s.penalty, "penalty", "substitution"))
+            (
+                look(item_ix, s.offered, "item", "substitution"),
+                look(item_ix, s.requested, "item", "substitution"),
+                _int(s.penalty, "penalty", "substitution"),
+            )
             for s in substitutions
         ]
         rid = {r.id: k for k, r in enumerate(requests)}

@@ -239,8 +239,7 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     # hub = request group without the priority: (item, site, day, nation, solo)
     rg_hub, hub_first = group_rows([rg_item, rg_site, rg_day, rg_nat, r_solo[rg_first]])
     n_hub = hub_first.size
-    hub_item, hub_site, hub_day, hub_nat = rg_item[hub_first], rg_site[hub_first], rg_day[hub_first], \
-        rg_nat[hub_first]
+    hub_item, hub_site, hub_day, hub_nat = rg_item[hub_first], rg_site[hub_first], rg_day[hub_first], rg_nat[hub_first]
     hub_solo = rg_is_solo[hub_first]
 
     # --- destinations (site, nation) and their day grids -------------------
@@ -357,7 +356,7 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     node_family = np.empty(n_nodes, dtype=np.int64)
     node_family[og_node] = fam[og_item]
     node_family[cn0:fn0] = np.repeat(fam[ch_item], ch_len)
-    node_family[fn0:fn0 + n_fn] = np.repeat(fam[ch_item[c_chains]], c_len)
+    node_family[fn0 : fn0 + n_fn] = np.repeat(fam[ch_item[c_chains]], c_len)
     node_family[hub_node[~merged]] = fam[hub_item[~merged]]
     node_family[tier_node] = fam[rg_item[t_first]]
     node_family[sink0:] = fam_list
@@ -371,25 +370,44 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     parts: list[dict[str, np.ndarray]] = []
     big = np.int64(max(int(og_qty.sum()), 1))
 
-    def add(kind: int, tail, head, cap, cost, og=None, rg=None, hub=None, ch=None, k=None, layer=None,
-            prio=None, tier=None) -> None:
+    def add(
+        kind: int, tail, head, cap, cost, og=None, rg=None, hub=None, ch=None, k=None, layer=None, prio=None, tier=None
+    ) -> None:
         m = np.asarray(tail).size
         neg = np.full(m, -1, dtype=np.int64)
 
         def col(v):
             return neg if v is None else np.broadcast_to(np.asarray(v, np.int64), (m,))
 
-        parts.append({
-            "tail": np.asarray(tail, np.int64), "head": np.asarray(head, np.int64),
-            "cap": np.broadcast_to(np.asarray(cap, np.int64), (m,)),
-            "cost": np.broadcast_to(np.asarray(cost, np.int64), (m,)),
-            "kind": np.full(m, kind, np.int8), "og": col(og), "rg": col(rg), "hub": col(hub), "ch": col(ch),
-            "k": col(k),
-            "layer": col(layer), "prio": np.zeros(m, np.int64) if prio is None else col(prio), "tier": col(tier),
-        })
+        parts.append(
+            {
+                "tail": np.asarray(tail, np.int64),
+                "head": np.asarray(head, np.int64),
+                "cap": np.broadcast_to(np.asarray(cap, np.int64), (m,)),
+                "cost": np.broadcast_to(np.asarray(cost, np.int64), (m,)),
+                "kind": np.full(m, kind, np.int8),
+                "og": col(og),
+                "rg": col(rg),
+                "hub": col(hub),
+                "ch": col(ch),
+                "k": col(k),
+                "layer": col(layer),
+                "prio": np.zeros(m, np.int64) if prio is None else col(prio),
+                "tier": col(tier),
+            }
+        )
 
-    add(TRANSPORT, og_node[t_og], chain_node(t_ch, t_k, t_layer), og_cum[t_og], t_cost,
-        og=t_og, ch=t_ch, k=t_k, layer=t_layer)
+    add(
+        TRANSPORT,
+        og_node[t_og],
+        chain_node(t_ch, t_k, t_layer),
+        og_cum[t_og],
+        t_cost,
+        og=t_og,
+        ch=t_ch,
+        k=t_k,
+        layer=t_layer,
+    )
     # origin wait arcs: a group's goods may leave with a later group of its chain (they arrive no later than
     # if sent at once, and the destination chain lets them wait), cost 0
     ow = og_order[:-1][og_chain[og_order[1:]] == og_chain[og_order[:-1]]]
@@ -406,19 +424,35 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
             if step > 1:
                 sel = k_rep % step == 0
                 ch_rep, k_rep = ch_rep[sel], k_rep[sel]
-            add(WAIT, chain_node(ch_rep, k_rep, layer), chain_node(ch_rep, k_rep + step, layer), big, 0,
-                ch=ch_rep, k=k_rep, layer=layer)
+            add(
+                WAIT,
+                chain_node(ch_rep, k_rep, layer),
+                chain_node(ch_rep, k_rep + step, layer),
+                big,
+                0,
+                ch=ch_rep,
+                k=k_rep,
+                layer=layer,
+            )
     if n_fn:
         all_ch = np.repeat(c_chains, c_len)
         all_k = np.arange(n_fn) - np.repeat(c_base[:-1], c_len)
-        add(TRANSFER, chain_node(all_ch, all_k, 0), chain_node(all_ch, all_k, 1), big, 0,
-            ch=all_ch, k=all_k, layer=0)
+        add(TRANSFER, chain_node(all_ch, all_k, 0), chain_node(all_ch, all_k, 1), big, 0, ch=all_ch, k=all_k, layer=0)
     # demand arcs chain -> hub (solo hubs: clean layer; others: full layer if the chain has one)
     d_layer = np.where(d_solo, 0, 1)
     hub_qty = segment_sum(rg_hub, rg_qty, n_hub)
     dm = ~d_merged
-    add(DEMAND, chain_node(ch_of_d[dm], d_k[dm], d_layer[dm]), hub_node[d_hub[dm]], hub_qty[d_hub[dm]], d_pen[dm],
-        hub=d_hub[dm], ch=ch_of_d[dm], k=d_k[dm], layer=d_layer[dm])
+    add(
+        DEMAND,
+        chain_node(ch_of_d[dm], d_k[dm], d_layer[dm]),
+        hub_node[d_hub[dm]],
+        hub_qty[d_hub[dm]],
+        d_pen[dm],
+        hub=d_hub[dm],
+        ch=ch_of_d[dm],
+        k=d_k[dm],
+        layer=d_layer[dm],
+    )
     # direct arcs: solo offer groups × solo hubs
     so = np.flatnonzero(og_is_solo)
     sh = np.flatnonzero(hub_solo)
@@ -442,8 +476,11 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     src_ch = np.full(n_hub, -1, np.int64)
     src_k = np.full(n_hub, -1, np.int64)
     src_pen = np.zeros(n_hub, np.int64)
-    src_ch[d_hub[d_merged]], src_k[d_hub[d_merged]], src_pen[d_hub[d_merged]] = \
-        ch_of_d[d_merged], d_k[d_merged], d_pen[d_merged]
+    src_ch[d_hub[d_merged]], src_k[d_hub[d_merged]], src_pen[d_hub[d_merged]] = (
+        ch_of_d[d_merged],
+        d_k[d_merged],
+        d_pen[d_merged],
+    )
     m_ch, m_k = src_ch[rg_hub], src_k[rg_hub]
     m_tail = hub_node[rg_hub]
     mg = merged[rg_hub]
@@ -451,14 +488,36 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     m_layer = np.where(merged[rg_hub], 1, -1)
     m_cost = src_pen[rg_hub]
     if tiers:
-        add(MET, m_tail, tier_node[rg_tier], rg_qty, m_cost, rg=np.arange(n_rg), hub=rg_hub, prio=rg_prio,
-            tier=rg_tier, ch=m_ch, k=m_k, layer=m_layer)
+        add(
+            MET,
+            m_tail,
+            tier_node[rg_tier],
+            rg_qty,
+            m_cost,
+            rg=np.arange(n_rg),
+            hub=rg_hub,
+            prio=rg_prio,
+            tier=rg_tier,
+            ch=m_ch,
+            k=m_k,
+            layer=m_layer,
+        )
         t_qty = segment_sum(rg_tier, rg_qty, n_tier)
-        add(TIER, tier_node, fam_sink[rg_item[t_first]], t_qty, 0, prio=rg_prio[t_first],
-            tier=np.arange(n_tier))
+        add(TIER, tier_node, fam_sink[rg_item[t_first]], t_qty, 0, prio=rg_prio[t_first], tier=np.arange(n_tier))
     else:
-        add(MET, m_tail, fam_sink[rg_item], rg_qty, m_cost, rg=np.arange(n_rg), hub=rg_hub, prio=rg_prio,
-            ch=m_ch, k=m_k, layer=m_layer)
+        add(
+            MET,
+            m_tail,
+            fam_sink[rg_item],
+            rg_qty,
+            m_cost,
+            rg=np.arange(n_rg),
+            hub=rg_hub,
+            prio=rg_prio,
+            ch=m_ch,
+            k=m_k,
+            layer=m_layer,
+        )
     add(SPARE, og_node, fam_sink[og_item], og_qty, 0, og=np.arange(n_og))
 
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -467,13 +526,34 @@ def build_network(problem: Problem, tiers: bool = False) -> Network:
     np.subtract.at(supply, fam_sink[og_item], og_qty)
 
     return Network(
-        n_nodes=n_nodes, tail=cat["tail"], head=cat["head"], cap=cat["cap"].copy(), cost=cat["cost"].copy(),
-        kind=cat["kind"], supply=supply, node_family=node_family,
-        og_line_group=og_inv, og_lines=o_use, og_qty=og_qty, og_chain=og_chain, og_rank=og_rank,
-        rg_line_group=rg_inv, rg_lines=r_use, rg_qty=rg_qty, rg_priority=rg_prio,
-        arc_og=cat["og"], arc_rg=cat["rg"], arc_hub=cat["hub"], arc_chain=cat["ch"], arc_day=cat["k"],
-        arc_layer=cat["layer"], sink_of_family=sink_of_family,
-        arc_prio=cat["prio"], weighted_kind=TIER if tiers else MET,
-        tier_nation=rg_nat[t_first], tier_family=fam[rg_item[t_first]], tier_priority=rg_prio[t_first],
+        n_nodes=n_nodes,
+        tail=cat["tail"],
+        head=cat["head"],
+        cap=cat["cap"].copy(),
+        cost=cat["cost"].copy(),
+        kind=cat["kind"],
+        supply=supply,
+        node_family=node_family,
+        og_line_group=og_inv,
+        og_lines=o_use,
+        og_qty=og_qty,
+        og_chain=og_chain,
+        og_rank=og_rank,
+        rg_line_group=rg_inv,
+        rg_lines=r_use,
+        rg_qty=rg_qty,
+        rg_priority=rg_prio,
+        arc_og=cat["og"],
+        arc_rg=cat["rg"],
+        arc_hub=cat["hub"],
+        arc_chain=cat["ch"],
+        arc_day=cat["k"],
+        arc_layer=cat["layer"],
+        sink_of_family=sink_of_family,
+        arc_prio=cat["prio"],
+        weighted_kind=TIER if tiers else MET,
+        tier_nation=rg_nat[t_first],
+        tier_family=fam[rg_item[t_first]],
+        tier_priority=rg_prio[t_first],
         arc_tier=cat["tier"],
     )

@@ -25,22 +25,23 @@ def solve_lines(problem: Problem) -> dict:
     o, r = feasible_pairs(problem)
     rq = problem.requests
     fo, fr, fq = problem.fixed
-    fixed_met = np.array(
-        [int(fq[rq.priority[fr] == p].sum()) for p in PRIORITIES], dtype=np.int64
-    )
+    fixed_met = np.array([int(fq[rq.priority[fr] == p].sum()) for p in PRIORITIES], dtype=np.int64)
     fk, fp = pair_costs(problem, fo, fr)
     fixed_kgkm = int((fk * fq).sum())
     fixed_pen = int((fp * fq).sum())
     n = o.size
     if n == 0:
-        return {"pairs": (o, r, np.zeros(0, np.int64)), "met": tuple(int(x) for x in fixed_met),
-                    "cost_kgkm": fixed_kgkm, "penalty": fixed_pen}
+        return {
+            "pairs": (o, r, np.zeros(0, np.int64)),
+            "met": tuple(int(x) for x in fixed_met),
+            "cost_kgkm": fixed_kgkm,
+            "penalty": fixed_pen,
+        }
     kgkm, pen = pair_costs(problem, o, r)
     cols = np.arange(n)
     a_off = coo_matrix((np.ones(n), (o, cols)), shape=(len(problem.offers), n))
     a_req = coo_matrix((np.ones(n), (r, cols)), shape=(len(rq), n))
-    base = [LinearConstraint(vstack([a_off, a_req]).tocsr(), -np.inf,
-                             np.concatenate([o_left, r_left]).astype(float))]
+    base = [LinearConstraint(vstack([a_off, a_req]).tocsr(), -np.inf, np.concatenate([o_left, r_left]).astype(float))]
     prio = rq.priority[r]
     met = []
     integrality = np.ones(n)

@@ -47,8 +47,9 @@ def interval_match(qa: np.ndarray, qb: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return ia.astype(np.int64), ib.astype(np.int64), (bounds - starts).astype(np.int64)
 
 
-def fill_lines(group_of_line: np.ndarray, line_qty: np.ndarray, group_total: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fill_lines(
+    group_of_line: np.ndarray, line_qty: np.ndarray, group_total: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Spread each group's total over its lines in line order (first lines
     first).  Returns (line order, group of each ordered line, filled qty)."""
     order = np.argsort(group_of_line, kind="stable")
@@ -61,8 +62,14 @@ def fill_lines(group_of_line: np.ndarray, line_qty: np.ndarray, group_total: np.
     return order, g, filled
 
 
-def _weighted_family(net: Network, arcs: np.ndarray, nodes: np.ndarray, local: np.ndarray,
-                     lower: np.ndarray | None = None, solver: str = "auto") -> tuple[np.ndarray, FlowSolution]:
+def _weighted_family(
+    net: Network,
+    arcs: np.ndarray,
+    nodes: np.ndarray,
+    local: np.ndarray,
+    lower: np.ndarray | None = None,
+    solver: str = "auto",
+) -> tuple[np.ndarray, FlowSolution]:
     """One substitution family's lexicographic optimum as a single min-cost
     flow: lexicographic weights on the met/tier arcs (proof in
     :mod:`.network`), checked by complementary slackness on every arc.
@@ -89,8 +96,9 @@ def _weighted_family(net: Network, arcs: np.ndarray, nodes: np.ndarray, local: n
     return x + lo, cert
 
 
-def _family_solve(net: Network, progress: Progress | None, t0: float,
-                  time_limit: float | None, lower: np.ndarray | None = None) -> tuple[np.ndarray, list]:
+def _family_solve(
+    net: Network, progress: Progress | None, t0: float, time_limit: float | None, lower: np.ndarray | None = None
+) -> tuple[np.ndarray, list]:
     """Solve each substitution family's weighted network in turn (fair mode's
     last step); return arc flows and the per-family certificates."""
     flow = np.zeros(net.tail.size, dtype=np.int64)
@@ -119,12 +127,13 @@ def _split_families(net: Network):
     nstart = np.searchsorted(nf_sorted, nf_sorted, "left")
     local[norder] = np.arange(net.n_nodes) - nstart
     for idx, f in enumerate(fams):
-        nodes = norder[np.searchsorted(nf_sorted, f, "left"):np.searchsorted(nf_sorted, f, "right")]
-        yield int(f), order[fstart[idx]:fend[idx]], nodes, local
+        nodes = norder[np.searchsorted(nf_sorted, f, "left") : np.searchsorted(nf_sorted, f, "right")]
+        yield int(f), order[fstart[idx] : fend[idx]], nodes, local
 
 
-def solve_family_priority(net: Network, family: int, arcs: np.ndarray, nodes: np.ndarray,
-                          local: np.ndarray) -> tuple[np.ndarray, FlowSolution, bool, list[int]]:
+def solve_family_priority(
+    net: Network, family: int, arcs: np.ndarray, nodes: np.ndarray, local: np.ndarray
+) -> tuple[np.ndarray, FlowSolution, bool, list[int]]:
     """Lexicographic optimum of one family's network in two exact phases.
 
     Phase 1: F_k = maximum flow into the met arcs of priorities <= k
@@ -152,8 +161,13 @@ def solve_family_priority(net: Network, family: int, arcs: np.ndarray, nodes: np
             continue
         use = base | ((kind == MET) & (prio <= k))
         val, _, ok = max_flow_with_cut(
-            n + 1, np.concatenate([tl[use], np.full(src.size, S)]), np.concatenate([hd[use], src]),
-            np.concatenate([cap[use], sup[src]]), S, sink)
+            n + 1,
+            np.concatenate([tl[use], np.full(src.size, S)]),
+            np.concatenate([hd[use], src]),
+            np.concatenate([cap[use], sup[src]]),
+            S,
+            sink,
+        )
         F.append(val)
         cuts_ok &= ok
     M = np.diff(F)
@@ -164,8 +178,13 @@ def solve_family_priority(net: Network, family: int, arcs: np.ndarray, nodes: np
     hd2[met] = P[prio[met] - 1]
     use = kind != SPARE
     val, _flow, ok = max_flow_with_cut(
-        n + 5, np.concatenate([tl[use], np.full(src.size, S), P]), np.concatenate([hd2[use], src, np.full(4, sink)]),
-        np.concatenate([cap[use], sup[src], M]), S, sink)
+        n + 5,
+        np.concatenate([tl[use], np.full(src.size, S), P]),
+        np.concatenate([hd2[use], src, np.full(4, sink)]),
+        np.concatenate([cap[use], sup[src], M]),
+        S,
+        sink,
+    )
     if val != int(M.sum()):
         raise SolveError("lexicographic totals not simultaneously reachable")
     # phase 2: min cost with met totals fixed; P-nodes absorb exactly M_p.  OR-Tools returns no potentials,
@@ -211,8 +230,9 @@ def _worker_init() -> None:
     libc.mallopt(m_top_pad, 1 << 26)
 
 
-def _priority_family(net: Network, f: int, arcs: np.ndarray, nodes: np.ndarray, local: np.ndarray,
-                     solver: str) -> tuple[np.ndarray, FlowSolution, bool]:
+def _priority_family(
+    net: Network, f: int, arcs: np.ndarray, nodes: np.ndarray, local: np.ndarray, solver: str
+) -> tuple[np.ndarray, FlowSolution, bool]:
     """Priority mode, one family: a single weighted network simplex when its
     costs fit in 64 bits, else the two exact OR-Tools phases."""
     if solver == "simplex":
@@ -241,7 +261,8 @@ def disaggregate(problem: Problem, net: Network, flow: np.ndarray) -> tuple[np.n
     og_sorted[net.og_rank] = np.arange(n_og)
     n_oc = int(net.og_chain.max()) + 1 if n_og else 0
     left_in_chain = segment_sum(net.og_chain, net.og_qty, n_oc) - segment_sum(
-        net.og_chain[net.arc_og[tp]], flow[tp], n_oc)
+        net.og_chain[net.arc_og[tp]], flow[tp], n_oc
+    )
     chain_last = np.zeros(n_oc, np.int64)
     np.maximum.at(chain_last, net.og_chain, net.og_rank)
     sink_key = np.concatenate([net.og_rank[net.arc_og[tp]] * 2, chain_last * 2 + 1])
@@ -348,8 +369,16 @@ def exact_dot(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.dot(a.astype(object), b.astype(object)))
 
 
-def _result(problem: Problem, mode: str, o: np.ndarray, r: np.ndarray, q: np.ndarray,
-            certificate: Certificate, stats: dict, fair: tuple[FairShare, ...] = ()) -> Result:
+def _result(
+    problem: Problem,
+    mode: str,
+    o: np.ndarray,
+    r: np.ndarray,
+    q: np.ndarray,
+    certificate: Certificate,
+    stats: dict,
+    fair: tuple[FairShare, ...] = (),
+) -> Result:
     fo, fr, fq = problem.fixed
     keep = fq > 0
     ao = np.concatenate([fo[keep], o]).astype(np.int64)
@@ -369,11 +398,19 @@ def _result(problem: Problem, mode: str, o: np.ndarray, r: np.ndarray, q: np.nda
         a.flags.writeable = False
     return Result(
         status="optimal" if certificate.verified else "unverified",
-        mode=mode, alloc_offer=ao, alloc_request=ar, alloc_qty=aq, alloc_fixed=af, unmet=unmet,
-        met_by_priority=met_p, demand_by_priority=dem_p,
+        mode=mode,
+        alloc_offer=ao,
+        alloc_request=ar,
+        alloc_qty=aq,
+        alloc_fixed=af,
+        unmet=unmet,
+        met_by_priority=met_p,
+        demand_by_priority=dem_p,
         kg_km=exact_dot(kgkm, aq),
         penalty=exact_dot(pen, aq),
-        certificate=certificate, fair_share=fair, stats=stats,
+        certificate=certificate,
+        fair_share=fair,
+        stats=stats,
     )
 
 
@@ -406,12 +443,24 @@ def subproblem(problem: Problem, o_lines: np.ndarray, r_lines: np.ndarray) -> Pr
     return dataclasses.replace(
         problem,
         offers=OfferTable(
-            ids=of.ids[o_lines], nation=of.nation[o_lines], item=of.item[o_lines], quantity=o_left[o_lines],
-            available_from=of.available_from[o_lines], available_until=of.available_until[o_lines],
-            site=of.site[o_lines], release_class=of.release_class[o_lines]),
+            ids=of.ids[o_lines],
+            nation=of.nation[o_lines],
+            item=of.item[o_lines],
+            quantity=o_left[o_lines],
+            available_from=of.available_from[o_lines],
+            available_until=of.available_until[o_lines],
+            site=of.site[o_lines],
+            release_class=of.release_class[o_lines],
+        ),
         requests=RequestTable(
-            ids=rq.ids[r_lines], nation=rq.nation[r_lines], item=rq.item[r_lines], quantity=r_left[r_lines],
-            priority=rq.priority[r_lines], needed_by=rq.needed_by[r_lines], site=rq.site[r_lines]),
+            ids=rq.ids[r_lines],
+            nation=rq.nation[r_lines],
+            item=rq.item[r_lines],
+            quantity=r_left[r_lines],
+            priority=rq.priority[r_lines],
+            needed_by=rq.needed_by[r_lines],
+            site=rq.site[r_lines],
+        ),
         excluded=(o_pos[ex_o[keep]], r_pos[ex_r[keep]]) if ex_o.size else (empty, empty),
         fixed=(empty, empty, empty),
     )
@@ -453,13 +502,31 @@ def solve_family(problem: Problem, o_lines: np.ndarray, r_lines: np.ndarray, sol
         cert = certs[0]
         cert.potentials = None  # not needed by the caller; keeps the pickle small
     else:  # no arcs at all (nothing can be allocated), or a family split by the line subset
-        cert = FlowSolution(flow, sum(c.cost for c in certs), None, all(c.verified for c in certs),
-                            sum(c.dual for c in certs), "; ".join(c.detail for c in certs) or "empty network")
+        cert = FlowSolution(
+            flow,
+            sum(c.cost for c in certs),
+            None,
+            all(c.verified for c in certs),
+            sum(c.dual for c in certs),
+            "; ".join(c.detail for c in certs) or "empty network",
+        )
     t2 = time.perf_counter()
     o, r, q = disaggregate(sub, net, flow)
     t3 = time.perf_counter()
-    return FamilyOutcome(o_lines[o], r_lines[r], q, cert, cuts_ok, int(net.n_nodes), int(net.tail.size),
-                         int(net.og_qty.size), int(net.rg_qty.size), t1 - t0, t2 - t1, t3 - t2)
+    return FamilyOutcome(
+        o_lines[o],
+        r_lines[r],
+        q,
+        cert,
+        cuts_ok,
+        int(net.n_nodes),
+        int(net.tail.size),
+        int(net.og_qty.size),
+        int(net.rg_qty.size),
+        t1 - t0,
+        t2 - t1,
+        t3 - t2,
+    )
 
 
 def _family_worker(args: tuple[int, str]) -> tuple[int, FamilyOutcome]:
@@ -469,8 +536,9 @@ def _family_worker(args: tuple[int, str]) -> tuple[int, FamilyOutcome]:
     return idx, solve_family(problem, o_lines, r_lines, solver)
 
 
-def _priority_pipeline(problem: Problem, progress: Progress | None, t0: float, time_limit: float | None,
-                       workers: int, solver: str) -> list[FamilyOutcome]:
+def _priority_pipeline(
+    problem: Problem, progress: Progress | None, t0: float, time_limit: float | None, workers: int, solver: str
+) -> list[FamilyOutcome]:
     """Build, solve and disaggregate every substitution family, in ``workers``
     forked processes when the problem is large (each child builds only its
     own family's network, so memory and time split with the families)."""
@@ -504,8 +572,16 @@ def _priority_pipeline(problem: Problem, progress: Progress | None, t0: float, t
     return [o for o in out if o is not None]
 
 
-def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None = None, seed: int = 0,
-          progress: Progress | None = None, workers: int = 1, solver: str = "simplex") -> Result:
+def solve(
+    problem: Problem,
+    *,
+    mode: str = "priority",
+    time_limit: float | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+    workers: int = 1,
+    solver: str = "simplex",
+) -> Result:
     """Solve the allocation problem exactly.
 
     mode ``"priority"``: lexicographic (met quantity of priority 1, 2, 3, 4;
@@ -583,11 +659,17 @@ def solve(problem: Problem, *, mode: str = "priority", time_limit: float | None 
     dual = sum(c.dual for c in certs)
     cert = Certificate(
         kind=("max-flow cuts + potentials" if solver == "ortools" else "network simplex potentials")
-        if mode == "priority" else "potentials + lp-duality",
-        verified=ok, primal=primal, dual=dual,
+        if mode == "priority"
+        else "potentials + lp-duality",
+        verified=ok,
+        primal=primal,
+        dual=dual,
         detail=f"{len(certs)} family network(s); "
-        + ("all satisfy complementary slackness, dual == primal" if ok
-           else "; ".join(c.detail for c in certs if not c.verified)),
+        + (
+            "all satisfy complementary slackness, dual == primal"
+            if ok
+            else "; ".join(c.detail for c in certs if not c.verified)
+        ),
     )
     res = _result(problem, mode, o, r, q, cert, stats, fair)
     stats["total_s"] = time.perf_counter() - t0

@@ -13,13 +13,19 @@ from aidx.assistance.tests.conftest import exchange  # noqa: F401  (the exchange
 
 
 def _points(answer):
-    return json.loads(answer.content.decode().split('<script id="points" type="application/json">', 1)[1]
-                      .split("</script>", 1)[0])
+    return json.loads(
+        answer.content.decode().split('<script id="points" type="application/json">', 1)[1].split("</script>", 1)[0]
+    )
 
 
 def test_it_serves_the_map_from_our_own_static_files():
-    for path in ["vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/world-atlas/countries-110m.json",
-                 "vendor/topojson-client/topojson-client.min.js", "web/picture.js"]:
+    for path in [
+        "vendor/leaflet/leaflet.js",
+        "vendor/leaflet/leaflet.css",
+        "vendor/world-atlas/countries-110m.json",
+        "vendor/topojson-client/topojson-client.min.js",
+        "web/picture.js",
+    ]:
         assert finders.find(path), path
 
 
@@ -49,8 +55,10 @@ def test_it_keeps_allies_only_records_off_a_partners_picture(client, exchange): 
     client.force_login(w.ally_a)
     answer = client.get("/picture/")
     assert (answer.context["figures"].open_requests, answer.context["figures"].open_offers) == (1, 1)
-    assert {(p["kind"], p["site"], p["count"]) for p in _points(answer)} == {("request", "Madrid", 1),
-                                                                              ("offer", "Madrid", 1)}
+    assert {(p["kind"], p["site"], p["count"]) for p in _points(answer)} == {
+        ("request", "Madrid", 1),
+        ("offer", "Madrid", 1),
+    }
 
 
 def test_it_changes_the_figures_as_help_arrives(client, exchange):  # noqa: F811
@@ -60,8 +68,9 @@ def test_it_changes_the_figures_as_help_arrives(client, exchange):  # noqa: F811
     client.force_login(w.coordinator)
     before = client.get("/picture/").context
     assert (before["share_met_percent"], before["figures"].tonnes_allocated) == (0, 0)
-    allocation = services.allocation_propose(actor=w.coordinator, offer_line=offer.lines.get(),
-                                             request_line=request.lines.get(), quantity=20)
+    allocation = services.allocation_propose(
+        actor=w.coordinator, offer_line=offer.lines.get(), request_line=request.lines.get(), quantity=20
+    )
     services.allocation_accept(actor=w.ally_a, allocation=allocation)
     services.allocation_ship(actor=w.ally_b, allocation=allocation)
     services.allocation_deliver(actor=w.ally_a, allocation=allocation)

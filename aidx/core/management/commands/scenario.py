@@ -22,8 +22,9 @@ class Command(BaseCommand):
         generate.add_argument("--requests", type=int, default=1000, help="request lines to add")
         generate.add_argument("--offers", type=int, default=1000, help="offer lines to add")
         generate.add_argument("--seed", type=int, default=0)
-        generate.add_argument("--lines-per", type=int, default=None,
-                              help="lines per request and offer (default: 1-5, mostly 1 or 2)")
+        generate.add_argument(
+            "--lines-per", type=int, default=None, help="lines per request and offer (default: 1-5, mostly 1 or 2)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
@@ -49,6 +50,9 @@ class Command(BaseCommand):
         if not Membership.objects.exists():
             scenario.load(generator.SCENARIO, say=self.stdout.write)
         generator.generate(
-            requests=options["requests"], offers=options["offers"], seed=options["seed"],
-            lines_per=options["lines_per"], say=self.stdout.write,
+            requests=options["requests"],
+            offers=options["offers"],
+            seed=options["seed"],
+            lines_per=options["lines_per"],
+            say=self.stdout.write,
         )

@@ -21,9 +21,7 @@ def test_it_plans_the_documented_example(capsys):
     assert main([str(EXAMPLE), "--time-limit", "1", "--seed", "3"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["summary"]["missions"] == len(out["missions"]) >= 1
-    assert {u["shipment"]: u["reason"] for u in out["unplaced"]} == {
-        "alloc-104": "too_heavy"
-    }
+    assert {u["shipment"]: u["reason"] for u in out["unplaced"]} == {"alloc-104": "too_heavy"}
     for mission in out["missions"]:
         assert mission["stops"][0]["airfield"] == mission["stops"][-1]["airfield"]
         assert len(mission["legs"]) == len(mission["stops"]) - 1
@@ -49,8 +47,7 @@ def test_it_round_trips_the_example_through_the_checker():
             "unknown pickup airfield",
         ),
         (
-            '{"airfields": [{"code": "A", "lat": 1, "lon": 2, "alt": 3}], '
-            '"aircraft": [], "shipments": []}',
+            '{"airfields": [{"code": "A", "lat": 1, "lon": 2, "alt": 3}], "aircraft": [], "shipments": []}',
             "unknown field(s) alt",
         ),
         (
@@ -78,9 +75,7 @@ def test_it_rejects_missing_files_and_bad_options(capsys):
     assert "No such file" in err and "missing problem file" in err
 
 
-needs_data = pytest.mark.skipif(
-    not (VRP_DIR / "X-n101-k25.vrp").exists(), reason="shared VRP data not present"
-)
+needs_data = pytest.mark.skipif(not (VRP_DIR / "X-n101-k25.vrp").exists(), reason="shared VRP data not present")
 
 # instance -> (PyVRP rounding that matches the .sol cost convention, scale)
 CONVENTIONS = {

@@ -74,9 +74,7 @@ def test_it_flies_two_deliveries_on_a_line_in_one_round_trip():
 
 def test_it_follows_the_only_optimal_order_when_a_load_waits_on_the_way():
     # a: H -> A, b: A -> B. The unique optimum is H -> A -> B -> H (4 h).
-    problem = line_problem(
-        [craft()], [Shipment("a", "H", "A", 1000, 5.0), Shipment("b", "A", "B", 2000, 5.0)]
-    )
+    problem = line_problem([craft()], [Shipment("a", "H", "A", 1000, 5.0), Shipment("b", "A", "B", 2000, 5.0)])
     result = solve(problem)
     (mission,) = result.missions
     assert route(mission) == ["H", "A", "B", "H"]
@@ -156,9 +154,7 @@ def test_it_splits_by_volume_and_by_the_chosen_piece_size():
 def test_it_respects_deadlines_even_against_a_shorter_route():
     # A and B on opposite sides of H: delivering in either order costs the
     # same; the tight deadline decides which goes first.
-    problem_af = (
-        Airfield("H", 0.0, 0.0), Airfield("A", 0.0, -1.0), Airfield("B", 0.0, 2.0)
-    )
+    problem_af = (Airfield("H", 0.0, 0.0), Airfield("A", 0.0, -1.0), Airfield("B", 0.0, 2.0))
     km = ((0, 100, 200), (100, 0, 300), (200, 300, 0))
     cases = [(u, o, flip) for u, o in (("A", "B"), ("B", "A")) for flip in (0, 1)]
     for urgent, other, flip in cases:
@@ -176,9 +172,7 @@ def test_it_respects_deadlines_even_against_a_shorter_route():
 
 def test_it_waits_for_the_earliest_pickup():
     ready = T0 + 10 * H
-    problem = line_problem(
-        [craft()], [Shipment("s", "A", "B", 100, 1.0, earliest_pickup=ready)]
-    )
+    problem = line_problem([craft()], [Shipment("s", "A", "B", 100, 1.0, earliest_pickup=ready)])
     result = solve(problem)
     stop_a = result.missions[0].stops[1]
     assert stop_a.airfield == "A"
@@ -290,8 +284,13 @@ def test_it_reports_unplaceable_shipments_with_a_reason():
         Shipment("heavy", "H", "A", 50_000, 10.0, divisible=False),
         Shipment("far", "H", "C", 100, 1.0),
         Shipment(
-            "late", "A", "B", 100, 1.0,
-            earliest_pickup=T0 + 5 * H, latest_delivery=T0 + 7 * H,
+            "late",
+            "A",
+            "B",
+            100,
+            1.0,
+            earliest_pickup=T0 + 5 * H,
+            latest_delivery=T0 + 7 * H,
         ),
         Shipment("after", "H", "A", 100, 1.0, earliest_pickup=T0 + 60 * H),
         Shipment("here", "A", "A", 100, 1.0),
@@ -307,9 +306,7 @@ def test_it_reports_unplaceable_shipments_with_a_reason():
         "here": Reason.NO_FLIGHT_NEEDED,
     }
     assert all(u.message for u in result.unplaced)
-    assert [ld.shipment_id for s in result.missions[0].stops for ld in s.picked_up] == [
-        "tiny"
-    ]
+    assert [ld.shipment_id for s in result.missions[0].stops for ld in s.picked_up] == ["tiny"]
 
 
 def test_it_reports_when_the_fleet_runs_out_and_when_splitting_is_not_enough():
@@ -324,7 +321,8 @@ def test_it_reports_when_the_fleet_runs_out_and_when_splitting_is_not_enough():
     assert result.placed_kg == 9000
     huge = solve(
         line_problem(
-            [craft()], [Shipment("huge", "H", "A", 1_000_000, 1.0)],
+            [craft()],
+            [Shipment("huge", "H", "A", 1_000_000, 1.0)],
             max_pieces_per_shipment=20,
         )
     )
@@ -363,29 +361,39 @@ def test_it_rejects_invalid_problems():
 def _random_problem(seed: int) -> Problem:
     rng = np.random.default_rng(seed)
     n_af = 8
-    airfields = tuple(
-        Airfield(f"F{i}", float(rng.uniform(35, 60)), float(rng.uniform(-10, 40)))
-        for i in range(n_af)
-    )
-    types = [(37_000, 340.0, 780.0, 3300.0), (19_000, 128.0, 640.0, 2000.0),
-             (8_000, 60.0, 500.0, 1500.0)]
+    airfields = tuple(Airfield(f"F{i}", float(rng.uniform(35, 60)), float(rng.uniform(-10, 40))) for i in range(n_af))
+    types = [(37_000, 340.0, 780.0, 3300.0), (19_000, 128.0, 640.0, 2000.0), (8_000, 60.0, 500.0, 1500.0)]
     aircraft = []
     for i in range(4):
         kg, m3, speed, rng_km = types[i % 3]
-        aircraft.append(Aircraft(
-            f"A{i}", f"T{i % 3}", f"F{int(rng.integers(n_af))}", kg, m3, speed, rng_km,
-            available_until=T0 + int(rng.integers(24, 96)) * H,
-        ))
+        aircraft.append(
+            Aircraft(
+                f"A{i}",
+                f"T{i % 3}",
+                f"F{int(rng.integers(n_af))}",
+                kg,
+                m3,
+                speed,
+                rng_km,
+                available_until=T0 + int(rng.integers(24, 96)) * H,
+            )
+        )
     shipments = []
     for i in range(12):
         p, d = rng.choice(n_af, 2, replace=False)
         early = T0 + int(rng.integers(0, 24)) * H
-        shipments.append(Shipment(
-            f"S{i}", f"F{p}", f"F{d}", int(rng.integers(500, 50_000)),
-            float(rng.uniform(1, 300)), earliest_pickup=early,
-            latest_delivery=early + int(rng.integers(4, 48)) * H,
-            divisible=bool(rng.random() < 0.8),
-        ))
+        shipments.append(
+            Shipment(
+                f"S{i}",
+                f"F{p}",
+                f"F{d}",
+                int(rng.integers(500, 50_000)),
+                float(rng.uniform(1, 300)),
+                earliest_pickup=early,
+                latest_delivery=early + int(rng.integers(4, 48)) * H,
+                divisible=bool(rng.random() < 0.8),
+            )
+        )
     return Problem(airfields, tuple(aircraft), tuple(shipments), start=T0)
 
 
@@ -399,9 +407,7 @@ def test_it_never_breaks_capacity_range_or_deadlines_on_random_instances(seed):
         for leg in mission.legs:
             assert leg.kg <= a.payload_kg and leg.m3 <= a.volume_m3 + 1e-9
             assert leg.distance_km <= a.range_km
-    assert math.isclose(
-        result.flight_hours, sum(m.flight_hours for m in result.missions), abs_tol=0.01
-    )
+    assert math.isclose(result.flight_hours, sum(m.flight_hours for m in result.missions), abs_tol=0.01)
 
 
 def test_it_detects_a_broken_plan():

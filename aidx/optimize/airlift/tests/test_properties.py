@@ -15,18 +15,20 @@ CODES = ["F0", "F1", "F2", "F3", "F4"]
 
 @st.composite
 def problems(draw) -> Problem:
-    airfields = tuple(
-        Airfield(code, draw(st.floats(35, 60)), draw(st.floats(-10, 40))) for code in CODES
-    )
+    airfields = tuple(Airfield(code, draw(st.floats(35, 60)), draw(st.floats(-10, 40))) for code in CODES)
     seconds = st.integers(0, 4 * 24 * 3600)  # odd seconds test the minute rounding
     aircraft = []
     for i in range(draw(st.integers(1, 3))):
         start = T0 + timedelta(seconds=draw(seconds))
         aircraft.append(
             Aircraft(
-                f"A{i}", f"T{i}", draw(st.sampled_from(CODES)),
-                draw(st.integers(2_000, 40_000)), draw(st.floats(10, 300)),
-                draw(st.floats(300, 900)), draw(st.floats(800, 4_000)),
+                f"A{i}",
+                f"T{i}",
+                draw(st.sampled_from(CODES)),
+                draw(st.integers(2_000, 40_000)),
+                draw(st.floats(10, 300)),
+                draw(st.floats(300, 900)),
+                draw(st.floats(800, 4_000)),
                 available_from=start if draw(st.booleans()) else None,
                 available_until=start + timedelta(hours=draw(st.integers(6, 96))),
                 cost_per_hour=draw(st.floats(0, 20_000)),
@@ -39,14 +41,21 @@ def problems(draw) -> Problem:
         early = T0 + timedelta(seconds=draw(seconds))
         shipments.append(
             Shipment(
-                f"S{i}", pickup, delivery, draw(st.integers(0, 90_000)), draw(st.floats(0, 500)),
+                f"S{i}",
+                pickup,
+                delivery,
+                draw(st.integers(0, 90_000)),
+                draw(st.floats(0, 500)),
                 earliest_pickup=early if draw(st.booleans()) else None,
                 latest_delivery=early + timedelta(seconds=draw(st.integers(3600, 4 * 24 * 3600))),
                 divisible=draw(st.booleans()),
             )
         )
     return Problem(
-        airfields, tuple(aircraft), tuple(shipments), start=T0,
+        airfields,
+        tuple(aircraft),
+        tuple(shipments),
+        start=T0,
         ground_time_hours=draw(st.sampled_from([0.0, 0.75, 1.5])),
         max_piece_kg=draw(st.none() | st.integers(5_000, 30_000)),
     )

@@ -67,10 +67,14 @@ def check_lines(p: Problem, res) -> None:
 
 def test_it_serves_priority_one_before_priority_two_by_hand():
     p = Problem.build(
-        requests=[RequestLine("r2", "BBB", "tent", 10, 2, "2025-01-20", "B"),
-                  RequestLine("r1", "AAA", "tent", 6, 1, "2025-01-20", "A")],
+        requests=[
+            RequestLine("r2", "BBB", "tent", 10, 2, "2025-01-20", "B"),
+            RequestLine("r1", "AAA", "tent", 6, 1, "2025-01-20", "A"),
+        ],
         offers=[OfferLine("o", "CCC", "tent", 10, "2025-01-01", "2025-01-10", "C")],
-        sites=[A, B, C], items=[TENT])
+        sites=[A, B, C],
+        items=[TENT],
+    )
     res = solve(p)
     assert res.met_by_priority == (6, 4, 0, 0)
     assert sorted(res.allocations(p)) == [("o", "r1", 6), ("o", "r2", 4)]
@@ -82,9 +86,13 @@ def test_it_serves_priority_one_before_priority_two_by_hand():
 def test_it_prefers_the_nearer_offer_by_hand():
     p = Problem.build(
         requests=[RequestLine("r", "AAA", "tent", 5, 1, "2025-01-20", "A")],
-        offers=[OfferLine("far", "BBB", "tent", 5, "2025-01-01", "2025-01-10", "B"),
-                OfferLine("near", "CCC", "tent", 5, "2025-01-01", "2025-01-10", "C")],
-        sites=[A, B, C], items=[TENT])
+        offers=[
+            OfferLine("far", "BBB", "tent", 5, "2025-01-01", "2025-01-10", "B"),
+            OfferLine("near", "CCC", "tent", 5, "2025-01-01", "2025-01-10", "C"),
+        ],
+        sites=[A, B, C],
+        items=[TENT],
+    )
     res = solve(p)
     assert res.allocations(p) == [("near", "r", 5)]
     assert res.kg_km == 5 * round(10.0 * km(C, A))
@@ -95,9 +103,14 @@ def test_it_uses_a_substitute_only_when_the_same_item_is_short():
     big = Item("tent-big", 20.0)
     p = Problem.build(
         requests=[RequestLine("r", "AAA", "tent", 8, 1, "2025-01-20", "A")],
-        offers=[OfferLine("same", "BBB", "tent", 5, "2025-01-01", "2025-01-10", "B"),
-                OfferLine("sub", "CCC", "tent-big", 5, "2025-01-01", "2025-01-10", "C")],
-        sites=[A, B, C], items=[TENT, big], substitutions=[Substitution("tent-big", "tent", 100_000)])
+        offers=[
+            OfferLine("same", "BBB", "tent", 5, "2025-01-01", "2025-01-10", "B"),
+            OfferLine("sub", "CCC", "tent-big", 5, "2025-01-01", "2025-01-10", "C"),
+        ],
+        sites=[A, B, C],
+        items=[TENT, big],
+        substitutions=[Substitution("tent-big", "tent", 100_000)],
+    )
     res = solve(p)  # the penalty outweighs the nearer substitute's kg·km saving
     assert {(o, r): q for o, r, q in res.allocations(p)} == {("same", "r"): 5, ("sub", "r"): 3}
     assert res.penalty == 3 * 100_000
@@ -105,7 +118,10 @@ def test_it_uses_a_substitute_only_when_the_same_item_is_short():
     p2 = Problem.build(
         requests=[RequestLine("r", "AAA", "tent-big", 8, 1, "2025-01-20", "A")],
         offers=[OfferLine("o", "BBB", "tent", 5, "2025-01-01", "2025-01-10", "B")],
-        sites=[A, B, C], items=[TENT, big], substitutions=[Substitution("tent-big", "tent", 7)])
+        sites=[A, B, C],
+        items=[TENT, big],
+        substitutions=[Substitution("tent-big", "tent", 7)],
+    )
     assert solve(p2).allocations(p2) == []
 
 
@@ -117,8 +133,10 @@ def test_it_applies_the_transit_time_rule_exactly():
         return Problem.build(
             requests=[RequestLine("r", "AAA", "tent", 1, 1, needed_by, "A")],
             offers=[OfferLine("o", "BBB", "tent", 1, "2025-01-05", until, "B")],
-            sites=[A, B], items=[TENT],
-            params=Params(today=None if today is None else int(np.datetime64(today, "D").astype(np.int64))))
+            sites=[A, B],
+            items=[TENT],
+            params=Params(today=None if today is None else int(np.datetime64(today, "D").astype(np.int64))),
+        )
 
     assert solve(prob("2025-01-07")).met_by_priority[0] == 1  # ship 5th + 2 = 7th
     assert solve(prob("2025-01-06")).met_by_priority[0] == 0
@@ -130,12 +148,19 @@ def test_it_applies_the_transit_time_rule_exactly():
 
 def test_it_never_breaks_releasability_nation_or_exclusion_rules():
     p = Problem.build(
-        requests=[RequestLine("ra", "AAA", "tent", 10, 1, "2025-01-20", "A"),
-                  RequestLine("rb", "BBB", "tent", 10, 1, "2025-01-20", "B")],
-        offers=[OfferLine("o_rel", "CCC", "tent", 10, "2025-01-01", "2025-01-10", "C", frozenset({"BBB"})),
-                OfferLine("o_same", "AAA", "tent", 10, "2025-01-01", "2025-01-10", "A"),
-                OfferLine("o_excl", "CCC", "tent", 10, "2025-01-01", "2025-01-10", "C")],
-        sites=[A, B, C], items=[TENT], excluded=[("o_excl", "ra")])
+        requests=[
+            RequestLine("ra", "AAA", "tent", 10, 1, "2025-01-20", "A"),
+            RequestLine("rb", "BBB", "tent", 10, 1, "2025-01-20", "B"),
+        ],
+        offers=[
+            OfferLine("o_rel", "CCC", "tent", 10, "2025-01-01", "2025-01-10", "C", frozenset({"BBB"})),
+            OfferLine("o_same", "AAA", "tent", 10, "2025-01-01", "2025-01-10", "A"),
+            OfferLine("o_excl", "CCC", "tent", 10, "2025-01-01", "2025-01-10", "C"),
+        ],
+        sites=[A, B, C],
+        items=[TENT],
+        excluded=[("o_excl", "ra")],
+    )
     res = solve(p)
     rows = {(o, r): q for o, r, q in res.allocations(p)}
     assert ("o_rel", "ra") not in rows and ("o_same", "ra") not in rows and ("o_excl", "ra") not in rows
@@ -145,18 +170,28 @@ def test_it_never_breaks_releasability_nation_or_exclusion_rules():
 
 def test_it_keeps_fixed_allocations_and_consumes_their_capacity():
     p = Problem.build(
-        requests=[RequestLine("r1", "AAA", "tent", 10, 1, "2025-01-20", "A"),
-                  RequestLine("r2", "BBB", "tent", 10, 4, "2025-01-20", "B")],
+        requests=[
+            RequestLine("r1", "AAA", "tent", 10, 1, "2025-01-20", "A"),
+            RequestLine("r2", "BBB", "tent", 10, 4, "2025-01-20", "B"),
+        ],
         offers=[OfferLine("o", "CCC", "tent", 10, "2025-01-01", "2025-01-10", "C")],
-        sites=[A, B, C], items=[TENT], fixed=[("o", "r2", 7)])
+        sites=[A, B, C],
+        items=[TENT],
+        fixed=[("o", "r2", 7)],
+    )
     res = solve(p)
     rows = [(o, r, q, bool(f)) for (o, r, q), f in zip(res.allocations(p), res.alloc_fixed, strict=False)]
     assert ("o", "r2", 7, True) in rows
     assert ("o", "r1", 3, False) in rows
     assert res.met_by_priority == (3, 0, 0, 7)
     with pytest.raises(ProblemError):
-        Problem.build(requests=p_requests(), offers=[OfferLine("o", "CCC", "tent", 1, 0, 9, "C")],
-                      sites=[A, C], items=[TENT], fixed=[("o", "r1", 2)])
+        Problem.build(
+            requests=p_requests(),
+            offers=[OfferLine("o", "CCC", "tent", 1, 0, 9, "C")],
+            sites=[A, C],
+            items=[TENT],
+            fixed=[("o", "r1", 2)],
+        )
 
 
 def p_requests():
@@ -185,8 +220,13 @@ def check_against_the_oracle(p: Problem) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10**6), n_req=st.integers(1, 12), n_off=st.integers(1, 12),
-       n_items=st.integers(1, 4), excl=st.integers(0, 4))
+@given(
+    seed=st.integers(0, 10**6),
+    n_req=st.integers(1, 12),
+    n_off=st.integers(1, 12),
+    n_items=st.integers(1, 4),
+    excl=st.integers(0, 4),
+)
 def test_it_agrees_with_the_line_level_oracle(seed, n_req, n_off, n_items, excl):
     p = random_problem(seed, n_req=n_req, n_off=n_off, n_items=n_items, excl=excl)
     check_against_the_oracle(p)
@@ -203,11 +243,23 @@ def test_it_sends_goods_of_earlier_ship_days_along_the_origin_chain_exactly(seed
     offs = []
     for k in range(14):
         a = int(rng.integers(0, 9))
-        offs.append(OfferLine(f"o{k}", "CCC", "tent", int(rng.integers(1, 12)), a, a + int(rng.integers(0, 4)),
-                              ("A", "C")[k % 2]))
-    reqs = [RequestLine(f"r{k}", ("AAA", "BBB", "DDD")[k % 3], "tent", int(rng.integers(1, 15)),
-                        int(rng.integers(1, 5)), int(rng.integers(2, 13)), ("A", "B", "C")[k % 3])
-            for k in range(12)]
+        offs.append(
+            OfferLine(
+                f"o{k}", "CCC", "tent", int(rng.integers(1, 12)), a, a + int(rng.integers(0, 4)), ("A", "C")[k % 2]
+            )
+        )
+    reqs = [
+        RequestLine(
+            f"r{k}",
+            ("AAA", "BBB", "DDD")[k % 3],
+            "tent",
+            int(rng.integers(1, 15)),
+            int(rng.integers(1, 5)),
+            int(rng.integers(2, 13)),
+            ("A", "B", "C")[k % 3],
+        )
+        for k in range(12)
+    ]
     ex = sorted({(f"o{rng.integers(14)}", f"r{rng.integers(12)}") for _ in range(excl)})
     p = Problem.build(requests=reqs, offers=offs, sites=sites, items=[TENT], excluded=ex)
     check_against_the_oracle(p)
@@ -236,12 +288,24 @@ def test_it_leaves_no_higher_priority_unmet_that_a_lower_priority_allocation_cou
 def test_it_never_exceeds_line_capacity_with_many_identical_lines(seed):
     # many lines collapse into few groups: disaggregation must respect each line
     rng = np.random.default_rng(seed)
-    reqs = [RequestLine(f"r{k}", "AAA" if k % 2 else "BBB", "tent", int(rng.integers(1, 9)), int(rng.integers(1, 5)),
-                        "2025-01-20", "A" if k % 2 else "B") for k in range(30)]
-    offs = [OfferLine(f"o{k}", "CCC", "tent", int(rng.integers(1, 9)), "2025-01-01", "2025-01-10", "C")
-            for k in range(20)]
-    p = Problem.build(requests=reqs, offers=offs, sites=[A, B, C], items=[TENT],
-                      excluded=[("o3", "r4")], fixed=[("o0", "r1", 1)])
+    reqs = [
+        RequestLine(
+            f"r{k}",
+            "AAA" if k % 2 else "BBB",
+            "tent",
+            int(rng.integers(1, 9)),
+            int(rng.integers(1, 5)),
+            "2025-01-20",
+            "A" if k % 2 else "B",
+        )
+        for k in range(30)
+    ]
+    offs = [
+        OfferLine(f"o{k}", "CCC", "tent", int(rng.integers(1, 9)), "2025-01-01", "2025-01-10", "C") for k in range(20)
+    ]
+    p = Problem.build(
+        requests=reqs, offers=offs, sites=[A, B, C], items=[TENT], excluded=[("o3", "r4")], fixed=[("o0", "r1", 1)]
+    )
     res = solve(p)
     check_lines(p, res)
     ref = solve_lines(p)
@@ -264,10 +328,14 @@ def test_it_certificate_rejects_a_suboptimal_flow():
 
 def _two_nation_problem(da: int, db: int, supply: int) -> Problem:
     return Problem.build(
-        requests=[RequestLine("ra", "AAA", "tent", da, 1, "2025-01-20", "A"),
-                  RequestLine("rb", "BBB", "tent", db, 1, "2025-01-20", "B")],
+        requests=[
+            RequestLine("ra", "AAA", "tent", da, 1, "2025-01-20", "A"),
+            RequestLine("rb", "BBB", "tent", db, 1, "2025-01-20", "B"),
+        ],
         offers=[OfferLine("o", "CCC", "tent", supply, "2025-01-01", "2025-01-10", "C")],
-        sites=[A, B, C], items=[TENT])
+        sites=[A, B, C],
+        items=[TENT],
+    )
 
 
 def test_it_shares_a_short_item_fairly_by_hand():
@@ -285,8 +353,7 @@ def test_it_shares_a_short_item_fairly_by_hand():
 def test_it_maximises_the_smallest_fraction_met(da, db, s):
     p = _two_nation_problem(da, db, s)
     res = solve(p, mode="fair")
-    best = max(min(a / da, (min(s, da + db) - a) / db)
-               for a in range(0, min(da, s) + 1) if min(s, da + db) - a <= db)
+    best = max(min(a / da, (min(s, da + db) - a) / db) for a in range(0, min(da, s) + 1) if min(s, da + db) - a <= db)
     got = min((da - res.unmet[0]) / da, (db - res.unmet[1]) / db)
     assert got == pytest.approx(best)
     assert res.fair_share[0].achieved == pytest.approx(best)
@@ -362,8 +429,12 @@ def test_it_matches_the_documented_haversine():
     d = km(Site("OSL", 59.91, 10.75), Site("WAW", 52.23, 21.01))
     assert math.isclose(d, 1056, rel_tol=0.01)
     o, r = np.array([0]), np.array([0])
-    p = Problem.build(requests=[RequestLine("r", "AAA", "tent", 1, 1, 30, "B")],
-                      offers=[OfferLine("o", "CCC", "tent", 1, 0, 9, "A")], sites=[A, B], items=[TENT])
+    p = Problem.build(
+        requests=[RequestLine("r", "AAA", "tent", 1, 1, 30, "B")],
+        offers=[OfferLine("o", "CCC", "tent", 1, 0, 9, "A")],
+        sites=[A, B],
+        items=[TENT],
+    )
     kgkm, pen = pair_costs(p, o, r)
     assert kgkm[0] == round(10.0 * km(A, B)) and pen[0] == 0
 
@@ -412,8 +483,13 @@ def test_it_ends_its_worker_processes_in_a_process_that_handles_sigterm_itself()
     import sys
 
     root = Path(__file__).resolve().parents[4]
-    out = subprocess.run([sys.executable, "-c", WORKER_UNDER_A_GRACEFUL_SIGTERM_HANDLER], cwd=root,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER_UNDER_A_GRACEFUL_SIGTERM_HANDLER],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "cancelled []"
 

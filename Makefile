@@ -55,7 +55,7 @@ demo: install-runtime
 	@echo "  australia (partner)  | viewer (read-only)"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(AIDX) db_worker --interval 1 --no-reload & \
+	  $(AIDX) worker --interval 1 --no-reload & \
 	  $(AIDX) runserver $(HOST):$(PORT) --noreload
 
 test: install

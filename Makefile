@@ -43,7 +43,7 @@ install-runtime: $(VENV)/.installed-runtime node_modules/.installed $(LOCALE_MO)
 messages: $(LOCALE_MO)
 
 makemessages: install
-	$(AIDX) makemessages -l nb -l nn --no-obsolete --ignore=.venv --ignore=node_modules --ignore=var
+	$(AIDX) makemessages -l nb -l nn --no-obsolete --no-location --ignore=.venv --ignore=node_modules --ignore=var
 
 demo: install-runtime
 	$(AIDX) migrate --noinput

@@ -26,6 +26,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -77,8 +78,8 @@ def reap_lost(*, now: dt.datetime | None = None) -> int:
                 continue
             worker = result.worker_ids[-1] if result.worker_ids else "?"
             result.set_failed(WorkerLost(f"worker {worker} stopped before the task finished"))
-            with contextlib.suppress(ImportError, AttributeError):
-                result.task  # noqa: B018 - importing the task's module registers its handler
+            with contextlib.suppress(ImportError):
+                import_string(result.task_path)  # importing the task's module registers its handler
             handler = schedules.LOST_HANDLERS.get(result.task_path)
             if handler is not None:
                 handler(*result.args_kwargs.get("args", []), **result.args_kwargs.get("kwargs", {}))

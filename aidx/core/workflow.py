@@ -74,8 +74,8 @@ class Transition:
     rules: tuple[Rule, ...]
     guard: Guard | None = None
     danger: bool = False  # drawn as a destructive action
-    inputs: tuple[str, ...] = ()  # what the action asks for besides confirmation, e.g. ("reason",)
-    required: tuple[str, ...] = ()  # which of those must be given
+    inputs: tuple[tuple[str, Any], ...] = ()  # what the action asks for: (name, label), e.g. ("reason", _("Reason"))
+    required: tuple[str, ...] = ()  # the names of those that must be given
 
     def __init__(
         self,
@@ -87,7 +87,7 @@ class Transition:
         rules: Iterable[Rule],
         guard: Guard | None = None,
         danger: bool = False,
-        inputs: Iterable[str] = (),
+        inputs: Iterable[tuple[str, Any]] = (),
         required: Iterable[str] = (),
     ):
         values = {
@@ -105,7 +105,7 @@ class Transition:
             object.__setattr__(self, key, value)
         if not self.rules:
             raise ValueError(f"transition {name} names nobody who may make it")
-        if not set(self.required) <= set(self.inputs):
+        if not set(self.required) <= {name for name, _label in self.inputs}:
             raise ValueError(f"transition {name}: a required input must be an input")
 
     @property
@@ -122,6 +122,17 @@ class Decision:
     allowed: bool
     code: str = ""  # "forbidden" (who), "bad_state" (when) or the guard's refusal ("guard")
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    """An allowed transition, ready for a template: `web/_actions.html` draws it as a form with `data-action`."""
+
+    name: str
+    label: str
+    url: str
+    danger: bool
+    inputs: tuple[tuple[str, str, bool], ...]  # (name, label, required)
 
 
 @dataclass
@@ -194,6 +205,23 @@ class Workflow:
 
     def action_names(self, actor: Any, record: Any) -> list[str]:
         return [t.name for t in self.actions(actor, record)]
+
+    def buttons(
+        self, actor: Any, record: Any, url: Callable[[str], str], *, exclude: Iterable[str] = ()
+    ) -> list[Button]:
+        """The allowed transitions as buttons posting to `url(name)`; `exclude` those the page draws itself."""
+        skip = set(exclude)
+        return [
+            Button(
+                t.name,
+                str(t.label),
+                url(t.name),
+                t.danger,
+                tuple((name, str(label), name in t.required) for name, label in t.inputs),
+            )
+            for t in self.actions(actor, record)
+            if t.name not in skip
+        ]
 
     def advance(self, record: Any, name: str) -> None:
         """Set the record's state to the transition's target (the service saves it)."""

@@ -17,20 +17,21 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aidx.accounts.models import Role, User
 from aidx.assistance import services as exchange
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Substitution
+from aidx.core.actors import SYSTEM
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.matching.models import MatchRun, Proposal
+from aidx.matching.workflow import MATCH_RUN
 from aidx.nations.models import Membership
 from aidx.nations.policy import Releasability
 from aidx.optimize.allocation import solve
 from aidx.optimize.allocation.cli import problem_from_json, result_to_json
-
-STALE_AFTER = dt.timedelta(minutes=5)  # a running run silent this long lost its worker
 
 
 class Cancelled(Exception):
@@ -207,8 +208,10 @@ def run_start(
     time_limit: float = 60,
     rerun_of: MatchRun | None = None,
 ) -> MatchRun:
-    """Queue a run; the worker builds and solves it (see tasks.py)."""
+    """Queue a run; the worker builds and solves it (see tasks.py). A re-run solves the same stored input."""
     _require_coordinator(actor)
+    if rerun_of is not None:
+        MATCH_RUN.check(actor, rerun_of, "rerun")
     if mode not in MatchRun.Mode.values:
         raise BusinessError(_("Unknown mode: %(value)s.") % {"value": mode}, field="mode")
     if not 0 < time_limit <= 3600:
@@ -239,9 +242,7 @@ def run_start(
 def _progress(run_id: int) -> Any:
     def report(phase: str, percent: float) -> None:
         # Each report is its own small write, visible to the page at once; it also carries the cancel flag.
-        MatchRun.objects.filter(pk=run_id).update(
-            phase=phase[:60], percent=max(0.0, min(100.0, percent)), heartbeat_at=timezone.now()
-        )
+        MatchRun.objects.filter(pk=run_id).update(phase=phase[:60], percent=max(0.0, min(100.0, percent)))
         if MatchRun.objects.filter(pk=run_id, cancel_requested=True).exists():
             raise Cancelled
 
@@ -254,15 +255,29 @@ def match_workers() -> int:
     return settings.AIDX_MATCH_WORKERS
 
 
+@transaction.atomic
+def _system_transition(run_id: int, name: str, *, note: dict[str, Any] | None = None, **fields: Any) -> MatchRun | None:
+    """Move a run as the system (the worker), through the run's workflow table; None if it may not move now
+    (a coordinator cancelled it first). `note` adds to the audit entry."""
+    run = MatchRun.objects.select_for_update().get(pk=run_id)
+    if not MATCH_RUN.allows(SYSTEM, run, name):
+        return None
+    before = {"status": run.status}
+    MATCH_RUN.advance(run, name)
+    for key, value in fields.items():
+        setattr(run, key, value)
+    run.save(update_fields=["status", *fields])
+    after = {"status": run.status, **({"error": run.error} if "error" in fields else {}), **(note or {})}
+    record(actor=SYSTEM, action=f"matchrun.{name}", target=run, before=before, after=after)
+    return run
+
+
 def run_execute(run_id: int) -> MatchRun:
     """Build (unless re-running a stored input), solve, and store proposals in one transaction at the end,
     so a worker killed half-way leaves no partial proposals."""
-    claimed = MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
-        status=MatchRun.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), phase="build"
-    )
+    if _system_transition(run_id, "claim", started_at=timezone.now(), phase="build") is None:
+        return MatchRun.objects.get(pk=run_id)
     run = MatchRun.objects.get(pk=run_id)
-    if not claimed:
-        return run
     report = _progress(run_id)
     try:
         report("build", 1)
@@ -281,20 +296,18 @@ def run_execute(run_id: int) -> MatchRun:
         output = result_to_json(problem, result)
         report("store", 96)
     except Cancelled:
-        MatchRun.objects.filter(pk=run_id).update(status=MatchRun.Status.CANCELLED, finished_at=timezone.now())
+        _system_transition(run_id, "stop", finished_at=timezone.now())
         return MatchRun.objects.get(pk=run_id)
     except Exception as error:  # the run records what went wrong; the worker goes on
-        MatchRun.objects.filter(pk=run_id).update(
-            status=MatchRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
-        )
+        message = f"{type(error).__name__}: {error}"[:2000]
+        _system_transition(run_id, "fail", finished_at=timezone.now(), error=message)
         return MatchRun.objects.get(pk=run_id)
     distances = _ton_km(document)
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=run_id)
         if run.cancel_requested:
-            run.status, run.finished_at = MatchRun.Status.CANCELLED, timezone.now()
-            run.save(update_fields=["status", "finished_at"])
-            return run
+            stopped = _system_transition(run_id, "stop", finished_at=timezone.now())
+            return stopped or run
         Proposal.objects.bulk_create(
             [
                 Proposal(
@@ -309,20 +322,24 @@ def run_execute(run_id: int) -> MatchRun:
             ],
             batch_size=5000,
         )
-        run.result, run.status = output, MatchRun.Status.SUCCEEDED
-        run.phase, run.percent, run.finished_at = "done", 100, timezone.now()
-        run.save(update_fields=["result", "status", "phase", "percent", "finished_at"])
-        record(
-            actor=None,
-            action="matchrun.succeed",
-            target=run,
-            after={
-                "status": output["status"],
-                "allocations": len(output["allocations"]),
-                "ton_km": output["objective"]["ton_km"],
-            },
-        )
-    return run
+        MatchRun.objects.filter(pk=run_id).update(result=output)
+        note = {
+            "solver": output["status"],
+            "allocations": len(output["allocations"]),
+            "ton_km": output["objective"]["ton_km"],
+        }
+        _system_transition(run_id, "succeed", note=note, phase="done", percent=100, finished_at=timezone.now())
+    return MatchRun.objects.get(pk=run_id)
+
+
+def run_lost(run_id: int) -> None:
+    """The worker running this run stopped (aidx/core/worker.py): the run fails, and can be run again."""
+    _system_transition(
+        run_id,
+        "fail",
+        finished_at=timezone.now(),
+        error=gettext_noop("the worker stopped before the run finished"),
+    )
 
 
 def _ton_km(document: dict[str, Any]) -> Any:
@@ -342,26 +359,14 @@ def _ton_km(document: dict[str, Any]) -> Any:
     return per_unit
 
 
-def runs_reap_stale(*, now: dt.datetime | None = None) -> int:
-    """Runs whose worker died (no heartbeat for a while) are marked failed, so they can be restarted."""
-    now = now or timezone.now()
-    return MatchRun.objects.filter(status=MatchRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER).update(
-        status=MatchRun.Status.FAILED, finished_at=now, error="the worker stopped before the run finished"
-    )
-
-
 @transaction.atomic
 def run_cancel(*, actor: User, run: MatchRun) -> MatchRun:
-    _require_coordinator(actor)
     run = MatchRun.objects.select_for_update().get(pk=run.pk)
-    if run.status == MatchRun.Status.QUEUED:
-        run.status, run.finished_at = MatchRun.Status.CANCELLED, timezone.now()
-    elif run.status == MatchRun.Status.RUNNING:
-        run.cancel_requested = True
-    elif run.status == MatchRun.Status.SUCCEEDED:
-        run.status = MatchRun.Status.CANCELLED
+    MATCH_RUN.check(actor, run, "cancel")
+    if run.status == MatchRun.Status.RUNNING:
+        run.cancel_requested = True  # the worker stops at its next progress report
     else:
-        raise BusinessError(_("This run has already ended."), code="bad_state")
+        run.status, run.finished_at = MatchRun.Status.CANCELLED, run.finished_at or timezone.now()
     run.save(update_fields=["status", "finished_at", "cancel_requested"])
     record(actor=actor, action="matchrun.cancel", target=run, after={"status": run.status})
     return run
@@ -369,10 +374,8 @@ def run_cancel(*, actor: User, run: MatchRun) -> MatchRun:
 
 @transaction.atomic
 def proposal_drop(*, actor: User, run: MatchRun, proposal_ids: list[int], dropped: bool = True) -> int:
-    _require_coordinator(actor)
     run = MatchRun.objects.select_for_update().get(pk=run.pk)
-    if run.status != MatchRun.Status.SUCCEEDED:
-        raise BusinessError(_("Only a run ready for review can be edited."), code="bad_state")
+    MATCH_RUN.check(actor, run, "drop" if dropped else "keep")
     changed = run.proposals.filter(pk__in=proposal_ids).exclude(dropped=dropped).update(dropped=dropped)
     record(
         actor=actor,
@@ -387,10 +390,8 @@ def proposal_drop(*, actor: User, run: MatchRun, proposal_ids: list[int], droppe
 def run_publish(*, actor: User, run: MatchRun) -> int:
     """Turn the kept proposals into proposed allocations through the exchange's own service, all or none:
     every invariant and need-to-know rule is checked again, exactly as for a hand-made proposal."""
-    _require_coordinator(actor)
     run = MatchRun.objects.select_for_update().get(pk=run.pk)
-    if run.status != MatchRun.Status.SUCCEEDED:
-        raise BusinessError(_("Only a run ready for review can be published."), code="bad_state")
+    MATCH_RUN.check(actor, run, "publish")
     made = 0
     for proposal in run.proposals.filter(dropped=False).order_by("id"):
         try:
@@ -410,7 +411,8 @@ def run_publish(*, actor: User, run: MatchRun) -> int:
         proposal.allocation_id = allocation.pk
         proposal.save(update_fields=["allocation_id"])
         made += 1
-    run.status, run.published_at = MatchRun.Status.PUBLISHED, timezone.now()
+    MATCH_RUN.advance(run, "publish")
+    run.published_at = timezone.now()
     run.save(update_fields=["status", "published_at"])
     record(actor=actor, action="matchrun.publish", target=run, after={"allocations": made})
     return made

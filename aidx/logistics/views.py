@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aidx.accounts.http import AuthenticatedHttpRequest
@@ -307,9 +307,9 @@ def deployment_detail(request: AuthenticatedHttpRequest, deployment_id: int) -> 
 
 
 DEPLOYMENT_ACTIONS = {
-    "arrive": (services.deployment_arrive, _lazy("Arrived on site: %(what)s.")),
-    "return": (services.deployment_return, _lazy("Back home: %(what)s.")),
-    "cancel": (services.deployment_cancel, _lazy("Deployment cancelled: %(what)s.")),
+    "arrive": (services.deployment_arrive, gettext_lazy("Arrived on site: %(what)s.")),
+    "return": (services.deployment_return, gettext_lazy("Back home: %(what)s.")),
+    "cancel": (services.deployment_cancel, gettext_lazy("Deployment cancelled: %(what)s.")),
 }
 
 

@@ -16,7 +16,7 @@ from aidx.stockpile.services.common import (
     warehouse_of,
 )
 from aidx.stockpile.services.ledger import LOCK_ORDER, Change
-from aidx.stockpile.services.lots import expire_lots, lot_set_status
+from aidx.stockpile.services.lots import expire_lots, lot_set_status, lot_transition
 from aidx.stockpile.services.movements import adjust, dispose, transfer
 from aidx.stockpile.services.offer import agency_user, free_stock, link_offer, offer_sync
 from aidx.stockpile.services.projection import Difference, check_balances, rebuild_balances
@@ -41,6 +41,7 @@ __all__ = [
     "issue",
     "link_offer",
     "lot_set_status",
+    "lot_transition",
     "may_manage",
     "may_view",
     "offer_releasability",

@@ -83,6 +83,7 @@ def currency_code(value: str, field: str = "currency") -> str:
 
 
 def warehouse_of(value: Site | str | int) -> Site:
+    site: Site | None
     if isinstance(value, Site):
         site = value
     else:

@@ -90,7 +90,7 @@ def _prepared() -> Any:
         return db.cursor()
     # Django's own server-binding cursor class (what OPTIONS "server_side_binding" uses for every cursor),
     # made and wrapped the way connection.cursor() makes and wraps its own
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
     db.close_if_health_check_failed()
     db.ensure_connection()

@@ -71,7 +71,7 @@ def offer_sync(
     if items is None:
         stocked = Balance.objects.filter(on_hand__gt=0, lot__owner_nation__isnull=True).values("lot__item")
         items = list(Item.objects.filter(Q(pk__in=stocked) | Q(pk__in=StockOffer.objects.values("item"))))
-    changed = []
+    changed: list[Offer] = []
     for item in sorted(items, key=lambda i: i.code):
         free = free_stock(item, today)
         link = StockOffer.objects.select_related("offer").filter(item=item).first()
@@ -90,7 +90,7 @@ def offer_sync(
             target = live + max(free, 0)
             if target != line.quantity and target > 0:
                 exchange.offer_line_set_quantity(actor=actor, offer_line=line, quantity=target, reason="stock sync")
-                changed.append(offer)
+                changed.append(line.offer)
             continue
         if free <= 0:
             continue

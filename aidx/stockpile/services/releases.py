@@ -127,6 +127,12 @@ def _stock_allocation(allocation: Allocation | int) -> Allocation:
     return allocation
 
 
+def _item_served(allocation: Allocation) -> Item:
+    item = allocation.offer_line.item
+    assert item is not None  # _stock_allocation refuses an allocation of a capability
+    return item
+
+
 @transaction.atomic
 def reserve(
     *, actor: Any, allocation: Allocation | int, today: dt.date | None = None, margin_days: int | None = None
@@ -141,7 +147,7 @@ def reserve(
         raise BusinessError(_("The stock for this allocation is already reserved."), code="already_reserved")
     needed_by = max(allocation.request_line.request.needed_by, today or timezone.localdate())
     picked = _pick(
-        allocation.offer_line.item,
+        _item_served(allocation),
         need,
         needed_by=needed_by,
         margin_days=safety_days() if margin_days is None else margin_days,
@@ -211,7 +217,7 @@ def release(
         if not record_only:
             needed_by = max(needed_by, today or timezone.localdate())
         picked = _pick(
-            allocation.offer_line.item,
+            _item_served(allocation),
             need,
             needed_by=needed_by,
             margin_days=safety_days() if margin_days is None else margin_days,

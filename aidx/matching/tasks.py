@@ -3,7 +3,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from aidx.core.schedule import on_lost
-from aidx.matching.services import run_execute, run_lost
+from aidx.matching.runs import run_execute, run_lost
 
 
 @task()

@@ -10,7 +10,7 @@ from aidx.assistance.models import Allocation
 from aidx.audit.models import AuditEntry
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.core.worker import reap_lost
-from aidx.matching import selectors, services
+from aidx.matching import runs, selectors, services
 from aidx.matching.models import MatchRun, Proposal
 from aidx.optimize.allocation import solve
 from aidx.optimize.allocation.cli import problem_from_json
@@ -151,7 +151,7 @@ def test_it_cancels_a_running_run_at_the_next_progress_report(exchange):
     exchange.offer()
     run = MatchRun.objects.create(created_by=exchange.world.coordinator, as_of=timezone.localdate())
     MatchRun.objects.filter(pk=run.pk).update(cancel_requested=True)
-    run = services.run_execute(run.pk)
+    run = runs.run_execute(run.pk)
     assert run.status == MatchRun.Status.CANCELLED and not run.proposals.exists()
 
 

@@ -102,6 +102,8 @@ def test_a_planned_deployment_can_be_called_off_and_only_before_it_arrives(airli
     )
     client.force_login(airlift.world.ally_a)  # Italy, the receiving nation, calls it off
     assert client.get(f"/api/v1/logistics/deployments/{planned.pk}").json()["actions"] == ["arrive", "cancel"]
+    listed = client.get("/logistics/deployments/").content.decode()
+    assert 'data-action="arrive"' in listed and 'data-action="return"' not in listed
     assert client.post(f"/logistics/deployments/{planned.pk}/cancel/").status_code == 302
     planned.refresh_from_db()
     assert planned.status == Deployment.Status.CANCELLED
@@ -113,6 +115,8 @@ def test_a_planned_deployment_can_be_called_off_and_only_before_it_arrives(airli
     with pytest.raises(BusinessError):
         services.deployment_cancel(actor=airlift.spain_log, deployment=arrived)
     assert client.get(f"/api/v1/logistics/deployments/{arrived.pk}").json()["actions"] == ["return"]
+    listed = client.get("/logistics/deployments/").content.decode()
+    assert 'data-action="return"' in listed and 'data-action="arrive"' not in listed
 
 
 def test_a_planner_run_whose_worker_died_fails_by_the_schedule(airlift):

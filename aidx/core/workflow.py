@@ -65,6 +65,16 @@ class Rule:
         return (not self.roles or bool(self.roles & roles)) and (not self.relations or bool(self.relations & relations))
 
 
+def admitted(rules: Iterable[Rule], actor: Any, relations: Callable[[], Iterable[str]] | None = None) -> bool:
+    """For an act outside any life cycle (making a record, booking in a ledger, registering an aircraft): does
+    one of `rules` admit `actor`, given its relations to what it acts on? Judged as a transition is; `relations`
+    is only called for a signed-in person (the system has none)."""
+    known: frozenset[str] = frozenset()
+    if relations is not None and not is_system(actor) and getattr(actor, "is_authenticated", False):
+        known = frozenset(relations())
+    return any(rule.admits(actor, known) for rule in rules)
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str

@@ -15,6 +15,7 @@ from aidx.accounts.api import require_write
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.fund import selectors, services
 from aidx.fund.models import Pledge, ProcurementOrder
+from aidx.fund.workflow import ORDER, may_manage
 from aidx.nations.models import Nation
 
 router = Router(tags=["fund"])
@@ -26,7 +27,7 @@ def _user(request: HttpRequest) -> Any:
 
 def _manager(request: HttpRequest) -> Any:
     user = _user(request)
-    if not services.may_manage(user):
+    if not may_manage(user):
         raise PermissionDenied(_("Only a fund manager or a coordinator can do this."))
     require_write(request)
     return user
@@ -130,6 +131,14 @@ class OrderOut(Schema):
         return order.warehouse.code
 
 
+class OrderDetailOut(OrderOut):
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the order now")
+
+    @staticmethod
+    def resolve_actions(order: ProcurementOrder, context: dict[str, Any]) -> list[str]:
+        return ORDER.action_names(_user(context["request"]), order)
+
+
 class TransportIn(Schema):
     description: str = Field(..., min_length=1, max_length=300)
     amount_minor: int = Field(..., gt=0)
@@ -213,7 +222,7 @@ def statement(request: HttpRequest, code: str) -> Any:
 @router.get("/balance-sheet", response=list[dict[str, Any]], summary="Accounts and balances (managers)")
 def balance_sheet(request: HttpRequest) -> Any:
     user = _user(request)
-    if not services.may_manage(user):
+    if not may_manage(user):
         raise PermissionDenied(_("Only a fund manager or a coordinator can do this."))
     return [{**row, "kind": str(row["kind"])} for row in selectors.balance_sheet(user)]
 
@@ -222,7 +231,7 @@ def balance_sheet(request: HttpRequest) -> Any:
 @paginate
 def orders(request: HttpRequest) -> Any:
     user = _user(request)
-    if not services.may_manage(user):
+    if not may_manage(user):
         raise PermissionDenied(_("Only a fund manager or a coordinator can do this."))
     return selectors.orders(user)
 
@@ -243,24 +252,35 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
     return Status(201, created)
 
 
+@router.get("/orders/{int:order_id}", response=OrderDetailOut)
+def order(request: HttpRequest, order_id: int) -> Any:
+    user = _user(request)
+    if not may_manage(user):
+        raise PermissionDenied(_("Only a fund manager or a coordinator can do this."))
+    found = selectors.orders(user).filter(pk=order_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def _order_action(request: HttpRequest, order_id: int, call: Any) -> Any:
     actor = _manager(request)
-    if not ProcurementOrder.objects.filter(pk=order_id).exists():
+    if not selectors.orders(actor).filter(pk=order_id).exists():
         raise Http404
     return call(actor=actor, order=order_id)
 
 
-@router.post("/orders/{int:order_id}/approve", response=OrderOut, summary="Approve: commit the funds")
+@router.post("/orders/{int:order_id}/approve", response=OrderDetailOut, summary="Approve: commit the funds")
 def order_approve(request: HttpRequest, order_id: int) -> Any:
     return _order_action(request, order_id, services.order_approve)
 
 
-@router.post("/orders/{int:order_id}/cancel", response=OrderOut, summary="Cancel: release committed funds")
+@router.post("/orders/{int:order_id}/cancel", response=OrderDetailOut, summary="Cancel: release committed funds")
 def order_cancel(request: HttpRequest, order_id: int) -> Any:
     return _order_action(request, order_id, services.order_cancel)
 
 
-@router.post("/orders/{int:order_id}/receive", response=OrderOut, summary="Received: lots into stock, and paid")
+@router.post("/orders/{int:order_id}/receive", response=OrderDetailOut, summary="Received: lots into stock, and paid")
 def order_receive(request: HttpRequest, order_id: int) -> Any:
     return _order_action(request, order_id, services.order_receive)
 

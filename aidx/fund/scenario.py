@@ -10,6 +10,7 @@ from typing import Any
 
 from aidx.accounts.models import User
 from aidx.assistance.models import Allocation
+from aidx.core.actors import SYSTEM
 from aidx.fund import services
 from aidx.fund.models import ExchangeRate, Pledge, ProcurementOrder, TransportPayment
 from aidx.nations.models import Nation
@@ -26,7 +27,8 @@ def _required_date(value: str) -> dt.date:
 
 
 def load(data: dict[str, Any]) -> int:
-    manager = User.objects.filter(username="stockpile", is_active=True).first()  # absent in production: the system
+    # the demo's fund manager books the history; in production (no demo accounts) the system does
+    manager = User.objects.filter(username="stockpile", is_active=True).first() or SYSTEM
     changed = 0
     for entry in data.get("rates", []):
         if not ExchangeRate.objects.filter(currency=entry["currency"], on=_required_date(entry["on"])).exists():

@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from aidx.fund.models import Account, Contribution, Pledge, Posting, ProcurementOrder, Transaction, TransportPayment
-from aidx.fund.services import accounts, may_manage
+from aidx.fund.services import accounts
+from aidx.fund.workflow import may_manage
 from aidx.nations.models import Nation
 from aidx.nations.policy import viewer_for
 

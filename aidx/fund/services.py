@@ -26,10 +26,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aidx.accounts.models import Role
 from aidx.assistance.models import Allocation
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Item
+from aidx.core.actors import is_system
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.fund.models import (
     FUND_CURRENCY,
@@ -43,6 +43,7 @@ from aidx.fund.models import (
     Transaction,
     TransportPayment,
 )
+from aidx.fund.workflow import ORDER, may_book
 from aidx.nations.models import Nation, Site
 from aidx.stockpile import services as stock
 
@@ -66,15 +67,8 @@ ACCOUNTS = {
 # --- who may act ---------------------------------------------------------------------------------------------
 
 
-def may_manage(user: Any) -> bool:
-    """Fund managers (the stockpile-and-fund role) and the centre's coordinators see and book everything."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return bool(user.has_role(Role.STOCKPILE) or (user.is_centre and user.has_role(Role.COORDINATOR)))
-
-
 def _require_manager(actor: Any) -> None:
-    if actor is not None and not may_manage(actor):
+    if not may_book(actor):
         raise PermissionDenied(_("Only a fund manager or a coordinator can do this."))
 
 
@@ -440,10 +434,8 @@ def _locked_order(order: ProcurementOrder | int) -> ProcurementOrder:
 @transaction.atomic
 def order_approve(*, actor: Any, order: ProcurementOrder | int, on: dt.date | None = None) -> ProcurementOrder:
     """Commit the order's value (converted at the day's rate) out of the uncommitted cash."""
-    _require_manager(actor)
     order = _locked_order(order)
-    if order.status != ProcurementOrder.Status.DRAFT:
-        raise BusinessError(_("Only a draft order can be approved."), code="bad_state")
+    ORDER.check(actor, order, "approve")
     on = _date(on or timezone.localdate(), "on")
     total = order.total_minor
     rate, rate_date = rate_on(order.currency, on)
@@ -462,7 +454,8 @@ def order_approve(*, actor: Any, order: ProcurementOrder | int, on: dt.date | No
             description=str(order),
             order=order,
         )
-    order.status, order.approved_on, order.rate, order.eur_minor = ProcurementOrder.Status.APPROVED, on, rate, eur
+    ORDER.advance(order, "approve")
+    order.approved_on, order.rate, order.eur_minor = on, rate, eur
     order.save(update_fields=["status", "approved_on", "rate", "eur_minor"])
     record(actor=actor, action="fund.order_approve", target=order, before=before, after=snapshot(order))
     return order
@@ -471,10 +464,8 @@ def order_approve(*, actor: Any, order: ProcurementOrder | int, on: dt.date | No
 @transaction.atomic
 def order_cancel(*, actor: Any, order: ProcurementOrder | int, on: dt.date | None = None) -> ProcurementOrder:
     """Cancel an order not yet received; an approved one gives its committed funds back to cash."""
-    _require_manager(actor)
     order = _locked_order(order)
-    if order.status not in (ProcurementOrder.Status.DRAFT, ProcurementOrder.Status.APPROVED):
-        raise BusinessError(_("Only a draft or approved order can be cancelled."), code="bad_state")
+    ORDER.check(actor, order, "cancel")
     on = _date(on or timezone.localdate(), "on")
     before = snapshot(order)
     if order.status == ProcurementOrder.Status.APPROVED and order.eur_minor:
@@ -490,7 +481,7 @@ def order_cancel(*, actor: Any, order: ProcurementOrder | int, on: dt.date | Non
             description=str(order),
             order=order,
         )
-    order.status = ProcurementOrder.Status.CANCELLED
+    ORDER.advance(order, "cancel")
     order.save(update_fields=["status"])
     record(actor=actor, action="fund.order_cancel", target=order, before=before, after=snapshot(order))
     return order
@@ -512,10 +503,8 @@ def order_receive(
 ) -> ProcurementOrder:
     """The goods arrived: each line becomes a lot at the order's warehouse (through the stockpile's receipt
     service) and the committed money becomes expenditure, by item, at the rate fixed on approval."""
-    _require_manager(actor)
     order = _locked_order(order)
-    if order.status != ProcurementOrder.Status.APPROVED:
-        raise BusinessError(_("Only an approved order can be received."), code="bad_state")
+    ORDER.check(actor, order, "receive")
     received_on = _date(received_on or timezone.localdate(), "received_on")
     lines = list(order.lines.select_related("item"))
     lots = lots or {}
@@ -524,7 +513,7 @@ def order_receive(
         given = lots.get(line.pk)
         shelf = line.item.shelf_life_days
         stock.receive(
-            actor=actor,
+            actor=None if is_system(actor) else actor,  # the stockpile's services still take None for the system
             warehouse=order.warehouse,
             item=line.item,
             lot_number=given.lot_number if given else f"PO{order.pk}-{line.pk}",
@@ -564,7 +553,8 @@ def order_receive(
             description=str(order),
             order=order,
         )
-    order.status, order.received_on = ProcurementOrder.Status.RECEIVED, received_on
+    ORDER.advance(order, "receive")
+    order.received_on = received_on
     order.save(update_fields=["status", "received_on"])
     record(actor=actor, action="fund.order_receive", target=order, before=before, after=snapshot(order))
     return order

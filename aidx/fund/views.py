@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,10 +21,11 @@ from aidx.core.errors import BusinessError
 from aidx.core.paging import page_of, query_without_page
 from aidx.fund import forms, selectors, services
 from aidx.fund.models import FUND_CURRENCY, ProcurementOrder
+from aidx.fund.workflow import ORDER, may_manage
 
 
 def _manager(request: HttpRequest) -> Any:
-    if not services.may_manage(request.user):
+    if not may_manage(request.user):
         raise Forbidden
     return request.user
 
@@ -51,7 +53,7 @@ def _money(form: Any, field: str, currency: str) -> int:
 @login_required
 def overview(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = request.user
-    manager = services.may_manage(user)
+    manager = may_manage(user)
     sheet = selectors.balance_sheet(user)
     fmt = request.GET.get("format")
     if fmt in exports.FORMATS and manager:
@@ -150,7 +152,7 @@ def pledge_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             "page": page_of(request, rows),
             "query": query_without_page(request),
             "form": form,
-            "may_manage": services.may_manage(user),
+            "may_manage": may_manage(user),
             "totals": selectors.totals(user),
         },
         status=400 if form.errors else 200,
@@ -183,7 +185,7 @@ def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
             "contributions": pledge.contributions.order_by("received_on", "id"),
             "form": form,
             "outstanding": pledge.amount_minor - pledge.paid_minor,
-            "may_manage": services.may_manage(user),
+            "may_manage": may_manage(user),
         },
         status=400 if form.errors else 200,
     )
@@ -249,6 +251,14 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "order": order,
             "lines": order.lines.all(),
             "transactions": order.transactions.prefetch_related("postings__account"),
+            "allowed": ORDER.action_names(actor, order),
+            # approving and receiving keep their places (and test ids) in the toolbar
+            "buttons": ORDER.buttons(
+                actor,
+                order,
+                lambda name: reverse("fund:order_action", args=[order.pk, name]),
+                exclude=("approve", "receive"),
+            ),
         },
     )
 
@@ -277,7 +287,7 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
 @login_required
 def statements(request: HttpRequest) -> HttpResponse:
     nations = selectors.statement_nations(request.user)
-    if len(nations) == 1 and not services.may_manage(request.user):
+    if len(nations) == 1 and not may_manage(request.user):
         return redirect("fund:statement", code=nations[0].code)
     return render(request, "fund/statements.html", {"nations": nations, "totals": selectors.totals(request.user)})
 

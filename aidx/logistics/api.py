@@ -12,7 +12,8 @@ from ninja.pagination import paginate
 
 from aidx.accounts.api import api_user, require_write
 from aidx.logistics import planning, selectors, services
-from aidx.logistics.models import Leg, Mission, PlanRun
+from aidx.logistics.models import Deployment, Leg, Mission, PlanRun
+from aidx.logistics.workflow import DEPLOYMENT, MISSION, PLAN_RUN
 
 router = Router(tags=["logistics"])
 
@@ -93,10 +94,15 @@ class MissionSummaryOut(Schema):
 
 class MissionOut(MissionSummaryOut):
     legs: list[LegOut]
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the mission now")
 
     @staticmethod
     def resolve_legs(mission: Mission) -> list[Leg]:
         return selectors.mission_legs(mission)
+
+    @staticmethod
+    def resolve_actions(mission: Mission, context: dict[str, Any]) -> list[str]:
+        return MISSION.action_names(api_user(context["request"]), mission)
 
 
 class LegIn(Schema):
@@ -193,6 +199,11 @@ class PlanRunOut(Schema):
     error: str
     proposal: dict[str, Any]
     approved_at: dt.datetime | None
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the run now")
+
+    @staticmethod
+    def resolve_actions(run: PlanRun, context: dict[str, Any]) -> list[str]:
+        return PLAN_RUN.action_names(api_user(context["request"]), run)
 
 
 class DeploymentOut(Schema):
@@ -220,6 +231,18 @@ class DeploymentOut(Schema):
     @staticmethod
     def resolve_site(deployment: Any) -> str:
         return deployment.site.code
+
+
+class DeploymentDetailOut(DeploymentOut):
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the deployment now")
+
+    @staticmethod
+    def resolve_actions(deployment: Deployment, context: dict[str, Any]) -> list[str]:
+        return DEPLOYMENT.action_names(api_user(context["request"]), deployment)
+
+
+class DayIn(Schema):
+    on: dt.date | None = None
 
 
 def _mission(request: HttpRequest, mission_id: int) -> Mission:
@@ -332,6 +355,38 @@ def plan_run_approve(request: HttpRequest, run_id: int) -> Any:
 @paginate
 def deployments(request: HttpRequest) -> Any:
     return selectors.deployments_visible_to(api_user(request))
+
+
+def _deployment(request: HttpRequest, deployment_id: int) -> Deployment:
+    deployment = selectors.deployments_visible_to(api_user(request)).filter(pk=deployment_id).first()
+    if deployment is None:
+        raise Http404
+    return deployment
+
+
+@router.get("/deployments/{int:deployment_id}", response=DeploymentDetailOut)
+def deployment(request: HttpRequest, deployment_id: int) -> Any:
+    return _deployment(request, deployment_id)
+
+
+@router.post("/deployments/{int:deployment_id}/arrive", response=DeploymentDetailOut, summary="Arrived on site")
+def deployment_arrive(request: HttpRequest, deployment_id: int, payload: DayIn | None = None) -> Any:
+    found = _deployment(request, deployment_id)
+    services.deployment_arrive(actor=require_write(request), deployment=found, on=payload.on if payload else None)
+    return _deployment(request, deployment_id)
+
+
+@router.post("/deployments/{int:deployment_id}/return", response=DeploymentDetailOut, summary="Back home")
+def deployment_return(request: HttpRequest, deployment_id: int, payload: DayIn | None = None) -> Any:
+    found = _deployment(request, deployment_id)
+    services.deployment_return(actor=require_write(request), deployment=found, on=payload.on if payload else None)
+    return _deployment(request, deployment_id)
+
+
+@router.post("/deployments/{int:deployment_id}/cancel", response=DeploymentDetailOut, summary="Call off")
+def deployment_cancel(request: HttpRequest, deployment_id: int) -> Any:
+    services.deployment_cancel(actor=require_write(request), deployment=_deployment(request, deployment_id))
+    return _deployment(request, deployment_id)
 
 
 @router.get("/figures", summary="Airlift figures for the situational picture")

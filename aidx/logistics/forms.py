@@ -13,13 +13,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aidx.accounts.models import Role
 from aidx.assistance import selectors as exchange_selectors
 from aidx.assistance.models import Allocation
 from aidx.catalogue import selectors as catalogue_selectors
 from aidx.catalogue.models import CapabilityType
 from aidx.logistics import selectors, services
 from aidx.logistics.models import Aircraft
+from aidx.logistics.workflow import may_operate, may_register, may_task
 from aidx.nations import selectors as nation_selectors
 from aidx.nations.models import Nation, Site
 from aidx.nations.policy import viewer_for
@@ -52,10 +52,6 @@ def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
     return field
 
 
-def may_plan(user: Any) -> bool:
-    return user.is_authenticated and user.has_role(Role.LOGISTICS, Role.COORDINATOR)
-
-
 # --- aircraft ------------------------------------------------------------------------------------------------
 
 
@@ -71,16 +67,17 @@ class AircraftForm(forms.Form):
         _choice_field(self, "capability").choices = [("", "—")] + [
             (c.code, str(c)) for kind in kinds for c in catalogue_selectors.capability_types(kind=kind)
         ]
-        if user.has_role(Role.COORDINATOR):
-            nations = [(f"nation:{n.code}", f"{n.name} ({n.code})") for n in Nation.objects.all()]
-            owners: list[Any] = [
+        # the owners the user may register aircraft for (a logistics officer: their own nation's only)
+        nations = [
+            (f"nation:{n.code}", f"{n.name} ({n.code})") for n in Nation.objects.all() if may_register(user, n.code)
+        ]
+        owners: list[Any] = nations
+        if may_register(user, None):
+            owners = [
                 (_("Nations"), nations),
                 (_("Pools"), [(f"pool:{p.code}", str(p)) for p in selectors.pools()]),
                 (_("Organisations"), [(f"organisation:{o.pk}", str(o)) for o in nation_selectors.organisations()]),
             ]
-        else:  # a logistics officer registers their own nation's aircraft
-            nation = Nation.objects.filter(code=user.acting_nation_id or "").first()
-            owners = [(f"nation:{nation.code}", f"{nation.name} ({nation.code})")] if nation else []
         _choice_field(self, "owner").choices = [("", "—"), *owners]
         if len(owners) == 1:
             self.fields["owner"].initial = owners[0][0]
@@ -166,16 +163,15 @@ class MissionForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        fleet = [a for a in selectors.fleet().filter(active=True) if services.may_operate(user, a)]
+        fleet = [a for a in selectors.fleet().filter(active=True) if may_operate(user, a)]
         _choice_field(self, "aircraft").choices = [("", "—"), *((a.pk, f"{a} · {a.owner}") for a in fleet)]
         _choice_field(self, "tasked_by").choices = tasking_choices([a for a in fleet if a.pool_id], user)
 
 
 def tasking_choices(aircraft: list[Aircraft], user: Any) -> list[tuple[str, str]]:
-    """The member nations of the pools of `aircraft` (only the user's own, unless a coordinator)."""
-    codes = sorted({m.nation_id for a in aircraft if a.pool is not None for m in a.pool.memberships.all()})
-    if not user.has_role(Role.COORDINATOR):
-        codes = [c for c in codes if c == user.acting_nation_id]
+    """The member nations of the pools of `aircraft` whose flight hours the user may use."""
+    members = {m.nation_id for a in aircraft if a.pool is not None for m in a.pool.memberships.all()}
+    codes = sorted(code for code in members if may_task(user, code))
     nations = Nation.objects.filter(code__in=codes)
     return [("", "—"), *((n.code, f"{n.name} ({n.code})") for n in nations)]
 

@@ -15,13 +15,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from aidx.accounts.models import Role
 from aidx.assistance.models import Allocation
 from aidx.audit.services import record, snapshot
+from aidx.core.actors import SYSTEM
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.logistics import services
 from aidx.logistics.models import Aircraft, Mission, PlanRun
+from aidx.logistics.workflow import PLAN_RUN, may_operate, may_plan
 from aidx.nations.models import Site
 from aidx.nations.policy import parties_q, viewer_for
 from aidx.optimize.airlift import Aircraft as EngineAircraft
@@ -72,7 +74,7 @@ def usable_aircraft(actor: Any) -> list[Aircraft]:
     fleet = Aircraft.objects.filter(active=True, capability__payload_kg__gt=0).select_related(
         "capability", "home", "pool"
     )
-    return [a for a in fleet.prefetch_related("windows") if services.may_operate(actor, a)]
+    return [a for a in fleet.prefetch_related("windows") if may_operate(actor, a)]
 
 
 def build_problem(actor: Any, *, not_before: dt.datetime) -> Built:
@@ -243,26 +245,13 @@ def proposal_of(built: Built, result: Plan) -> dict[str, Any]:
 # --- runs ------------------------------------------------------------------------------------------------------
 
 
-def _require_planner(actor: Any) -> None:
-    if not (actor.is_authenticated and actor.has_role(Role.LOGISTICS, Role.COORDINATOR)):
-        raise PermissionDenied(_("Only a logistics officer or a coordinator can run the planner."))
-
-
-def _require_run_owner(actor: Any, run: PlanRun) -> None:
-    _require_planner(actor)
-    if actor.has_role(Role.COORDINATOR) or run.created_by_id == actor.pk:
-        return
-    if run.owner_nation_id is not None and run.owner_nation_id == actor.acting_nation_id:
-        return
-    raise PermissionDenied(_("Only whoever started this run or a coordinator can do this."))
-
-
 @transaction.atomic
 def plan_run_start(*, actor: Any, time_limit: float = 10, not_before: dt.datetime | None = None) -> PlanRun:
     """Queue a planner run on the task worker."""
     from aidx.logistics.tasks import run_planner
 
-    _require_planner(actor)
+    if not may_plan(actor):
+        raise PermissionDenied(_("Only a logistics officer or a coordinator can run the planner."))
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit <= MAX_TIME_LIMIT:
         raise BusinessError(
             _("The time limit must be between 1 and %(n)s seconds.") % {"n": int(MAX_TIME_LIMIT)}, field="time_limit"
@@ -283,33 +272,40 @@ def plan_run_start(*, actor: Any, time_limit: float = 10, not_before: dt.datetim
 
 @transaction.atomic
 def plan_run_cancel(*, actor: Any, run: PlanRun | int) -> PlanRun:
+    """Cancel a queued or running run: a running engine sees it at its next progress report and stops."""
     run = PlanRun.objects.select_for_update().get(pk=getattr(run, "pk", run))
-    _require_run_owner(actor, run)
-    if run.status not in (PlanRun.Status.QUEUED, PlanRun.Status.RUNNING):
-        raise BusinessError(_("Only a queued or running planner run can be cancelled."), code="bad_state")
+    PLAN_RUN.check(actor, run, "cancel")
     before = snapshot(run, exclude=("proposal",))
-    run.status, run.finished_at = PlanRun.Status.CANCELLED, timezone.now()
+    PLAN_RUN.advance(run, "cancel")
+    run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
     record(actor=actor, action="planrun.cancel", target=run, before=before, after=snapshot(run, exclude=("proposal",)))
     return run
 
 
-def _claim(run_id: int) -> PlanRun | None:
-    with transaction.atomic():
-        run = PlanRun.objects.select_for_update().select_related("created_by").filter(pk=run_id).first()
-        if run is None or run.status != PlanRun.Status.QUEUED:
-            return None  # cancelled before it started, or already taken
-        run.status, run.started_at, run.phase = PlanRun.Status.RUNNING, timezone.now(), "prepare"
-        run.save(update_fields=["status", "started_at", "phase"])
-        return run
+@transaction.atomic
+def _system_transition(run_id: int, name: str, **fields: Any) -> PlanRun | None:
+    """Move a run as the system (the worker, or the schedule when the worker is lost) through the run's table;
+    None when it may not move now (its owner cancelled it first, or it is gone)."""
+    run = PlanRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None or not PLAN_RUN.allows(SYSTEM, run, name):
+        return None
+    before = {"status": run.status}
+    PLAN_RUN.advance(run, name)
+    for key, value in fields.items():
+        setattr(run, key, value)
+    run.save(update_fields=["status", *fields])
+    after = {"status": run.status, **({"error": run.error} if "error" in fields else {})}
+    record(actor=SYSTEM, action=f"planrun.{name}", target=run, before=before, after=after)
+    return run
 
 
 def plan_run_execute(run_id: int) -> str:
     """Run the planner for a queued run (called by the task). Progress and cancel go through the database, so
     the page polling the run and the cancel button work while the engine runs."""
-    run = _claim(run_id)
-    if run is None:
-        return "skipped"
+    if _system_transition(run_id, "claim", started_at=timezone.now(), phase="prepare") is None:
+        return "skipped"  # cancelled before it started, or already taken
+    run = PlanRun.objects.select_related("created_by").get(pk=run_id)
 
     def progress(phase: str, percent: float) -> None:
         # The engine reports about four times a second: each report stores the progress and finds a cancel.
@@ -326,21 +322,24 @@ def plan_run_execute(run_id: int) -> str:
     except PlanningCancelled:
         return "cancelled"
     except Exception as error:  # the run records the failure; the worker must not die with it
-        PlanRun.objects.filter(pk=run_id, status=PlanRun.Status.RUNNING).update(
-            status=PlanRun.Status.FAILED, finished_at=timezone.now(), error=str(error)[:500]
-        )
+        _system_transition(run_id, "fail", finished_at=timezone.now(), error=str(error)[:500])
         return "failed"
-    PlanRun.objects.filter(pk=run_id, status=PlanRun.Status.RUNNING).update(
-        status=PlanRun.Status.SUCCEEDED, phase="done", percent=100, finished_at=timezone.now(), proposal=proposal
+    done = _system_transition(
+        run_id, "succeed", phase="done", percent=100, finished_at=timezone.now(), proposal=proposal
     )
-    return "succeeded"
+    return "succeeded" if done is not None else "cancelled"
 
 
-def _reviewable(actor: Any, run: PlanRun | int) -> PlanRun:
+def plan_run_lost(run_id: int) -> None:
+    """The worker running this run stopped (aidx/core/worker.py): the run fails, and can be started again."""
+    _system_transition(
+        run_id, "fail", finished_at=timezone.now(), error=gettext_noop("the worker stopped before the run finished")
+    )
+
+
+def _reviewable(actor: Any, run: PlanRun | int, name: str) -> PlanRun:
     run = PlanRun.objects.select_for_update().get(pk=getattr(run, "pk", run))
-    _require_run_owner(actor, run)
-    if run.status != PlanRun.Status.SUCCEEDED or run.approved_at is not None:
-        raise BusinessError(_("Only a finished run not yet approved can be reviewed."), code="bad_state")
+    PLAN_RUN.check(actor, run, name)
     return run
 
 
@@ -353,7 +352,7 @@ def plan_run_edit(
     drop_loads: Sequence[str] = (),
 ) -> PlanRun:
     """Drop proposed missions or loads before approving; a mission left without loads is dropped too."""
-    run = _reviewable(actor, run)
+    run = _reviewable(actor, run, "edit")
     proposal = run.proposal
     for mission in proposal.get("missions", []):
         if mission["number"] in drop_missions:
@@ -378,7 +377,7 @@ def plan_run_edit(
 def plan_run_approve(*, actor: Any, run: PlanRun | int, tasked_by: str | None = None) -> list[Mission]:
     """Create and approve the missions kept in the proposal, through the mission services (every check applies:
     if one mission is refused, none is created)."""
-    run = _reviewable(actor, run)
+    run = _reviewable(actor, run, "approve")
     created = []
     for proposed in run.proposal.get("missions", []):
         if proposed["dropped"]:
@@ -408,8 +407,6 @@ def plan_run_approve(*, actor: Any, run: PlanRun | int, tasked_by: str | None = 
             tasked_by=proposed.get("tasked_by") or tasked_by,
         )
         created.append(services.mission_approve(actor=actor, mission=mission))
-    if not created:
-        raise BusinessError(_("No mission is left to approve."), code="empty")
     run.approved_at = timezone.now()
     run.save(update_fields=["approved_at"])
     record(actor=actor, action="planrun.approve", target=run, after={"missions": [m.pk for m in created]})

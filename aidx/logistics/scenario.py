@@ -12,6 +12,7 @@ from typing import Any
 
 from aidx.assistance import scenario as exchange_scenario
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer
+from aidx.core.actors import SYSTEM
 from aidx.logistics import services
 from aidx.logistics.models import Aircraft, Deployment, Mission, Pool
 from aidx.nations.models import Nation, Site
@@ -46,14 +47,14 @@ def load(data: dict[str, Any]) -> int:
     changed = 0
     for entry in data.get("airfields", []):
         if not Site.objects.filter(icao=entry["code"]).exists():
-            airfield_create(actor=None, code=entry["code"])
+            airfield_create(actor=SYSTEM, code=entry["code"])
             changed += 1
     for entry in data.get("pools", []):
         if Pool.objects.filter(code=entry["code"]).exists():
             continue
         members = [code for code in entry["members"] if Nation.objects.filter(code=code).exists()]
         services.pool_create(
-            actor=None,
+            actor=SYSTEM,
             code=entry["code"],
             name=entry["name"],
             kind=entry["kind"],
@@ -67,7 +68,7 @@ def load(data: dict[str, Any]) -> int:
         existing = Aircraft.objects.filter(scenario_key=key).first()
         if existing is None:
             existing = services.aircraft_register(
-                actor=None,
+                actor=SYSTEM,
                 capability=entry["type"],
                 tail=entry["tail"],
                 home=entry["home"],
@@ -87,7 +88,7 @@ def load(data: dict[str, Any]) -> int:
         if any(allocation is None for allocation in allocations):
             continue
         mission = services.mission_create(
-            actor=None,
+            actor=SYSTEM,
             aircraft=aircraft[entry["aircraft"]],
             legs=[
                 services.LegInput(
@@ -110,10 +111,10 @@ def load(data: dict[str, Any]) -> int:
             illustrative=bool(entry.get("illustrative")),
             scenario_key=key,
         )
-        services.mission_approve(actor=None, mission=mission)
+        services.mission_approve(actor=SYSTEM, mission=mission)
         for leg in mission.legs.order_by("sequence"):
-            services.leg_depart(actor=None, leg=leg, at=leg.etd)
-            services.leg_land(actor=None, leg=leg, at=leg.eta)
+            services.leg_depart(actor=SYSTEM, leg=leg, at=leg.etd)
+            services.leg_land(actor=SYSTEM, leg=leg, at=leg.eta)
         changed += 1
     for entry in data.get("deployments", []):
         key = PREFIX + entry["key"]
@@ -121,7 +122,7 @@ def load(data: dict[str, Any]) -> int:
         if allocation is None or Deployment.objects.filter(scenario_key=key).exists():
             continue
         deployment = services.deployment_create(
-            actor=None,
+            actor=SYSTEM,
             allocation=allocation,
             site=entry["site"],
             starts=dt.date.fromisoformat(entry["starts"]),
@@ -136,8 +137,8 @@ def load(data: dict[str, Any]) -> int:
             scenario_key=key,
         )
         if entry.get("arrived"):
-            services.deployment_arrive(actor=None, deployment=deployment, on=dt.date.fromisoformat(entry["arrived"]))
+            services.deployment_arrive(actor=SYSTEM, deployment=deployment, on=dt.date.fromisoformat(entry["arrived"]))
         if entry.get("returned"):
-            services.deployment_return(actor=None, deployment=deployment, on=dt.date.fromisoformat(entry["returned"]))
+            services.deployment_return(actor=SYSTEM, deployment=deployment, on=dt.date.fromisoformat(entry["returned"]))
         changed += 1
     return changed

@@ -7,17 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aidx.accounts.http import AuthenticatedHttpRequest
-from aidx.accounts.models import Role
-from aidx.assistance.models import Allocation
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.core.paging import page_of, query_without_page
 from aidx.logistics import forms, planning, selectors, services
 from aidx.logistics.models import Deployment, Leg, Mission, PlanRun
+from aidx.logistics.workflow import DEPLOYMENT, MISSION, PLAN_RUN, awaiting_receipt, may_plan
 from aidx.nations.policy import viewer_for
 
 
@@ -56,7 +57,7 @@ def mission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Mission.Status.choices,
             "query": query_without_page(request),
-            "may_plan": request.user.has_role(Role.LOGISTICS, Role.COORDINATOR),
+            "may_plan": may_plan(request.user),
         },
     )
 
@@ -65,26 +66,26 @@ def mission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def mission_detail(request: AuthenticatedHttpRequest, mission_id: int) -> HttpResponse:
     mission = _visible_mission(request, mission_id)
     legs = selectors.mission_legs(mission)
-    nation = request.user.acting_nation_id
-    awaiting = [
-        load
-        for leg in legs
-        for load in leg.manifest
-        if load.unload_leg_id == leg.pk
-        and leg.status == Leg.Status.LANDED
-        and load.allocation.status == Allocation.Status.SHIPPED
-        and load.allocation.request_line.request.owner_nation_id == nation
-    ]
-    next_leg = next((leg for leg in legs if leg.status != Leg.Status.LANDED), None)
+    allowed = MISSION.action_names(request.user, mission)
     return render(
         request,
         "logistics/mission_detail.html",
         {
             "mission": mission,
             "legs": legs,
-            "next_leg": next_leg,
-            "may_operate": services.may_operate(request.user, mission.aircraft),
-            "awaiting_receipt": awaiting,
+            # the leg a take-off or a landing moves: the first that has not landed
+            "next_leg": next((leg for leg in legs if leg.status != Leg.Status.LANDED), None),
+            "allowed": allowed,
+            # taking off and landing name their leg, loads come off in the manifest, receipt has its own notice
+            "buttons": MISSION.buttons(
+                request.user,
+                mission,
+                lambda name: reverse("logistics:mission_action", args=[mission.pk, name]),
+                exclude=("depart", "land", "drop_load", "receipt"),
+            ),
+            "awaiting_receipt": list(awaiting_receipt(mission, request.user.acting_nation_id))
+            if "receipt" in allowed
+            else [],
             "arcs": _arcs(legs),
         },
     )
@@ -92,9 +93,8 @@ def mission_detail(request: AuthenticatedHttpRequest, mission_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def mission_action(request: AuthenticatedHttpRequest, mission_id: int) -> HttpResponse:
+def mission_action(request: AuthenticatedHttpRequest, mission_id: int, action: str) -> HttpResponse:
     mission = _visible_mission(request, mission_id)
-    action = request.POST.get("action", "")
     actor = request.user
     try:
         if action == "approve":
@@ -123,7 +123,7 @@ def mission_action(request: AuthenticatedHttpRequest, mission_id: int) -> HttpRe
             services.load_drop(actor=actor, load=load)
             messages.success(request, _("The load is off the mission."))
         else:
-            raise BusinessError(_("Unknown action."))
+            raise Http404
     except BusinessError as error:
         messages.error(request, str(error.message))
     return redirect("logistics:mission", mission_id=mission.pk)
@@ -135,7 +135,7 @@ def fleet(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "logistics/fleet.html",
-        {"aircraft": selectors.fleet(), "pools": pools, "may_plan": forms.may_plan(request.user)},
+        {"aircraft": selectors.fleet(), "pools": pools, "may_plan": may_plan(request.user)},
     )
 
 
@@ -156,7 +156,7 @@ def planner(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "logistics/planner.html",
-        {"runs": runs, "may_plan": request.user.has_role(Role.LOGISTICS, Role.COORDINATOR)},
+        {"runs": runs, "may_plan": may_plan(request.user)},
     )
 
 
@@ -174,13 +174,15 @@ def _pool_aircraft(run: PlanRun) -> list[Any]:
 
 
 def _approve_form(request: AuthenticatedHttpRequest, run: PlanRun, data: Any = None) -> forms.ApproveForm | None:
-    if run.status != PlanRun.Status.SUCCEEDED or run.approved_at is not None:
+    if not PLAN_RUN.allows(request.user, run, "approve"):
         return None
     aircraft = _pool_aircraft(run)
     return forms.ApproveForm(data, user=request.user, aircraft=aircraft) if aircraft else None
 
 
-def _run_context(run: PlanRun, approve_form: forms.ApproveForm | None = None) -> dict[str, Any]:
+def _run_context(
+    request: AuthenticatedHttpRequest, run: PlanRun, approve_form: forms.ApproveForm | None = None
+) -> dict[str, Any]:
     arcs = [
         {
             "from": leg["from"],
@@ -191,27 +193,39 @@ def _run_context(run: PlanRun, approve_form: forms.ApproveForm | None = None) ->
         for m in run.proposal.get("missions", [])
         for leg in m["legs"]
     ]
-    return {"run": run, "proposal": run.proposal, "arcs": arcs, "approve_form": approve_form}
+    return {
+        "run": run,
+        "proposal": run.proposal,
+        "arcs": arcs,
+        "approve_form": approve_form,
+        "allowed": PLAN_RUN.action_names(request.user, run),
+        # dropping and approving act on the proposal's form; cancelling is a button of its own
+        "buttons": PLAN_RUN.buttons(
+            request.user,
+            run,
+            lambda name: reverse("logistics:run_action", args=[run.pk, name]),
+            exclude=("edit", "approve"),
+        ),
+    }
 
 
 @login_required
 def run_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = _visible_run(request, run_id)
-    return render(request, "logistics/run_detail.html", _run_context(run, _approve_form(request, run)))
+    return render(request, "logistics/run_detail.html", _run_context(request, run, _approve_form(request, run)))
 
 
 @login_required
 def run_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     """The run's section, polled by htmx every 2 s while the planner works."""
     run = _visible_run(request, run_id)
-    return render(request, "logistics/_run.html", _run_context(run, _approve_form(request, run)))
+    return render(request, "logistics/_run.html", _run_context(request, run, _approve_form(request, run)))
 
 
 @login_required
 @require_POST
-def run_action(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
+def run_action(request: AuthenticatedHttpRequest, run_id: int, action: str) -> HttpResponse:
     run = _visible_run(request, run_id)
-    action = request.POST.get("action", "")
     try:
         if action == "cancel":
             planning.plan_run_cancel(actor=request.user, run=run)
@@ -239,7 +253,7 @@ def run_action(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
                 return redirect("logistics:mission", mission_id=created[0].pk)
             return redirect("logistics:missions")
         else:
-            raise BusinessError(_("Unknown action."))
+            raise Http404
     except BusinessError as error:
         messages.error(request, str(error.message))
     return redirect("logistics:run", run_id=run.pk)
@@ -251,43 +265,76 @@ def _plan_run_approve(actor: Any, run: PlanRun, tasked_by: str | None) -> list[M
 
 def _run_refused(request: AuthenticatedHttpRequest, run: PlanRun, approve_form: forms.ApproveForm) -> HttpResponse:
     run.refresh_from_db()
-    return render(request, "logistics/run_detail.html", _run_context(run, approve_form), status=400)
+    return render(request, "logistics/run_detail.html", _run_context(request, run, approve_form), status=400)
+
+
+def _visible_deployment(request: AuthenticatedHttpRequest, deployment_id: int) -> Deployment:
+    deployment = selectors.deployments_visible_to(viewer_for(request.user)).filter(pk=deployment_id).first()
+    if deployment is None:
+        raise Http404
+    return deployment
 
 
 @login_required
 def deployment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     page = page_of(request, selectors.deployments_visible_to(viewer))
+    for deployment in page:
+        deployment.allowed = DEPLOYMENT.action_names(request.user, deployment)  # type: ignore[attr-defined]
     return render(
         request,
         "logistics/deployment_list.html",
-        {"page": page, "query": query_without_page(request), "may_plan": forms.may_plan(request.user)},
+        {"page": page, "query": query_without_page(request), "may_plan": may_plan(request.user)},
     )
 
 
 @login_required
+def deployment_detail(request: AuthenticatedHttpRequest, deployment_id: int) -> HttpResponse:
+    deployment = _visible_deployment(request, deployment_id)
+    return render(
+        request,
+        "logistics/deployment_detail.html",
+        {
+            "deployment": deployment,
+            "allowed": DEPLOYMENT.action_names(request.user, deployment),
+            "buttons": DEPLOYMENT.buttons(
+                request.user,
+                deployment,
+                lambda name: reverse("logistics:deployment_action", args=[deployment.pk, name]),
+            ),
+        },
+    )
+
+
+DEPLOYMENT_ACTIONS = {
+    "arrive": (services.deployment_arrive, gettext_lazy("Arrived on site: %(what)s.")),
+    "return": (services.deployment_return, gettext_lazy("Back home: %(what)s.")),
+    "cancel": (services.deployment_cancel, gettext_lazy("Deployment cancelled: %(what)s.")),
+}
+
+
+@login_required
 @require_POST
-def deployment_action(request: AuthenticatedHttpRequest, deployment_id: int) -> HttpResponse:
-    deployment = selectors.deployments_visible_to(viewer_for(request.user)).filter(pk=deployment_id).first()
-    if deployment is None:
+def deployment_action(request: AuthenticatedHttpRequest, deployment_id: int, action: str) -> HttpResponse:
+    """Arrival or return today, or cancellation (the record page takes another day)."""
+    deployment = _visible_deployment(request, deployment_id)
+    if action not in DEPLOYMENT_ACTIONS:
         raise Http404
+    call, done = DEPLOYMENT_ACTIONS[action]
     try:
-        if request.POST.get("action") == "arrive":
-            services.deployment_arrive(actor=request.user, deployment=deployment)
-        elif request.POST.get("action") == "return":
-            services.deployment_return(actor=request.user, deployment=deployment)
-        else:
-            raise BusinessError(_("Unknown action."))
+        call(actor=request.user, deployment=deployment)
     except BusinessError as error:
         messages.error(request, str(error.message))
-    return redirect("logistics:deployments")
+    else:
+        messages.success(request, str(done) % {"what": deployment})
+    return redirect("logistics:deployment", deployment_id=deployment.pk)
 
 
 # --- forms: aircraft, deployments, missions -------------------------------------------------------------------
 
 
 def _require_planner(request: AuthenticatedHttpRequest) -> None:
-    if not forms.may_plan(request.user):
+    if not may_plan(request.user):
         raise DjangoPermissionDenied
 
 
@@ -387,13 +434,12 @@ def deployment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def deployment_record(request: AuthenticatedHttpRequest, deployment_id: int) -> HttpResponse:
     """Record, on a given day, that a planned deployment arrived on site or a deployed one came back home."""
-    deployment = selectors.deployments_visible_to(viewer_for(request.user)).filter(pk=deployment_id).first()
-    if deployment is None:
-        raise Http404
-    if deployment.status not in (Deployment.Status.PLANNED, Deployment.Status.DEPLOYED):
-        messages.error(request, _("This deployment is over: there is nothing left to record."))
-        return redirect("logistics:deployments")
-    arriving = deployment.status == Deployment.Status.PLANNED
+    deployment = _visible_deployment(request, deployment_id)
+    allowed = DEPLOYMENT.action_names(request.user, deployment)
+    if "arrive" not in allowed and "return" not in allowed:
+        messages.error(request, _("There is no arrival or return of this deployment for you to record."))
+        return redirect("logistics:deployment", deployment_id=deployment.pk)
+    arriving = "arrive" in allowed
     form = forms.DeploymentEventForm(
         request.POST if request.method == "POST" else None, initial={"on": timezone.localdate()}
     )
@@ -413,7 +459,7 @@ def deployment_record(request: AuthenticatedHttpRequest, deployment_id: int) -> 
         except BusinessError as error:
             forms.put_error(form, error, rename={"": "on"} if error.code == "bad_state" else None)
         else:
-            return redirect("logistics:deployments")
+            return redirect("logistics:deployment", deployment_id=deployment.pk)
     return render(
         request,
         "logistics/deployment_record.html",

@@ -8,10 +8,13 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from aidx.audit.models import AuditEntry
+from aidx.core.actors import SYSTEM
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.fund import services
 from aidx.fund.models import Account, Posting, ProcurementOrder, Transaction
 from aidx.fund.services import OrderLineInput
+from aidx.fund.workflow import may_manage
 from aidx.stockpile.models import Balance, Lot
 
 
@@ -133,6 +136,32 @@ def test_it_receives_an_order_into_stock_and_books_the_expenditure_by_item(fund)
     assert Balance.objects.get(lot=mask).on_hand == 100_000
     spent = {p.item.code: p.amount_minor for p in Posting.objects.filter(account__code="expenditure")}
     assert sum(spent.values()) == placed.eur_minor and balance("committed") == 0
+    assert_books_hold()
+
+
+def test_the_system_books_the_history_through_the_orders_table_and_cancels_nothing(fund):
+    """The scenario loader without a demo manager (production) acts as the system: it may book, approve and
+    receive (the order's table names it), never cancel, and reads none of the books."""
+    pledge = services.pledge_create(actor=SYSTEM, nation="NOR", amount_minor=1_000_000_00, currency="EUR")
+    services.contribution_receive(actor=SYSTEM, pledge=pledge, amount_minor=1_000_000_00)
+    placed = services.order_create(
+        actor=SYSTEM,
+        supplier="Medical supplies Ltd",
+        currency="EUR",
+        warehouse="taranto-warehouse",
+        lines=[OrderLineInput("ventilator", 10, 15_000_00)],
+    )
+    with pytest.raises(PermissionDenied):
+        services.order_cancel(actor=SYSTEM, order=placed)
+    services.order_approve(actor=SYSTEM, order=placed)
+    services.order_receive(actor=SYSTEM, order=placed)
+    placed.refresh_from_db()
+    assert placed.status == ProcurementOrder.Status.RECEIVED and placed.created_by is None
+    assert Balance.objects.get(lot__source="procurement").on_hand == 10
+    assert set(AuditEntry.objects.filter(action__startswith="fund.order").values_list("actor_name", flat=True)) == {
+        "system"
+    }
+    assert not may_manage(SYSTEM)
     assert_books_hold()
 
 

@@ -11,6 +11,7 @@ import pytest
 from aidx.assistance import services as exchange_services
 from aidx.assistance.tests.conftest import exchange  # noqa: F401  (the fixture, shared)
 from aidx.catalogue.services import capability_type_upsert
+from aidx.core.actors import SYSTEM
 from aidx.logistics import services
 from aidx.nations.services import site_create
 
@@ -56,13 +57,13 @@ def airlift(exchange):  # noqa: F811
     password = world.password
     spain_log = user_create(actor=None, username="spain_log", password=password, nation=world.esp, roles={"logistics"})
     italy_log = user_create(actor=None, username="italy_log", password=password, nation=world.ita, roles={"logistics"})
-    pool = services.pool_create(actor=None, code="sac", name="Strategic Airlift Capability", members=["ITA", "ESP"])
+    pool = services.pool_create(actor=SYSTEM, code="sac", name="Strategic Airlift Capability", members=["ITA", "ESP"])
     a400m = services.aircraft_register(
-        actor=None, capability="a400m", tail="T.23-01", home="madrid", owner_nation="ESP"
+        actor=SYSTEM, capability="a400m", tail="T.23-01", home="madrid", owner_nation="ESP"
     )
-    c17 = services.aircraft_register(actor=None, capability="c-17", tail="SAC 01", home="rome", pool="sac")
+    c17 = services.aircraft_register(actor=SYSTEM, capability="c-17", tail="SAC 01", home="rome", pool="sac")
     medevac = services.aircraft_register(
-        actor=None, capability="a310-medevac", tail="10+23", home="madrid", owner_nation="ESP"
+        actor=SYSTEM, capability="a310-medevac", tail="10+23", home="madrid", owner_nation="ESP"
     )
 
     def accepted(lines=(("ventilator", 100),), *, site=None, status="accepted"):

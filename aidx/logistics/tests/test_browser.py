@@ -10,6 +10,7 @@ import pytest
 from aidx.assistance import services as exchange
 from aidx.assistance.models import Allocation
 from aidx.assistance.services import LineInput
+from aidx.core.actors import SYSTEM
 
 pytestmark = pytest.mark.urls("aidx.logistics.tests.urls")
 
@@ -58,7 +59,7 @@ def a400m_trip(people, settings):
     officer = user_create(
         actor=None, username="turkey", password=people.password, nation=turkey, roles={"poc", "logistics"}
     )
-    aircraft_register(actor=None, capability="a400m", tail="TUAF A400M", home="ltad", owner_nation="TUR")
+    aircraft_register(actor=SYSTEM, capability="a400m", tail="TUAF A400M", home="ltad", owner_nation="TUR")
     today = dt.date.today()
     offer = exchange.offer_create(
         actor=officer,

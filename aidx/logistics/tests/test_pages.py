@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from aidx.accounts.services import user_create
+from aidx.core.actors import SYSTEM
 from aidx.logistics import planning, services
 from aidx.logistics.models import Aircraft, Deployment, Mission
 from aidx.logistics.tests.test_deployments import capability_allocation
@@ -254,7 +255,7 @@ def test_it_does_not_load_an_allocation_of_other_nations(client, airlift):
         actor=None, username="aus_log", password=airlift.world.password, nation=airlift.world.aus, roles={"logistics"}
     )
     aussie = services.aircraft_register(
-        actor=None, capability="a400m", tail="A40-01", home="canberra", owner_nation="AUS"
+        actor=SYSTEM, capability="a400m", tail="A40-01", home="canberra", owner_nation="AUS"
     )
     client.force_login(aus_log)
     data = mission_data(aussie, [leg("madrid", "rome")], [{"allocation": str(ventilators.pk), "board": "1"}])
@@ -292,9 +293,9 @@ def test_it_asks_for_the_tasking_nation_before_approving_a_pool_aircraft(client,
     client.force_login(airlift.world.coordinator)
     page = client.get(f"/logistics/planner/{pool_run.pk}/").content.decode()
     assert 'name="tasked_by"' in page and 'value="ITA"' in page and 'value="ESP"' in page
-    answer = client.post(f"/logistics/planner/{pool_run.pk}/action/", {"action": "approve"})
+    answer = client.post(f"/logistics/planner/{pool_run.pk}/approve/", {})
     assert answer.status_code == 400 and 'class="field invalid' in answer.content.decode()
-    answer = client.post(f"/logistics/planner/{pool_run.pk}/action/", {"action": "approve", "tasked_by": "BRA"})
+    answer = client.post(f"/logistics/planner/{pool_run.pk}/approve/", {"tasked_by": "BRA"})
     assert answer.status_code == 400
     assert not Mission.objects.exists()
     pool_run.refresh_from_db()
@@ -303,7 +304,7 @@ def test_it_asks_for_the_tasking_nation_before_approving_a_pool_aircraft(client,
 
 def test_it_approves_a_pool_aircraft_proposal_for_the_tasking_nation(client, airlift, pool_run):
     client.force_login(airlift.world.coordinator)
-    answer = client.post(f"/logistics/planner/{pool_run.pk}/action/", {"action": "approve", "tasked_by": "ITA"})
+    answer = client.post(f"/logistics/planner/{pool_run.pk}/approve/", {"tasked_by": "ITA"})
     assert answer.status_code == 302
     assert Mission.objects.get().tasked_by_id == "ITA"
 
@@ -315,5 +316,5 @@ def test_it_shows_no_tasking_field_for_a_nations_own_aircraft(client, airlift, d
         run = planning.plan_run_start(actor=airlift.spain_log, time_limit=1)
     client.force_login(airlift.spain_log)
     assert 'name="tasked_by"' not in client.get(f"/logistics/planner/{run.pk}/").content.decode()
-    assert client.post(f"/logistics/planner/{run.pk}/action/", {"action": "approve"}).status_code == 302
+    assert client.post(f"/logistics/planner/{run.pk}/approve/", {}).status_code == 302
     assert Mission.objects.get().status == "approved"

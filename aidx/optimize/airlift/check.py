@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from .geo import haversine_km
+from ..geo import haversine_km
 from .problem import Problem
 from .result import Plan
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .geo import haversine_matrix_km
+from ..geo import distance_matrix_km
 from .problem import Aircraft, Problem, Shipment
 from .result import Leg, Load, Mission, Plan, Reason, Stop, Unplaced
 
@@ -110,9 +110,7 @@ def _prepare(problem: Problem) -> _Prepared:
     if problem.distance_km is not None:
         km = np.array(problem.distance_km, dtype=float)
     else:
-        lat = np.array([af.lat for af in problem.airfields], dtype=float)
-        lon = np.array([af.lon for af in problem.airfields], dtype=float)
-        km = haversine_matrix_km(lat, lon)
+        km = distance_matrix_km([af.lat for af in problem.airfields], [af.lon for af in problem.airfields])
     if len(km):
         np.fill_diagonal(km, 0.0)
 

@@ -25,26 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geo import distance_matrix_km
+from ..geo import haversine_km as haversine_km  # matching's tonne-km per pair imports it from here
 from .model import Problem
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def site_km(problem: Problem) -> np.ndarray:
     """(sites × sites) great-circle distance matrix in km (exactly 0 on the diagonal)."""
-    lat = np.array([s.lat for s in problem.sites], dtype=np.float64)
-    lon = np.array([s.lon for s in problem.sites], dtype=np.float64)
-    km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    np.fill_diagonal(km, 0.0)
-    return km
+    return distance_matrix_km([s.lat for s in problem.sites], [s.lon for s in problem.sites])
 
 
 def transit_days(km: np.ndarray, base_days: int, km_per_day: float) -> np.ndarray:

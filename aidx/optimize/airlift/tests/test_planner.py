@@ -17,7 +17,7 @@ from aidx.optimize.airlift import (
     plan,
     violations,
 )
-from aidx.optimize.airlift.geo import haversine_km
+from aidx.optimize.geo import haversine_km
 
 T0 = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -25,9 +25,10 @@ from aidx.optimize.allocation import (
     solve,
 )
 from aidx.optimize.allocation.cli import main
-from aidx.optimize.allocation.feasibility import feasible_pairs, haversine_km, pair_costs
+from aidx.optimize.allocation.feasibility import feasible_pairs, pair_costs
 from aidx.optimize.allocation.mcf import check_potentials
 from aidx.optimize.allocation.reference import solve_lines
+from aidx.optimize.geo import haversine_km
 
 from .helpers import random_problem
 

@@ -179,10 +179,12 @@ class Workflow:
             return frozenset()
         return frozenset(self.relations(actor, record))
 
-    def decide(self, actor: Any, record: Any, name: str) -> Decision:
-        """May `actor` make transition `name` on `record` now? Who is checked before when, as the services do."""
+    def decide(self, actor: Any, record: Any, name: str, *, relations: frozenset[str] | None = None) -> Decision:
+        """May `actor` make transition `name` on `record` now? Who is checked before when, as the services do.
+        `relations`: the actor's relations to the record when the caller has them already."""
         transition = self[name]
-        relations = self.relations_of(actor, record)
+        if relations is None:
+            relations = self.relations_of(actor, record)
         if not any(rule.admits(actor, relations) for rule in transition.rules):
             return Decision(False, "forbidden", gettext("You may not do this."))
         if self.state(record) not in transition.source:
@@ -211,7 +213,12 @@ class Workflow:
 
     def actions(self, actor: Any, record: Any) -> list[Transition]:
         """The transitions `actor` may make on `record` now, in declaration order: the buttons to show."""
-        return [t for t in self.transitions if t.by_people and self.allows(actor, record, t.name)]
+        relations = self.relations_of(actor, record)  # once: a relation may take a query
+        return [
+            t
+            for t in self.transitions
+            if t.by_people and self.decide(actor, record, t.name, relations=relations).allowed
+        ]
 
     def action_names(self, actor: Any, record: Any) -> list[str]:
         return [t.name for t in self.actions(actor, record)]

@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 from aidx.assistance.models import Allocation
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Item
-from aidx.core.actors import is_system
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.fund.models import (
     FUND_CURRENCY,
@@ -513,7 +512,7 @@ def order_receive(
         given = lots.get(line.pk)
         shelf = line.item.shelf_life_days
         stock.receive(
-            actor=None if is_system(actor) else actor,  # the stockpile's services still take None for the system
+            actor=actor,
             warehouse=order.warehouse,
             item=line.item,
             lot_number=given.lot_number if given else f"PO{order.pk}-{line.pk}",

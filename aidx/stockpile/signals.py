@@ -15,6 +15,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from aidx.assistance.models import Allocation
+from aidx.core.actors import SYSTEM
 from aidx.stockpile.models import Movement, StockOffer
 
 
@@ -36,4 +37,4 @@ def allocation_saved(sender: Any, instance: Allocation, created: bool, **kwargs:
         and _stockpile_allocation(instance)
         and not Movement.objects.filter(allocation=instance, kind=Movement.Kind.RELEASE).exists()
     ):
-        services.release(actor=None, allocation=instance, record_only=True)
+        services.release(actor=SYSTEM, allocation=instance, record_only=True)

@@ -17,7 +17,7 @@ MANAGER = (Rule(roles={Role.STOCKPILE}), Rule(roles={Role.COORDINATOR}, relation
 REASON = (("reason", _("Reason")),)
 
 
-def _relations(actor: Any, lot: Lot) -> set[str]:
+def stockpile_relations(actor: Any, lot: Lot | None) -> set[str]:
     return {CENTRE} if actor.is_centre else set()
 
 
@@ -37,7 +37,7 @@ LOT = Workflow(
     "stockpile.lot",
     model=Lot,
     states=S,
-    relations=_relations,
+    relations=stockpile_relations,
     transitions=[
         Transition(
             "quarantine",

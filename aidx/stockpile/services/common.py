@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from aidx.accounts.models import Role
 from aidx.catalogue.models import Item
 from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.core.workflow import Rule, admitted
 from aidx.nations.models import Site
 from aidx.stockpile.models import Lot
+from aidx.stockpile.workflow import MANAGER, stockpile_relations
 
 SUPPORT_AGENCY = "support-agency"
 MAX_QUANTITY = 2_000_000_000
@@ -38,15 +40,13 @@ def may_view(user: Any) -> bool:
 
 
 def may_manage(user: Any) -> bool:
-    if not may_view(user):
-        return False
-    return bool(user.has_role(Role.STOCKPILE) or user.has_role(Role.COORDINATOR))
+    """Stockpile managers and the centre's coordinators (the lot workflow's MANAGER rules)."""
+    return admitted(MANAGER, user, lambda: stockpile_relations(user, None))
 
 
 def _require_manager(actor: Any) -> None:
-    if actor is None:
-        return  # the system: scenario steps and tasks
-    if not may_manage(actor):
+    """A manager, or the system (the scenario's history, the daily task, the fund receiving goods)."""
+    if not admitted((*MANAGER, Rule(system=True)), actor, lambda: stockpile_relations(actor, None)):
         raise PermissionDenied(_("Only a stockpile manager or a coordinator can change the stock."))
 
 

@@ -157,7 +157,7 @@ def test_a_recall_blocks_releases_at_once_under_concurrency(stock):
     outcomes = race(work, rounds=6)
     assert outcomes["lot_blocked"] + outcomes["insufficient_stock"] > 0  # releases after the recall were refused
     # Every release that got through was recorded before the recall (it held the lock the recall waited for).
-    recall = AuditEntry.objects.get(action="stock.lot_recalled")
+    recall = AuditEntry.objects.get(action="stock.lot_recall")
     assert not AuditEntry.objects.filter(action="stock.release", id__gt=recall.id).exists()
     assert Balance.objects.get(lot=lot).on_hand == 1000 - AuditEntry.objects.filter(action="stock.release").count()
     lot.refresh_from_db()

@@ -10,6 +10,7 @@ from aidx.assistance import services as exchange_services
 from aidx.assistance.models import Allocation, Offer
 from aidx.audit.models import AuditEntry
 from aidx.audit.services import diff, snapshot
+from aidx.core.actors import SYSTEM
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.notifications.models import Notification
 from aidx.stockpile import selectors, services
@@ -329,10 +330,10 @@ def test_its_audit_entry_is_the_one_record_writes(stock):
         [f"{a.pk}@{stock.taranto.pk} -6/+0"],
         [f"{a.pk}@{stock.taranto.pk} -4/+0", f"{b.pk}@{stock.second.pk} -2/+0"],
     ]
-    for (actor, name), entries in zip([(stock.manager, "stockpile"), (None, "system")], takes, strict=True):
+    for (actor, name), entries in zip([(stock.manager, "stockpile"), (SYSTEM, "system")], takes, strict=True):
         movement = services.issue(actor=actor, item="ventilator", quantity=6, reference="Exercise")
         entry = AuditEntry.objects.get(action="stock.release", target_id=str(movement.pk))
-        assert (entry.actor, entry.actor_name) == (actor, name)
+        assert (entry.actor, entry.actor_name) == (actor if actor is not SYSTEM else None, name)
         assert (entry.target_type, entry.target_repr) == ("stockpile.movement", str(movement))
         assert entry.changes == diff(None, {**snapshot(movement), "entries": entries})
         assert entry.changes["reference"] == [None, "Exercise"]

@@ -119,12 +119,14 @@ def test_it_refuses_an_unknown_choice_or_a_bad_figure_and_writes_nothing(db, cha
     ],
 )
 def test_it_reports_the_models_own_checks_on_the_field_and_writes_nothing(db, changes, field):
+    item("mask-surgical")
     before = _written()
     fields = {**MASK, **changes}
-    code = fields.pop("code", "mask-surgical")
-    with pytest.raises(BusinessError) as error:
-        services.item_upsert(actor=SYSTEM, code=code, **fields)
-    assert error.value.field == field
+    codes = [fields.pop("code")] if "code" in fields else ["mask-surgical", "new-item"]  # an update and a creation
+    for code in codes:
+        with pytest.raises(BusinessError) as error:
+            services.item_upsert(actor=SYSTEM, code=code, **fields)
+        assert error.value.field == field, code
     assert _written() == before
 
 

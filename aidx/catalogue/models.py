@@ -109,7 +109,7 @@ class CapabilityType(TranslatedName):
         ]
 
     def clean(self) -> None:
-        # The constraint's own message could name no field; the figure to give is the payload.
+        # The constraint holds it in the database, but its error names no field: this one names the figure to give.
         def carries(value: object) -> bool:
             return isinstance(value, int) and value > 0  # before clean_fields' errors, a value may still be text
 

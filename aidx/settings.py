@@ -189,6 +189,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# English dates in the British style with a 24-hour clock (Django's "en" is American); see aidx/formats/en.
+FORMAT_MODULE_PATH = ["aidx.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

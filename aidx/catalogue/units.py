@@ -40,4 +40,3 @@ def quantity(n: int | None, unit: Any = None, *, language: str | None = None) ->
         return ""
     with translation.override(language) if language else nullcontext():
         return _words(unit_of(unit), int(n)) % {"n": formatting.number(n)}
-

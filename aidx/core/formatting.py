@@ -81,7 +81,9 @@ def money_input(amount_minor: int | None, currency: str, *, language: str | None
         return ""
     places = currency_digits(currency)
     pattern = "0" + ("." + "0" * places if places else "")
-    return babel_numbers.format_decimal(from_minor(int(amount_minor), currency), format=pattern, locale=locale(language))
+    return babel_numbers.format_decimal(
+        from_minor(int(amount_minor), currency), format=pattern, locale=locale(language)
+    )
 
 
 def parse_decimal(text: str, *, language: str | None = None) -> Decimal:

@@ -315,8 +315,7 @@ def contribution_receive(
     outstanding = pledge.amount_minor - paid
     if amount_minor > outstanding:
         raise BusinessError(
-            _("Only %(n)s is outstanding on this pledge.")
-            % {"n": formatting.money(outstanding, pledge.currency)},
+            _("Only %(n)s is outstanding on this pledge.") % {"n": formatting.money(outstanding, pledge.currency)},
             code="over_payment",
             field="amount",
         )

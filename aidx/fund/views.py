@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from aidx.core import exports, formatting
 from aidx.core.errors import BusinessError
+from aidx.core.models import translated
 from aidx.core.paging import page_of, query_without_page
 from aidx.fund import forms, selectors, services
 from aidx.fund.models import FUND_CURRENCY, ProcurementOrder
@@ -300,7 +301,7 @@ def statement(request: HttpRequest, code: str) -> HttpResponse | StreamingHttpRe
             {"line": _("exchange differences"), "eur": _eur(found.exchange_differences)},
         ]
         rows += [
-            {"line": _("spent on %(item)s") % {"item": r["item__name_en"] or "—"}, "eur": _eur(r["amount"])}
+            {"line": _("spent on %(item)s") % {"item": translated(r, "item__") or "—"}, "eur": _eur(r["amount"])}
             for r in selectors.spent_by_item(user)
         ]
         rows += [

@@ -33,7 +33,9 @@ class ReceiptForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        data["unit_value_minor"] = minor_units(self, "unit_value_minor", (data.get("currency") or "").strip().upper()) or 0
+        data["unit_value_minor"] = (
+            minor_units(self, "unit_value_minor", (data.get("currency") or "").strip().upper()) or 0
+        )
         return data
 
 

@@ -15,7 +15,7 @@ def test_it_lists_my_notifications_only_and_marks_them_read(client, exchange):  
     client.force_login(w.ally_b)
     page = client.get("/notifications/")
     texts = [n.text for n in page.context["page"]]
-    assert texts == ["ITA asks for assistance: Masks for Lombardy"]
+    assert texts == ["Italy asks for assistance: Masks for Lombardy"]
     assert f'href="/exchange/requests/{request.pk}/"' in page.content.decode()
     assert 'data-testid="unread-count">1<' in page.content.decode()
     assert {n.user for n in Notification.objects.all()} >= {w.ally_b, w.partner}

@@ -6,6 +6,7 @@
     {{ share|percent }}                 18% · 18 %
     {{ date|day }}                      6 Dec 2026 · 6. des. 2026
     {{ timestamp|moment }}              6 Dec 2026, 20:03 · 6. des. 2026, 20:03  (24-hour, the reader's time zone)
+    {{ row|translated:"item__" }}       a catalogue name from a .values() row, in the reader's language
 
 Machine formats (`|date:'c'` in a <time datetime>, `|date:'Y-m-d'` in an <input type=date>) stay Django's.
 """
@@ -20,6 +21,7 @@ from django import template
 
 from aidx.catalogue import units
 from aidx.core import formatting
+from aidx.core.models import translated as translated_name
 
 register = template.Library()
 
@@ -62,3 +64,9 @@ def moment(value: dt.datetime | dt.date | None) -> str:
     if not isinstance(value, dt.datetime):
         return formatting.day(value)
     return formatting.moment(value)
+
+
+@register.filter
+def translated(row: dict[str, Any], prefix: str = "") -> str:
+    """A name in the reader's language from a `.values()` row: {{ row|translated:"item__" }}."""
+    return translated_name(row, prefix)

@@ -66,3 +66,16 @@ def load(name: str, *, say: Callable[[str], Any] = print) -> dict[str, int]:
             counts[filename.removesuffix(".json")] = changed
             say(f"{filename}: {changed} created or changed")
     return counts
+
+
+def accounts(name: str) -> dict[str, Any]:
+    """The demo accounts of scenario `name`, as its accounts.json lists them."""
+    if name not in available():
+        raise FileNotFoundError(f"No scenario named {name!r}; there are: {', '.join(available())}")
+    return json.loads((SCENARIOS_DIR / name / "accounts.json").read_text(encoding="utf-8"))
+
+
+def account_summary(user: dict[str, Any]) -> str:
+    """'ITA             poc, logistics' — whom a demo account speaks for (nation or organisation), and its roles."""
+    who = user.get("nation") or user.get("organisation") or "—"
+    return f"{who:<15} {', '.join(user.get('roles', []))}"

@@ -16,6 +16,8 @@ class Command(BaseCommand):
         load = sub.add_parser("load", help="load a scenario")
         load.add_argument("name", help="e.g. covid-2020")
         sub.add_parser("list", help="list the scenarios")
+        accounts = sub.add_parser("accounts", help="list a scenario's demo accounts (from its accounts.json)")
+        accounts.add_argument("name", help="e.g. covid-2020")
         generate = sub.add_parser(
             "generate", help="add synthetic requests and offers (load data, no audit) on top of covid-2020"
         )
@@ -31,6 +33,9 @@ class Command(BaseCommand):
             for name in scenario.available():
                 self.stdout.write(name)
             return
+        if options["action"] == "accounts":
+            self._accounts(options["name"])
+            return
         if options["action"] == "generate":
             self._generate(options)
             return
@@ -40,6 +45,18 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         total = sum(counts.values())
         self.stdout.write(self.style.SUCCESS(f"Scenario {options['name']} loaded: {total} records created or changed."))
+
+    def _accounts(self, name: str) -> None:
+        """Every demo account with whom it speaks for and its roles, read from the scenario's own list (the one the
+        loader creates them from), so the demo's banner never lists fewer accounts than there are."""
+        try:
+            accounts = scenario.accounts(name)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"Demo accounts, all with the password {accounts['password']!r}:")
+        width = max(len(user["username"]) for user in accounts["users"])
+        for user in accounts["users"]:
+            self.stdout.write(f"  {user['username']:<{width}}  {scenario.account_summary(user)}")
 
     def _generate(self, options: dict[str, Any]) -> None:
         from aidx.assistance import generator

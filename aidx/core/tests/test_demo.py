@@ -58,7 +58,7 @@ def test_it_stops_on_ctrl_c_without_a_crash(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        preexec_fn=_reset_signals,  # noqa: PLW1509 - single-threaded test process
+        preexec_fn=_reset_signals,
     )
     try:
         deadline = time.monotonic() + 30

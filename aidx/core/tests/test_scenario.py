@@ -124,3 +124,30 @@ def test_it_shows_the_dates_of_2020_on_the_pages(scenario, client):
     spain = AssistanceRequest.objects.get(scenario_key="covid-2020/spain-ppe")
     page = client.get(f"/exchange/requests/{spain.pk}/").content.decode()
     assert "24 Mar 2020, 12:00" in page
+
+
+def test_it_shows_people_no_notes_meant_for_developers():
+    """Scenario text that reaches a page (sources, notes) cites the public record, never the repository's files;
+    only the "_about" notes are for developers."""
+    import json
+
+    from aidx.core.scenario import SCENARIOS_DIR
+
+    def texts(value, key=""):
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                if name != "_about":
+                    yield from texts(inner, name)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from texts(inner, key)
+        elif isinstance(value, str):
+            yield key, value
+
+    shown = [
+        (path.name, key, text)
+        for path in sorted((SCENARIOS_DIR / "covid-2020").glob("*.json"))
+        for key, text in texts(json.loads(path.read_text(encoding="utf-8")))
+    ]
+    assert len(shown) > 100
+    assert [entry for entry in shown if ".md" in entry[2]] == []

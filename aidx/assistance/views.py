@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from aidx.accounts.models import Role
 from aidx.assistance import forms, selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.audit import describe
 from aidx.catalogue import selectors as catalogue
 from aidx.core import formatting
 from aidx.core.errors import BusinessError
@@ -212,7 +213,8 @@ def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocatio
 
 
 def _timeline(record: AssistanceRequest | Offer, viewer: Viewer) -> list[Any]:
-    return [_labelled(entry) for entry in selectors.timeline(record, viewer)]
+    entries = selectors.timeline(record, viewer).select_related("actor__nation", "actor__organisation")
+    return [_labelled(entry) for entry in describe.with_sentences(entries.prefetch_related("actor__role_grants"))]
 
 
 def _labelled(entry: Any) -> Any:

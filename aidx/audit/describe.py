@@ -185,6 +185,13 @@ def sentence(entry: Any, actor: str | None = None) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
+def _value(target_type: str, field: str, value: Any) -> Any:
+    """A changed value as people read it: a choice by its label ('accepted' → 'godteke' in Nynorsk)."""
+    if isinstance(value, str):
+        return _choice_label(model_of(target_type), field, value) or value
+    return value
+
+
 def with_sentences(entries: Iterable[Any]) -> list[Any]:
     """Entries with `.sentence`, `.actor_text`, `.record_text` and `.changed` (label, before, after) set; the actor's
     words are worked out once per person."""
@@ -198,7 +205,8 @@ def with_sentences(entries: Iterable[Any]) -> list[Any]:
         entry.sentence = sentence(entry, actors[key])
         entry.record_text = record_name(entry.target_type, entry.target_id)
         entry.changed = [
-            (field_label(entry.target_type, field), values[0], values[1]) for field, values in entry.changes.items()
+            (field_label(entry.target_type, field), *(_value(entry.target_type, field, v) for v in values))
+            for field, values in entry.changes.items()
         ]
         described.append(entry)
     return described

@@ -107,7 +107,7 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # django-ninja answers a body it cannot parse with an English HttpError raised from the parser's error.
     if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
-        return error_response(request, 400, "bad_json", _("The request body is not valid JSON."))
+        return error_response(request, 400, "bad_json", _("The body is not valid JSON."))
     return error_response(request, exc.status_code, "error", exc.message)
 
 

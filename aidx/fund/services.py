@@ -199,7 +199,7 @@ def _book(
         change = sum(leg.amount for leg in legs if leg.account == code)
         if locked[code].non_negative and locked[code].balance_minor + change < 0:
             raise BusinessError(
-                _("Not enough money: %(account)s holds EUR %(n)s.")
+                _("Not enough money: %(account)s holds %(n)s.")
                 % {"account": locked[code], "n": formatting.money(locked[code].balance_minor, FUND_CURRENCY)},
                 code="insufficient_funds",
             )

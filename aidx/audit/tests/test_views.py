@@ -33,7 +33,7 @@ def test_it_tells_what_happened_in_sentences_without_codes(client, exchange):  #
     assert f"History of allocation {allocation.pk}" in html
     for code in ("allocation.accept", "assistance.allocation #", "decided_at"):
         assert code not in html.replace('name="type" value="assistance.allocation"', "")
-    changed = dict((label, after) for label, _before, after in page.context["page"][0].changed)
+    changed = {label: after for label, _before, after in page.context["page"][0].changed}
     assert changed["status"] == "accepted" and "decided" in changed
 
 

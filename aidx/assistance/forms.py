@@ -222,7 +222,8 @@ class OfferForm(ReleasabilityFields):
     ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["price_minor"] = minor_units(self, "price_minor", (data.get("currency") or "").strip().upper())
         return data
 

@@ -138,7 +138,7 @@ def _choice_label(model: type[models.Model] | None, field: str, value: str) -> s
     if model is None:
         return None
     try:
-        choices = dict(model._meta.get_field(field).flatchoices)
+        choices = dict(getattr(model._meta.get_field(field), "flatchoices", None) or ())
     except FieldDoesNotExist:
         return None
     return str(choices[value]) if value in choices else None

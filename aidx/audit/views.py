@@ -82,7 +82,7 @@ def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHtt
         return _export(fmt, entries)
     page = page_of(request, _with_people(entries))
     page.object_list = describe.with_sentences(page.object_list)
-    one_record = filters["target_type"] and filters["target_id"]
+    kind, number = filters["target_type"], filters["target_id"]
     return render(
         request,
         "audit/audit_list.html",
@@ -91,6 +91,6 @@ def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHtt
             "filters": filters,
             "query": query_without_page(request),
             "types": describe.record_types(),
-            "record": describe.record_name(filters["target_type"], filters["target_id"]) if one_record else None,
+            "record": describe.record_name(kind, number) if kind and number else None,
         },
     )

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from aidx.catalogue.models import CapabilityType, Item
+from aidx.catalogue.models import CapabilityType, Item, Substitution
 
 
 def items(*, category: str | None = None, search: str | None = None) -> QuerySet[Item]:
-    result = Item.objects.prefetch_related("substitutions__substitute")
+    # Each item's substitutes, the most fitting (lowest penalty) first.
+    substitutions = Substitution.objects.select_related("substitute").order_by("penalty", "substitute__code")
+    result = Item.objects.prefetch_related(Prefetch("substitutions", queryset=substitutions))
     if category:
         result = result.filter(category=category)
     if search:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +10,10 @@ from aidx.matching.models import MatchRun
 from aidx.nations.models import Nation
 
 _SEVERAL = _("None chosen means all. Hold Ctrl (⌘ on a Mac) to choose several.")
+
+
+def _by_name(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted(choices, key=lambda choice: choice[1].casefold())
 
 
 class RunForm(forms.Form):
@@ -29,10 +33,10 @@ class RunForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # By name in the reader's language, so a person finds "Munnbind" or "Tsjekkia" where they expect it.
-        items = [(item.code, str(item)) for item in Item.objects.all()]
-        nations = [(nation.code, nation.name) for nation in Nation.objects.all()]
-        self.fields["items"].choices = sorted(items, key=lambda choice: choice[1].casefold())
-        self.fields["nations"].choices = sorted(nations, key=lambda choice: choice[1].casefold())
+        items = _by_name([(item.code, str(item)) for item in Item.objects.all()])
+        nations = _by_name([(nation.code, nation.name) for nation in Nation.objects.all()])
+        cast(forms.ChoiceField, self.fields["items"]).choices = items
+        cast(forms.ChoiceField, self.fields["nations"]).choices = nations
 
     def scope(self) -> dict[str, object]:
         data = self.cleaned_data

@@ -32,10 +32,10 @@ class ReceiptForm(forms.Form):
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        data["unit_value_minor"] = (
-            minor_units(self, "unit_value_minor", (data.get("currency") or "").strip().upper()) or 0
-        )
+        super().clean()
+        data = self.cleaned_data
+        currency = (data.get("currency") or "").strip().upper()
+        data["unit_value_minor"] = minor_units(self, "unit_value_minor", currency) or 0
         return data
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -99,21 +98,8 @@ class CapabilityType(TranslatedName):
         verbose_name = _("capability type")
         verbose_name_plural = _("capability types")
         constraints = [
-            # isnull=False: a CHECK passes when its condition is NULL, and `NULL > 0` is NULL.
             models.CheckConstraint(
-                condition=~Q(kind="aircraft")
-                | Q(payload_kg__isnull=False, payload_kg__gt=0)
-                | Q(icu_beds__isnull=False, icu_beds__gt=0),
+                condition=~Q(kind="aircraft") | (Q(payload_kg__gt=0) | Q(icu_beds__gt=0)),
                 name="capability_aircraft_has_capacity",
             )
         ]
-
-    def clean(self) -> None:
-        # The constraint's own message could name no field; the figure to give is the payload.
-        def carries(value: object) -> bool:
-            return isinstance(value, int) and value > 0  # before clean_fields' errors, a value may still be text
-
-        if self.kind == self.Kind.AIRCRAFT and not (carries(self.payload_kg) or carries(self.icu_beds)):
-            raise ValidationError(
-                {"payload_kg": _("An aircraft needs a payload, or intensive-care beds if it carries patients.")}
-            )

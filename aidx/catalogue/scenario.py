@@ -4,7 +4,6 @@ from typing import Any
 
 from aidx.catalogue import services
 from aidx.catalogue.models import Item
-from aidx.core.actors import SYSTEM
 
 ITEM_FIELDS = (
     "name_en",
@@ -43,13 +42,13 @@ def load(data: dict[str, Any]) -> int:
         fields = {name: entry.get(name) for name in ITEM_FIELDS if name in entry}
         fields.setdefault("source", "illustrative planning estimate")
         fields["illustrative"] = entry.get("illustrative", True)
-        changed += services.item_upsert(actor=SYSTEM, code=entry["code"], **fields)[1]
+        changed += services.item_upsert(actor=None, code=entry["code"], **fields)[1]
     for entry in data.get("capability_types", []):
         fields = {name: entry.get(name) for name in CAPABILITY_FIELDS if name in entry}
-        changed += services.capability_type_upsert(actor=SYSTEM, code=entry["code"], **fields)[1]
+        changed += services.capability_type_upsert(actor=None, code=entry["code"], **fields)[1]
     for entry in data.get("substitutions", []):
         changed += services.substitution_set(
-            actor=SYSTEM,
+            actor=None,
             item=Item.objects.get(code=entry["item"]),
             substitute=Item.objects.get(code=entry["substitute"]),
             penalty=entry["penalty"],

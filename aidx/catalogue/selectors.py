@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from aidx.catalogue.models import CapabilityType, Item, Substitution
+from aidx.catalogue.models import CapabilityType, Item
 
 
 def items(*, category: str | None = None, search: str | None = None) -> QuerySet[Item]:
-    # Each item's substitutes, the most fitting (lowest penalty) first.
-    substitutions = Substitution.objects.select_related("substitute").order_by("penalty", "substitute__code")
-    result = Item.objects.prefetch_related(Prefetch("substitutions", queryset=substitutions))
+    result = Item.objects.prefetch_related("substitutions__substitute")
     if category:
         result = result.filter(category=category)
     if search:

@@ -1,9 +1,4 @@
-"""Writes to the catalogue: items, capability types and the substitutions between items.
-
-Items and capability types are written by code: an upsert creates the record, or changes the fields it is given
-(the others keep their values), and writes and audits only when something changed, so that loading the same
-reference data again writes nothing.
-"""
+"""Writes to the catalogue."""
 
 from __future__ import annotations
 
@@ -20,8 +15,6 @@ from aidx.core.errors import BusinessError
 
 
 def positive_decimal(value: Any, field: str) -> Decimal:
-    if value is None or value == "":
-        raise BusinessError(_("This field is required."), field=field)
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -33,31 +26,21 @@ def positive_decimal(value: Any, field: str) -> Decimal:
 
 @transaction.atomic
 def item_upsert(*, actor: Any, code: str, **fields: Any) -> tuple[Item, bool]:
-    _refuse_unknown_fields(Item, fields)
-    if "category" in fields and fields["category"] not in Item.Category.values:
-        raise BusinessError(_("Unknown category: %(value)s.") % {"value": fields["category"]}, field="category")
-    if "unit" in fields and fields["unit"] not in Item.Unit.values:
-        raise BusinessError(_("Unknown unit: %(value)s.") % {"value": fields["unit"]}, field="unit")
-    for name in ("unit_weight_kg", "unit_volume_m3"):
-        if name in fields:
-            fields[name] = positive_decimal(fields[name], name)
-    required = ("name_en", "category", "unit", "unit_weight_kg", "unit_volume_m3")
-    return _upsert(actor, Item, code, fields, required=required)
+    """Create or update an item by code; writes (and audits) only when something changed."""
+    if fields.get("category") not in Item.Category.values:
+        raise BusinessError(_("Unknown category: %(value)s.") % {"value": fields.get("category")}, field="category")
+    if fields.get("unit") not in Item.Unit.values:
+        raise BusinessError(_("Unknown unit: %(value)s.") % {"value": fields.get("unit")}, field="unit")
+    fields["unit_weight_kg"] = positive_decimal(fields.get("unit_weight_kg"), "unit_weight_kg")
+    fields["unit_volume_m3"] = positive_decimal(fields.get("unit_volume_m3"), "unit_volume_m3")
+    return _upsert(actor, Item, code, fields)
 
 
 @transaction.atomic
 def capability_type_upsert(*, actor: Any, code: str, **fields: Any) -> tuple[CapabilityType, bool]:
-    _refuse_unknown_fields(CapabilityType, fields)
-    if "kind" in fields and fields["kind"] not in CapabilityType.Kind.values:
-        raise BusinessError(_("Unknown kind: %(value)s.") % {"value": fields["kind"]}, field="kind")
-    return _upsert(actor, CapabilityType, code, fields, required=("name_en", "kind"))
-
-
-def _refuse_unknown_fields(model: Any, fields: dict[str, Any]) -> None:
-    """A misspelt field would otherwise be dropped on update and answered with "nothing changed"."""
-    settable = {f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key} - {"code"}
-    if unknown := sorted(set(fields) - settable):
-        raise TypeError(f"{model.__name__} has no field {', '.join(unknown)} to set")
+    if fields.get("kind") not in CapabilityType.Kind.values:
+        raise BusinessError(_("Unknown kind: %(value)s.") % {"value": fields.get("kind")}, field="kind")
+    return _upsert(actor, CapabilityType, code, fields)
 
 
 def _validated(instance: Any) -> None:
@@ -68,13 +51,9 @@ def _validated(instance: Any) -> None:
         raise BusinessError(messages[0], field=field) from None
 
 
-def _upsert(
-    actor: Any, model: Any, code: str, fields: dict[str, Any], *, required: tuple[str, ...]
-) -> tuple[Any, bool]:
+def _upsert(actor: Any, model: Any, code: str, fields: dict[str, Any]) -> tuple[Any, bool]:
     instance = model.objects.select_for_update().filter(code=code).first()
     if instance is None:
-        if missing := next((name for name in required if name not in fields), None):
-            raise BusinessError(_("This field is required."), field=missing)
         instance = model(code=code, **fields)
         _validated(instance)
         instance.save()
@@ -96,9 +75,9 @@ def _upsert(
 def substitution_set(*, actor: Any, item: Item, substitute: Item, penalty: int) -> tuple[Substitution, bool]:
     if item.pk == substitute.pk:
         raise BusinessError(_("An item cannot substitute for itself."), field="substitute")
-    if not isinstance(penalty, int) or isinstance(penalty, bool) or penalty < 0:
-        raise BusinessError(_("The penalty must be a whole number, zero or more."), field="penalty")
-    substitution = Substitution.objects.select_for_update().filter(item=item, substitute=substitute).first()
+    if penalty < 0:
+        raise BusinessError(_("The penalty cannot be negative."), field="penalty")
+    substitution = Substitution.objects.filter(item=item, substitute=substitute).first()
     if substitution is not None and substitution.penalty == penalty:
         return substitution, False
     before = snapshot(substitution) if substitution else None

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from aidx.catalogue import units
 from aidx.core import formatting
@@ -58,9 +59,17 @@ def day(value: dt.date | dt.datetime | None) -> str:
 
 
 @register.filter
-def moment(value: dt.datetime | dt.date | None) -> str:
+def moment(value: dt.datetime | dt.date | str | None) -> str:
+    """A timestamp; also one kept as ISO 8601 text in a JSON document (a planner's proposal)."""
     if not value:
         return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        if timezone.is_naive(value):
+            value = value.replace(tzinfo=dt.UTC)
     if not isinstance(value, dt.datetime):
         return formatting.day(value)
     return formatting.moment(value)

@@ -124,6 +124,10 @@ def test_it_chooses_the_items_of_a_match_run_from_a_list(page, live_server, logi
         page.click("main form button[type=submit]")
     run = MatchRun.objects.get()
     assert (sorted(run.scope["items"]), run.scope["nations"]) == (["mask-ffp2", "mask-surgical"], ["ITA"])
+    page.goto(f"{live_server.url}/matching/")
+    _in(page, "nn")
+    scope = page.locator("main table").inner_text()
+    assert "Italia" in scope and "mask-ffp2" not in scope
 
 
 def test_it_tells_a_records_history_in_sentences(page, live_server, login, stock):  # noqa: F811

@@ -43,7 +43,7 @@ install-runtime: $(VENV)/.installed-runtime node_modules/.installed $(LOCALE_MO)
 messages: $(LOCALE_MO)
 
 makemessages: install
-	$(AIDX) makemessages -l nb -l nn --no-obsolete --ignore=.venv --ignore=node_modules --ignore=var
+	$(AIDX) makemessages -l nb -l nn --no-obsolete --no-location --ignore=.venv --ignore=node_modules --ignore=var
 
 demo: install-runtime
 	$(AIDX) migrate --noinput
@@ -56,7 +56,7 @@ demo: install-runtime
 	@# the worker to finish; if the server stops for another reason, the shell stops the worker by its pid. (A trap
 	@# that ran `kill 0` signalled the shell too, re-entered itself until dash's stack overflowed, and ended every
 	@# demo in "Segmentation fault".)
-	@$(AIDX) db_worker --interval 1 --no-reload & worker=$$!; \
+	@$(AIDX) worker --interval 1 --no-reload & worker=$$!; \
 	  trap 'wait $$worker; worker=; exit 0' INT; \
 	  trap '[ -z "$$worker" ] || { kill $$worker 2>/dev/null; wait $$worker; }' EXIT; \
 	  $(AIDX) runserver $(HOST):$(PORT) --noreload

@@ -4,7 +4,7 @@
 
 Sets up a fresh PostgreSQL database (default postgres://postgres@127.0.0.1:5432/aidx_bench: dropped and
 created again), migrates it, loads covid-2020 and generates --lines request lines and --lines offer lines
-(`aidx scenario generate`). Then, for each viewer (the coordinator, who sees all; Italy, an ally; Australia,
+(`aidx generate`). Then, for each viewer (the coordinator, who sees all; Italy, an ally; Australia,
 a partner) and each filter, it times the first page of the HTML list (django.test.Client, logged in) and of
 the API (bearer token): p50, p95 and max in milliseconds over --repeat runs after one warm-up, and the
 number of SQL queries per request. Timings are printed, never asserted. --reuse keeps a database that

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "aidx.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from aidx.accounts import checks  # noqa: F401  (registers the deploy check)

@@ -1,6 +1,6 @@
 """Synthetic load data for the exchange: many requests and offers on top of a loaded scenario.
 
-    aidx scenario generate --requests 1000000 --offers 1000000 --seed 0
+    aidx generate --requests 1000000 --offers 1000000 --seed 0
 
 This deliberately bypasses services.py: it is synthetic load data for benchmarks and demos, so it writes
 no audit entries and sends no notifications, and it inserts in bulk (COPY on PostgreSQL, batched inserts

@@ -55,3 +55,17 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.target_type} {self.target_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `aidx worker` process, beating every few seconds: a task whose worker stopped beating is lost."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    keeps_schedule = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host}:{self.pid})"

@@ -12,6 +12,7 @@ from aidx.accounts.models import Role
 from aidx.core.errors import PermissionDenied
 from aidx.matching import selectors, services
 from aidx.matching.models import MatchRun
+from aidx.matching.workflow import MATCH_RUN
 
 router = Router(tags=["matching"])
 
@@ -43,6 +44,11 @@ class RunOut(Schema):
     finished_at: dt.datetime | None
     objective: dict[str, Any] | None = None
     certificate: dict[str, Any] | None = None
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the run now")
+
+    @staticmethod
+    def resolve_actions(run: MatchRun, context: dict[str, Any]) -> list[str]:
+        return MATCH_RUN.action_names(api_user(context["request"]), run)
 
     @staticmethod
     def resolve_objective(run: MatchRun) -> dict[str, Any] | None:
@@ -98,7 +104,6 @@ def run_start(request: HttpRequest, payload: RunIn) -> Any:
 
 @router.get("/match-runs/{int:pk}", response=RunOut, summary="A run: progress, then the objective and proof")
 def run_detail(request: HttpRequest, pk: int) -> Any:
-    services.runs_reap_stale()
     return _run(request, pk)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aidx.accounts.models import User
-from aidx.matching import services
+from aidx.matching import runs, services
 from aidx.matching.models import MatchRun
 
 
@@ -20,5 +20,5 @@ def load(data: dict[str, Any]) -> int:
         time_limit=60,
     )
     # Solved here rather than on the worker, so the demo shows a reviewed result as soon as it starts.
-    services.run_execute(run.pk)
+    runs.run_execute(run.pk)
     return 1

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from aidx.core.paging import page_of
 from aidx.matching import selectors, services
 from aidx.matching.forms import RunForm
 from aidx.matching.models import MatchRun
+from aidx.matching.workflow import MATCH_RUN
 from aidx.nations.models import country_name
 
 
@@ -27,7 +29,6 @@ def _coordinator(request: AuthenticatedHttpRequest) -> None:
 @login_required
 def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _coordinator(request)
-    services.runs_reap_stale()
     form = RunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,15 +69,30 @@ def _with_scope_text(runs: list[MatchRun]) -> list[MatchRun]:
 def run_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     _coordinator(request)
     run = get_object_or_404(selectors.runs(), pk=run_id)
-    review = selectors.review(run) if run.status in (MatchRun.Status.SUCCEEDED, MatchRun.Status.PUBLISHED) else None
-    return render(request, "matching/run_detail.html", {"run": run, "review": review})
+    review = selectors.review(run) if run.result else None
+    allowed = MATCH_RUN.action_names(request.user, run)
+    return render(
+        request,
+        "matching/run_detail.html",
+        {
+            "run": run,
+            "review": review,
+            "allowed": allowed,
+            # drop, keep and publish act on the review below; the others are buttons at the top
+            "buttons": MATCH_RUN.buttons(
+                request.user,
+                run,
+                lambda name: reverse("matching:action", args=[run.pk, name]),
+                exclude=("drop", "keep", "publish"),
+            ),
+        },
+    )
 
 
 @login_required
 def run_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     """The progress bar, polled by htmx; when the run ends it tells the page to reload into the review."""
     _coordinator(request)
-    services.runs_reap_stale()
     run = get_object_or_404(selectors.runs(), pk=run_id)
     response = render(request, "matching/progress.html", {"run": run})
     if not run.is_active and request.headers.get("HX-Request"):

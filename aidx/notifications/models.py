@@ -24,6 +24,7 @@ MESSAGES = {
     "allocation_proposed": _("Proposed: %(quantity)s × %(what)s from %(from)s for %(title)s"),
     "allocation_accepted": _("%(nation)s accepted %(quantity)s × %(what)s (%(title)s)"),
     "allocation_declined": _("%(nation)s declined %(quantity)s × %(what)s (%(title)s): %(reason)s"),
+    "lot_expired": _("Lot %(lot)s of %(what)s expired on %(date)s with %(quantity)s on hand: it is out of the offer."),
 }
 
 

@@ -123,6 +123,21 @@ def allocation_decided(allocation: Any) -> int:
     return notify(users, kind, params, f"/exchange/offers/{offer.pk}/")
 
 
+def lots_expired(lots: Iterable[Any]) -> int:
+    """The stockpile managers hear of every lot the schedule expired, with what it still holds."""
+    managers = list(User.objects.filter(is_active=True, role_grants__role=Role.STOCKPILE).distinct())
+    sent = 0
+    for lot in lots:
+        params = {
+            "lot": lot.lot_number,
+            "what": lot.item,
+            "date": lot.expiry_date.isoformat() if lot.expiry_date else "",
+            "quantity": sum(lot.balances.values_list("on_hand", flat=True)),
+        }
+        sent += notify(managers, "lot_expired", params, f"/stockpile/lots/{lot.pk}/")
+    return sent
+
+
 @transaction.atomic
 def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)

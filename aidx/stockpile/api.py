@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from aidx.accounts.api import require_write
+from aidx.accounts.api import api_user, require_write
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.nations.models import Nation
 from aidx.stockpile import selectors, services
 from aidx.stockpile.models import Lot, Movement
+from aidx.stockpile.workflow import LOT
 
 router = Router(tags=["stockpile"])
 
@@ -55,10 +56,15 @@ class LotOut(Schema):
     received_on: dt.date
     on_hand: int
     reserved: int
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the lot now")
 
     @staticmethod
     def resolve_item(lot: Lot) -> str:
         return lot.item.code
+
+    @staticmethod
+    def resolve_actions(lot: Lot, context: dict[str, Any]) -> list[str]:
+        return LOT.action_names(api_user(context["request"]), lot)
 
 
 class EntryOut(Schema):

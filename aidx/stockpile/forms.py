@@ -58,11 +58,6 @@ class DisposalForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=Lot.Status.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
-
-
 class LedgerFilter(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("all")), *Movement.Kind.choices], required=False)
     item = forms.CharField(label=_("Item code"), max_length=40, required=False)

@@ -18,7 +18,16 @@ from aidx.stockpile.services import may_view
 
 ALERT_BANDS = (30, 60, 90)
 
-_AVAILABLE = Case(When(blocked=True, then=Value(0)), default=F("on_hand") - F("reserved"), output_field=IntegerField())
+
+def _available(today: dt.date | None = None) -> Case:
+    """What a balance row can still give: nothing from a blocked lot, nor from one past its expiry date even when
+    the daily task has not yet marked it expired."""
+    return Case(
+        When(blocked=True, then=Value(0)),
+        When(lot__expiry_date__lt=today or timezone.localdate(), then=Value(0)),
+        default=F("on_hand") - F("reserved"),
+        output_field=IntegerField(),
+    )
 
 
 def warehouses(user: Any) -> QuerySet[Site]:
@@ -40,7 +49,7 @@ def balances(user: Any, *, warehouse: Site | None = None, item: str | None = Non
     if not may_view(user):
         return Balance.objects.none()
     rows = Balance.objects.select_related("lot__item", "warehouse", "lot__owner_nation", "lot__donor").annotate(
-        available_now=_AVAILABLE
+        available_now=_available()
     )
     if warehouse is not None:
         rows = rows.filter(warehouse=warehouse)
@@ -147,6 +156,7 @@ def lots_expiring(*, today: dt.date | None = None) -> list[Alert]:
     )
     alerts = []
     for lot in rows:
+        assert lot.expiry_date is not None  # filtered above
         days = (lot.expiry_date - today).days
         alerts.append(Alert(lot=lot, band=band_of(days) or 0, days=days, on_hand=lot.stock))
     return alerts
@@ -159,13 +169,13 @@ def panel(user: Any) -> dict[str, Any]:
     sums = Balance.objects.aggregate(
         total_on_hand=Coalesce(Sum("on_hand"), 0),
         total_reserved=Coalesce(Sum("reserved"), 0),
-        total_available=Coalesce(Sum(_AVAILABLE), 0),
+        total_available=Coalesce(Sum(_available()), 0),
     )
     totals = {key.removeprefix("total_"): value for key, value in sums.items()}
     by_item = (
         Balance.objects.filter(on_hand__gt=0)
         .values("lot__item__code", *name_columns("lot__item__"))
-        .annotate(stock=Sum("on_hand"), available=Sum(_AVAILABLE))
+        .annotate(stock=Sum("on_hand"), usable=Sum(_available()))
         .order_by("-stock")[:8]
     )
     alerts = expiry_alerts(user)

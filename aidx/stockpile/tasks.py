@@ -1,4 +1,4 @@
-"""Background work of the stockpile, run by the django-tasks worker (enqueue daily from cron or a scheduler)."""
+"""Background work of the stockpile, on the schedule `aidx worker` keeps (aidx/core/schedule.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from collections import Counter
 from django.utils import timezone
 from django_tasks import task
 
+from aidx.core.schedule import scheduled
 from aidx.stockpile import selectors, services
 
 
+@scheduled(cron="10 0 * * *")
 @task()
 def stock_daily() -> dict[str, int]:
-    """Mark lots past their expiry date as expired, count the 30/60/90-day expiry alerts, and bring the
-    stockpile's exchange offers up to date. Returns the figures (kept by the task result)."""
+    """Expire lots past their expiry date (the stockpile managers are told), count the 30/60/90-day expiry
+    alerts, and bring the stockpile's exchange offers up to date. Returns the figures (kept by the task result)."""
     today = timezone.localdate()
     expired = services.expire_lots(today=today)
     bands = Counter(alert.band for alert in selectors.lots_expiring(today=today))
@@ -22,7 +24,7 @@ def stock_daily() -> dict[str, int]:
     if agent is not None:
         offers = len(services.offer_sync(actor=agent, today=today))
     return {
-        "expired": expired,
+        "expired": len(expired),
         "within_30": bands[30],
         "within_60": bands[60],
         "within_90": bands[90],

@@ -9,6 +9,7 @@ urlpatterns = [
     path("warehouses/<slug:code>/", views.warehouse, name="warehouse"),
     path("lots/", views.lot_list, name="lots"),
     path("lots/<int:lot_id>/", views.lot_detail, name="lot"),
+    path("lots/<int:lot_id>/<slug:action>/", views.lot_action, name="lot_action"),
     path("receive/", views.receive, name="receive"),
     path("ledger/", views.ledger, name="ledger"),
     path("allocations/", views.allocations, name="allocations"),

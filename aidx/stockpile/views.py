@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +25,7 @@ from aidx.core.paging import page_of, query_without_page
 from aidx.nations.models import Site
 from aidx.stockpile import forms, selectors, services
 from aidx.stockpile.models import Lot
+from aidx.stockpile.workflow import LOT
 
 
 def _viewer(request: HttpRequest) -> Any:
@@ -114,11 +116,10 @@ def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
     if lot is None:
         raise Http404
     action = request.POST.get("action") if request.method == "POST" else None
-    bound = {name: request.POST if action == name else None for name in ("transfer", "count", "dispose", "status")}
+    bound = {name: request.POST if action == name else None for name in ("transfer", "count", "dispose")}
     transfer = forms.TransferForm(bound["transfer"], prefix="transfer")
     count = forms.CountForm(bound["count"], prefix="count")
     dispose = forms.DisposalForm(bound["dispose"], prefix="dispose")
-    status = forms.StatusForm(bound["status"], prefix="status", initial={"status": lot.status})
     if action:
         manager = _manager(request)
         done = {
@@ -148,11 +149,6 @@ def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
                     actor=manager, lot=lot, warehouse=d["warehouse"], quantity=d["quantity"], reason=d["reason"]
                 ),
             ),
-            "status": lambda: _run(
-                request,
-                status,
-                lambda d: services.lot_set_status(actor=manager, lot=lot, status=d["status"], reason=d["reason"]),
-            ),
         }.get(action, lambda: False)()
         if done:
             messages.success(request, _("Recorded in the stock ledger."))
@@ -164,12 +160,32 @@ def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
             "lot": lot,
             "balances": selectors.balances(user).filter(lot=lot),
             "entries": selectors.ledger(user, lot=lot.pk)[:200],
-            "forms": {"transfer": transfer, "count": count, "dispose": dispose, "status": status},
+            "forms": {"transfer": transfer, "count": count, "dispose": dispose},
+            "buttons": LOT.buttons(user, lot, lambda name: reverse("stockpile:lot_action", args=[lot.pk, name])),
             "days": (lot.expiry_date - timezone.localdate()).days if lot.expiry_date else None,
             "may_manage": services.may_manage(user),
         },
-        status=400 if action and any(f.errors for f in (transfer, count, dispose, status)) else 200,
+        status=400 if action and any(f.errors for f in (transfer, count, dispose)) else 200,
     )
+
+
+@login_required
+@require_POST
+def lot_action(request: HttpRequest, lot_id: int, action: str) -> HttpResponse:
+    """A transition of the lot's workflow (quarantine, recall, ...), from the buttons of its page."""
+    user = _viewer(request)
+    lot = selectors.lots(user).filter(pk=lot_id).first()
+    if lot is None:
+        raise Http404
+    try:
+        services.lot_transition(actor=user, lot=lot, action=action, reason=request.POST.get("reason", ""))
+    except BusinessError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, _("The lot is now %(status)s.") % {"status": Lot.objects.get(pk=lot.pk).get_status_display()}
+        )
+    return redirect("stockpile:lot", lot_id=lot.pk)
 
 
 @login_required
@@ -217,7 +233,7 @@ LEDGER_COLUMNS = [
 
 
 @login_required
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: HttpRequest) -> HttpResponse | StreamingHttpResponse | FileResponse:
     user = _viewer(request)
     filters = forms.LedgerFilter(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}

@@ -7,8 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from aidx.assistance import selectors
+from aidx.fund import selectors as fund_selectors
 from aidx.logistics.selectors import logistics_figures, mission_arcs
 from aidx.nations.policy import viewer_for
+from aidx.stockpile import selectors as stock_selectors
 
 
 @login_required
@@ -27,5 +29,8 @@ def picture(request: HttpRequest) -> HttpResponse:
             "points": points,
             "request_points": [p for p in points if p["kind"] == "request"],
             "offer_points": [p for p in points if p["kind"] == "offer"],
+            # stock figures for the centre and stockpile managers, fund totals for allies, partners and
+            # managers; nothing at all for anyone else (each app's selector decides)
+            "panel": {"stock": stock_selectors.panel(request.user), **fund_selectors.panel(request.user)},
         },
     )

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from aidx.core.checks import no_demo_accounts_in_production
+from aidx.accounts.checks import no_demo_accounts_in_production
 
 PRODUCTION = {
     "AIDX_ENV": "production",

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from aidx.assistance import services as exchange_services
 from aidx.assistance.models import Allocation
+from aidx.audit.models import AuditEntry
 from aidx.core.errors import BusinessError, PermissionDenied
-from aidx.matching import selectors, services
+from aidx.core.worker import reap_lost
+from aidx.matching import runs, selectors, services
 from aidx.matching.models import MatchRun, Proposal
 from aidx.optimize.allocation import solve
 from aidx.optimize.allocation.cli import problem_from_json
@@ -120,16 +122,28 @@ def test_it_lets_only_coordinators_run_and_publish(exchange):
         services.run_start(actor=exchange.world.coordinator, mode="random")
 
 
-def test_it_marks_a_run_whose_worker_died_failed_and_leaves_no_proposals(exchange):
+def test_it_fails_a_run_whose_worker_died_by_the_schedule_and_leaves_no_proposals(exchange):
     run = MatchRun.objects.create(
-        created_by=exchange.world.coordinator,
-        as_of=timezone.localdate(),
-        status=MatchRun.Status.RUNNING,
-        heartbeat_at=timezone.now() - dt.timedelta(minutes=10),
+        created_by=exchange.world.coordinator, as_of=timezone.localdate(), status=MatchRun.Status.RUNNING
     )
-    assert services.runs_reap_stale() == 1
+    DBTaskResult.objects.create(
+        task_path="aidx.matching.tasks.execute_match_run",
+        args_kwargs={"args": [run.pk], "kwargs": {}},
+        status=TaskResultStatus.RUNNING,
+        worker_ids=["a-worker-that-never-beat"],
+        backend_name="default",
+        queue_name="default",
+        run_after=timezone.now(),
+        exception_class_path="",
+        traceback="",
+    )
+    client_view = MatchRun.objects.get(pk=run.pk)  # reading changes nothing: no reaping in GET requests
+    assert client_view.status == MatchRun.Status.RUNNING
+    assert reap_lost() == 1
     run.refresh_from_db()
-    assert run.status == MatchRun.Status.FAILED and not Proposal.objects.filter(run=run).exists()
+    assert run.status == MatchRun.Status.FAILED and "worker stopped" in run.error
+    assert not Proposal.objects.filter(run=run).exists()
+    assert AuditEntry.objects.filter(action="matchrun.fail", actor_name="system", target_id=str(run.pk)).exists()
 
 
 def test_it_cancels_a_running_run_at_the_next_progress_report(exchange):
@@ -137,7 +151,7 @@ def test_it_cancels_a_running_run_at_the_next_progress_report(exchange):
     exchange.offer()
     run = MatchRun.objects.create(created_by=exchange.world.coordinator, as_of=timezone.localdate())
     MatchRun.objects.filter(pk=run.pk).update(cancel_requested=True)
-    run = services.run_execute(run.pk)
+    run = runs.run_execute(run.pk)
     assert run.status == MatchRun.Status.CANCELLED and not run.proposals.exists()
 
 

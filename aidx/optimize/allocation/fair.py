@@ -51,9 +51,8 @@ def _dual_value(res, b_eq, b_ub, lb, ub) -> float:
     return d
 
 
-def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: float | None):
-    from .solver import _family_solve
-
+def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: float | None, solve_families):
+    """`solve_families` is the solver's weighted family solve (passed in: the solver imports this module)."""
     m = net.tail.size
     n = net.n_nodes
     cols = np.arange(m)
@@ -199,7 +198,7 @@ def fair_solve(problem: Problem, net: Network, progress, t0: float, time_limit: 
 
     lower = np.zeros(m, np.int64)
     lower[tier_arc] = np.rint(lb[tier_arc]).astype(np.int64)
-    flow, certs = _family_solve(net, progress, t0, time_limit, lower=lower)
+    flow, certs = solve_families(net, progress, t0, time_limit, lower=lower)
     # achieved integer smallest fractions
     got = fx + flow[tier_arc]
     out = []

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .fair import fair_solve
 from .feasibility import families, pair_costs, remaining
 from .mcf import (
     FlowSolution,
@@ -637,8 +638,6 @@ def solve(
         else:
             o = r = q = np.zeros(0, np.int64)
     else:
-        from .fair import fair_solve
-
         report("build", 0.0)
         net = build_network(problem, tiers=True)
         stats["build_s"] = time.perf_counter() - t0
@@ -648,7 +647,7 @@ def solve(
         stats["request_groups"] = int(net.rg_qty.size)
         report("solve", 20.0)
         t1 = time.perf_counter()
-        flow, certs, fair = fair_solve(problem, net, progress, t0, time_limit)
+        flow, certs, fair = fair_solve(problem, net, progress, t0, time_limit, _family_solve)
         stats["solve_s"] = time.perf_counter() - t1
         report("disaggregate", 75.0)
         t2 = time.perf_counter()

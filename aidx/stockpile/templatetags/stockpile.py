@@ -1,25 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django import template
 
-from aidx.fund import selectors as fund_selectors
 from aidx.stockpile import selectors
 
 register = template.Library()
-
-
-@register.inclusion_tag("stockpile/panel.html", takes_context=True)
-def stock_and_fund_panel(context: dict[str, Any]) -> dict[str, Any]:
-    """The stock-and-fund panel of the situational picture: `{% load stockpile %}{% stock_and_fund_panel %}`.
-
-    Stock figures for the centre and stockpile managers, fund totals for allies, partners and managers;
-    nothing at all for anyone else."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    return {"stock": selectors.panel(user), **fund_selectors.panel(user)}
 
 
 @register.filter

@@ -13,6 +13,7 @@ from aidx.catalogue.models import Item
 from aidx.nations import services as registry
 from aidx.nations.services import site_create
 from aidx.stockpile import services
+from aidx.stockpile.models import StockOffer
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def stock(exchange):  # noqa: F811
     def allocation(quantity, *, item="ventilator", requester=None, accept=True, needed_in=10):
         """A request by Italy (or `requester`) allocated `quantity` from the stockpile's offer."""
         services.offer_sync(actor=manager, items=[Item.objects.get(code=item)])
-        link = services.StockOffer.objects.get(item__code=item).offer
+        link = StockOffer.objects.get(item__code=item).offer
         request = exchange_services.request_create(
             actor=requester or w.ally_a,
             title="Ventilators",

@@ -11,8 +11,10 @@ from aidx.assistance.models import Allocation, Offer
 from aidx.audit.models import AuditEntry
 from aidx.audit.services import diff, snapshot
 from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.notifications.models import Notification
 from aidx.stockpile import selectors, services
 from aidx.stockpile.models import Balance, Entry, Lot, Movement
+from aidx.stockpile.tasks import stock_daily
 
 
 def figures(lot, warehouse):
@@ -196,13 +198,26 @@ def test_the_database_refuses_negative_stock_and_ledger_edits(stock):
     assert Entry.objects.get(lot=lot).on_hand_delta == 10
 
 
-def test_it_expires_lots_past_their_date(stock):
+def test_it_counts_a_lot_past_its_date_out_at_once_and_the_schedule_expires_it_and_tells_the_managers(stock):
+    """The clock has passed a lot's expiry date (yesterday). Before the daily job runs, no read counts it as
+    available; the job (as the system, through the lot's workflow) expires it and notifies the stockpile managers."""
     old = stock.lot("OLD", 5, days=-1)
-    fresh = stock.lot("FRESH", 5, days=10)
-    assert services.expire_lots() == 1
+    fresh = stock.lot("FRESH", 7, days=10)
+    rows = {row.lot.lot_number: row.available_now for row in selectors.balances(stock.manager)}
+    assert rows == {"OLD": 0, "FRESH": 7}
+    assert selectors.panel(stock.manager)["available"] == 7
+    assert old.status == "available"  # the job has not run: the reads above did not depend on it
+
+    figures = stock_daily.call()
+
     old.refresh_from_db(), fresh.refresh_from_db()
+    assert figures["expired"] == 1
     assert (old.status, fresh.status) == ("expired", "available")
     assert Balance.objects.get(lot=old).blocked
+    assert AuditEntry.objects.filter(action="stock.lot_expire", actor_name="system", target_id=str(old.pk)).exists()
+    notice = Notification.objects.get(user=stock.manager, kind="lot_expired")
+    assert "OLD" in notice.text and notice.url == f"/stockpile/lots/{old.pk}/"
+    assert stock_daily.call()["expired"] == 0  # safe to run twice
 
 
 def test_it_offers_the_free_stock_to_the_exchange_and_keeps_the_offer_up_to_date(stock):

@@ -18,15 +18,6 @@ class Command(BaseCommand):
         sub.add_parser("list", help="list the scenarios")
         accounts = sub.add_parser("accounts", help="list a scenario's demo accounts (from its accounts.json)")
         accounts.add_argument("name", help="e.g. covid-2020")
-        generate = sub.add_parser(
-            "generate", help="add synthetic requests and offers (load data, no audit) on top of covid-2020"
-        )
-        generate.add_argument("--requests", type=int, default=1000, help="request lines to add")
-        generate.add_argument("--offers", type=int, default=1000, help="offer lines to add")
-        generate.add_argument("--seed", type=int, default=0)
-        generate.add_argument(
-            "--lines-per", type=int, default=None, help="lines per request and offer (default: 1-5, mostly 1 or 2)"
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
@@ -35,9 +26,6 @@ class Command(BaseCommand):
             return
         if options["action"] == "accounts":
             self._accounts(options["name"])
-            return
-        if options["action"] == "generate":
-            self._generate(options)
             return
         try:
             counts = scenario.load(options["name"], say=self.stdout.write)
@@ -57,19 +45,3 @@ class Command(BaseCommand):
         width = max(len(user["username"]) for user in accounts["users"])
         for user in accounts["users"]:
             self.stdout.write(f"  {user['username']:<{width}}  {scenario.account_summary(user)}")
-
-    def _generate(self, options: dict[str, Any]) -> None:
-        from aidx.assistance import generator
-        from aidx.nations.models import Membership
-
-        if min(options["requests"], options["offers"]) < 0 or (options["lines_per"] or 1) < 1:
-            raise CommandError("Counts must not be negative, and --lines-per at least 1.")
-        if not Membership.objects.exists():
-            scenario.load(generator.SCENARIO, say=self.stdout.write)
-        generator.generate(
-            requests=options["requests"],
-            offers=options["offers"],
-            seed=options["seed"],
-            lines_per=options["lines_per"],
-            say=self.stdout.write,
-        )

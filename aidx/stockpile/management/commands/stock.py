@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"Rebuilt {rows} balance rows in {time.perf_counter() - began:.2f} s.")
             )
         elif action == "expire":
-            self.stdout.write(f"{services.expire_lots()} lots marked expired.")
+            self.stdout.write(f"{len(services.expire_lots())} lots marked expired.")
         else:
             agent = services.agency_user()
             if agent is None:

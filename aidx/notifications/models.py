@@ -8,6 +8,8 @@ written before kept the words they were written in: a value that is no reference
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -69,6 +71,9 @@ def words(params: dict[str, Any]) -> dict[str, str]:
             shown[key] = party(str(params[key]))
     if "quantity" in params and str(params["quantity"]).isdigit():
         shown["quantity"] = formatting.number(int(params["quantity"]))
+    if params.get("date"):
+        with contextlib.suppress(ValueError):  # a date written as words by an older notification
+            shown["date"] = formatting.day(dt.date.fromisoformat(str(params["date"])))
     if params.get("item"):
         found = Item.objects.filter(code=params["item"]).first()
         shown["what"] = found.name if found else str(params["item"])

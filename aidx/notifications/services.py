@@ -53,6 +53,11 @@ def _owner_contacts(record: Any) -> list[User]:
     return _points_of_contact(organisations=[record.owner_organisation_id])
 
 
+def _references(params: dict[str, Any]) -> dict[str, Any]:
+    """Params as stored: numbers and codes as they are (rendered per reader by models.words), anything else as text."""
+    return {k: v if v is None or isinstance(v, (str, int, float, bool)) else str(v) for k, v in params.items()}
+
+
 def notify(users: Iterable[User], kind: str, params: dict[str, Any], url: str, *, exclude: User | None = None) -> int:
     """Create one notification per user (once each) and queue their e-mails after the transaction commits."""
     seen: set[int] = set()
@@ -61,7 +66,7 @@ def notify(users: Iterable[User], kind: str, params: dict[str, Any], url: str, *
         if user.pk in seen or (exclude is not None and user.pk == exclude.pk):
             continue
         seen.add(user.pk)
-        rows.append(Notification(user=user, kind=kind, params=params, url=url))
+        rows.append(Notification(user=user, kind=kind, params=_references(params), url=url))
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.pk is not None and n.user.email]
     if ids:
@@ -130,7 +135,7 @@ def lots_expired(lots: Iterable[Any]) -> int:
     for lot in lots:
         params = {
             "lot": lot.lot_number,
-            "what": lot.item,
+            "item": lot.item.code,
             "date": lot.expiry_date.isoformat() if lot.expiry_date else "",
             "quantity": sum(lot.balances.values_list("on_hand", flat=True)),
         }

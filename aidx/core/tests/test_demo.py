@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ ROOT = Path(settings.BASE_DIR)
 
 STAND_IN = """#!{python}
 import signal, sys, time
-if sys.argv[1] in ("runserver", "db_worker"):
+if sys.argv[1] in ("runserver", "worker"):
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(sys.argv[1], "started", flush=True)
@@ -64,7 +65,8 @@ def test_it_stops_on_ctrl_c_without_a_crash(tmp_path):
         deadline = time.monotonic() + 30
         seen = ""
         while seen.count("started") < 2 and time.monotonic() < deadline:
-            line = make.stdout.readline()  # type: ignore[union-attr]
+            ready, _, _ = select.select([make.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            line = make.stdout.readline() if ready else ""  # type: ignore[union-attr]
             if not line:
                 break
             seen += line

@@ -65,11 +65,10 @@ def moment(value: dt.datetime | dt.date | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-        if timezone.is_naive(value):
-            value = value.replace(tzinfo=dt.UTC)
+        value = parsed.replace(tzinfo=dt.UTC) if timezone.is_naive(parsed) else parsed
     if not isinstance(value, dt.datetime):
         return formatting.day(value)
     return formatting.moment(value)

@@ -50,12 +50,15 @@ demo: install-runtime
 	$(AIDX) scenario load covid-2020
 	@echo ""
 	@echo "aidx is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the worker)"
-	@echo "Demo accounts, all with password 'demo':"
-	@echo "  coordinator (centre) | italy spain turkey poland albania northmacedonia czechia (allies)"
-	@echo "  australia (partner)  | viewer (read-only)"
+	@$(AIDX) scenario accounts covid-2020
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(AIDX) worker --interval 1 --no-reload & \
+	@# Ctrl-C reaches the worker and the server (one process group) and each stops by itself: the shell waits for
+	@# the worker to finish; if the server stops for another reason, the shell stops the worker by its pid. (A trap
+	@# that ran `kill 0` signalled the shell too, re-entered itself until dash's stack overflowed, and ended every
+	@# demo in "Segmentation fault".)
+	@$(AIDX) worker --interval 1 --no-reload & worker=$$!; \
+	  trap 'wait $$worker; worker=; exit 0' INT; \
+	  trap '[ -z "$$worker" ] || { kill $$worker 2>/dev/null; wait $$worker; }' EXIT; \
 	  $(AIDX) runserver $(HOST):$(PORT) --noreload
 
 test: install

@@ -29,8 +29,9 @@ from aidx.stockpile.api import router as stockpile_router
 api = NinjaAPI(
     title="aidx API",
     version="1",
-    description="The aid exchange: registry, catalogue, documents and, in later versions, requests, offers, "
-    "matching, airlift, stockpile and fund. Authenticate with `Authorization: Bearer <token>`.",
+    description="The aid exchange: registry, catalogue and documents; requests, offers and allocations; matching; "
+    "airlift missions and deployments; the stockpile and the trust fund. "
+    "Authenticate with `Authorization: Bearer <token>`.",
     auth=auth_methods,
     urls_namespace="api",
 )
@@ -104,6 +105,9 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja answers a body it cannot parse with an English HttpError raised from the parser's error.
+    if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError, UnicodeDecodeError
+        return error_response(request, 400, "bad_json", _("The body is not valid JSON."))
     return error_response(request, exc.status_code, "error", exc.message)
 
 

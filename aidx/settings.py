@@ -189,6 +189,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# English dates in the British style with a 24-hour clock (Django's "en" is American); see aidx/formats/en.
+FORMAT_MODULE_PATH = ["aidx.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -244,9 +246,15 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_in_one_line": {"()": "aidx.core.log.ClientErrorsInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AIDX_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Refusals (403) and bad requests (400) on one line each, without a traceback: aidx.core.log.
+        "django.request": {"filters": ["client_errors_in_one_line"]},
+        "django.security": {"filters": ["client_errors_in_one_line"]},
+    },
 }
 
 AIDX_PAGE_SIZE = 50

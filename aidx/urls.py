@@ -10,6 +10,7 @@ from aidx.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("favicon.ico", web_views.favicon, name="favicon"),
     path("picture/", picture.picture, name="picture"),
     path(
         "accounts/login/",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from aidx.assistance.models import PRIORITIES, Allocation, AssistanceRequest, Offer
 from aidx.assistance.services import MAX_LINES, LineInput
 from aidx.catalogue.models import CapabilityType, Item
+from aidx.core.forms import AmountField, minor_units
 from aidx.documents.forms import NationChoiceField
 from aidx.nations import selectors as registry
 from aidx.nations.models import Nation
@@ -196,8 +197,9 @@ class OfferForm(ReleasabilityFields):
         label=_("Description"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
     )
     terms = forms.ChoiceField(label=_("Terms"), choices=Offer.Terms.choices, initial=Offer.Terms.DONATION)
-    price_minor = forms.IntegerField(
-        label=_("Price (minor units)"), required=False, help_text=_("Only for a sale, in cents or øre.")
+    # Named price_minor because it cleans to minor units (the service's errors name that field); typed as a decimal.
+    price_minor = AmountField(
+        label=_("Price"), required=False, help_text=_("Only for a sale: the amount in the currency below.")
     )
     currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
     transport_included = forms.BooleanField(label=_("Transport included"), required=False)
@@ -218,6 +220,12 @@ class OfferForm(ReleasabilityFields):
         "release_to",
         "publish_now",
     ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        data["price_minor"] = minor_units(self, "price_minor", (data.get("currency") or "").strip().upper())
+        return data
 
 
 class LineForm(forms.Form):

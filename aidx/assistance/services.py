@@ -543,8 +543,12 @@ def allocation_decline(*, actor: User, allocation: Allocation | int, reason: str
     _require_owner(actor, allocation.request_line.request)
     if allocation.status != Allocation.Status.PROPOSED:
         raise BusinessError(_("Only a proposed allocation can be declined."), code="bad_state")
+    if not (reason or "").strip():
+        raise BusinessError(
+            _("Give a reason for declining: the offering nation and the centre see it."), field="reason"
+        )
     before = snapshot(allocation)
-    allocation.decline_reason = _text(reason, "reason", max_length=500, required=True)
+    allocation.decline_reason = _text(reason, "reason", max_length=500)
     allocation.status, allocation.decided_at = Allocation.Status.DECLINED, timezone.now()
     _transition(actor, allocation, "decline", before)
     notifications.allocation_decided(allocation)

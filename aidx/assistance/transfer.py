@@ -47,7 +47,7 @@ from aidx.assistance.services import LineInput
 from aidx.catalogue.models import CapabilityType, Item
 from aidx.core.errors import BusinessError
 from aidx.core.exports import Column
-from aidx.nations.models import Site
+from aidx.nations.models import Site, country_name
 
 KINDS = ("request", "offer")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -612,9 +612,22 @@ def _allocations(viewer: Any, params: Any) -> QuerySet[Allocation]:
     return selectors.allocations_visible_to(viewer, **filters)
 
 
+def _name(thing: Any) -> str:
+    """A catalogue entry's name in the reader's language, beside its code (the import reads the code)."""
+    return thing.name if thing is not None else ""
+
+
+def _owner_name(record: AssistanceRequest | Offer) -> str:
+    if record.owner_nation_id:
+        return country_name(record.owner_nation_id)
+    return str(record.owner_organisation or "")
+
+
 _LINE_COMMON = [
     Column("item", "item__code", "#item +code"),
+    Column("item_name", lambda line: _name(line.item), "#item +name"),
     Column("capability", "capability__code", "#item +capability +code"),
+    Column("capability_name", lambda line: _name(line.capability)),
 ]
 _LINE_TOTALS = [
     Column("allocated", "allocated", "#indicator +allocated"),
@@ -637,11 +650,13 @@ EXPORT_COLUMNS: dict[str, list[Column]] = {
         Column("releasability", "releasability", "#meta +releasability"),
         Column("created_at", "created_at", "#date +reported"),
         Column("submitted_at", "submitted_at", "#date +submitted"),
+        Column("nation_name", _owner_name, "#country +name"),
     ],
     "request-lines": [
         Column("request_id", "request_id", "#meta +id"),
         Column("line_id", "pk", "#meta +line"),
         Column("nation", lambda line: _owner(line.request), "#country +code"),
+        Column("nation_name", lambda line: _owner_name(line.request), "#country +name"),
         Column("title", "request__title", "#description +title"),
         Column("status", "request__status", "#status"),
         Column("priority", "request__priority", "#severity"),
@@ -664,11 +679,13 @@ EXPORT_COLUMNS: dict[str, list[Column]] = {
         Column("releasability", "releasability", "#meta +releasability"),
         Column("created_at", "created_at", "#date +reported"),
         Column("published_at", "published_at", "#date +published"),
+        Column("nation_name", _owner_name, "#country +name"),
     ],
     "offer-lines": [
         Column("offer_id", "offer_id", "#meta +id"),
         Column("line_id", "pk", "#meta +line"),
         Column("nation", lambda line: _owner(line.offer), "#country +code"),
+        Column("nation_name", lambda line: _owner_name(line.offer), "#country +name"),
         Column("title", "offer__title", "#description +title"),
         Column("status", "offer__status", "#status"),
         *_LINE_COMMON,
@@ -687,11 +704,13 @@ EXPORT_COLUMNS: dict[str, list[Column]] = {
         Column("request_line_id", "request_line_id", "#meta +request +line"),
         Column("requesting_nation", lambda a: _owner(a.request_line.request), "#country +code +recipient"),
         Column("requested_item", "request_line__item__code", "#item +code +requested"),
+        Column("requested_item_name", lambda a: _name(a.request_line.item), "#item +name +requested"),
         Column("requested_capability", "request_line__capability__code", "#item +capability +code +requested"),
         Column("offer_id", "offer_line__offer_id", "#meta +offer"),
         Column("offer_line_id", "offer_line_id", "#meta +offer +line"),
         Column("offering_nation", lambda a: _owner(a.offer_line.offer), "#country +code +donor"),
         Column("offered_item", "offer_line__item__code", "#item +code +offered"),
+        Column("offered_item_name", lambda a: _name(a.offer_line.item), "#item +name +offered"),
         Column("offered_capability", "offer_line__capability__code", "#item +capability +code +offered"),
         Column("received_quantity", "received_quantity", "#indicator +received"),
         Column("proposed_at", "proposed_at", "#date +reported"),

@@ -19,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, localize
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
@@ -30,7 +29,9 @@ from django.views.decorators.http import require_POST
 from aidx.accounts.models import Role
 from aidx.assistance import forms, selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.audit import describe
 from aidx.catalogue import selectors as catalogue
+from aidx.core import formatting
 from aidx.core.errors import BusinessError
 from aidx.core.paging import page_of, query_without_page
 from aidx.nations.models import country_name
@@ -179,14 +180,14 @@ class _Cells:
             return self._once("nation", record.owner_nation_id, country_name)
         return self._once("organisation", record.owner_organisation_id, lambda _: str(record.owner_organisation))
 
-    def date(self, value: Any, format_name: str = "SHORT_DATE_FORMAT") -> str:
-        """As the template filter `|date:format_name`, in the current time zone for a datetime."""
+    def date(self, value: Any) -> str:
+        """As the template filter `|day`, in the current time zone for a datetime."""
         if isinstance(value, dt.datetime):
             value = timezone.localtime(value).date()  # the day as the filter shows it; the cache is per day
-        return self._once(format_name, value, lambda day: date_format(day, format_name))
+        return self._once("day", value, formatting.day)
 
     def number(self, value: Any) -> str:
-        return self._once("number", value, localize)
+        return self._once("number", value, formatting.number)
 
 
 def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocation]:
@@ -212,7 +213,8 @@ def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocatio
 
 
 def _timeline(record: AssistanceRequest | Offer, viewer: Viewer) -> list[Any]:
-    return [_labelled(entry) for entry in selectors.timeline(record, viewer)]
+    entries = selectors.timeline(record, viewer).select_related("actor__nation", "actor__organisation")
+    return [_labelled(entry) for entry in describe.with_sentences(entries.prefetch_related("actor__role_grants"))]
 
 
 def _labelled(entry: Any) -> Any:
@@ -347,7 +349,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             title=record.title,
             incident=incident,
             owner=record.owner_label,
-            priority=cells.number(record.priority),
+            priority=record.priority,
             priority_label=record.priority_label,
             needed_by=record.needed_by.isoformat(),
             needed_by_text=cells.date(record.needed_by),
@@ -527,7 +529,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     cells = _list_rows(page, Offer, "exchange:offer", "terms", "status")
     a_request = _("a request")
     for record in page.object_list:
-        reply = format_html("{} #{}", a_request, cells.number(record.in_reply_to_id)) if record.in_reply_to_id else "—"
+        reply = format_html("{} #{}", a_request, record.in_reply_to_id) if record.in_reply_to_id else "—"
         record.row = _row(
             OFFER_ROW,
             url=record.url,

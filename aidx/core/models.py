@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def translated(values: Mapping[str, Any], prefix: str = "") -> str:
+    """The name in the active language from a row of `.values()`: translated(row, "item__") reads item__name_nn in
+    Nynorsk, falling back to item__name_en. The query must select all three columns (`name_columns(prefix)`)."""
+    language = (get_language() or "en")[:2]
+    return values.get(f"{prefix}name_{language}") or values.get(f"{prefix}name_en") or ""
+
+
+def name_columns(prefix: str = "") -> list[str]:
+    return [f"{prefix}name_en", f"{prefix}name_nb", f"{prefix}name_nn"]
 
 
 class TranslatedName(models.Model):
@@ -19,8 +33,7 @@ class TranslatedName(models.Model):
 
     @property
     def name(self) -> str:
-        language = (get_language() or "en")[:2]
-        return getattr(self, f"name_{language}", "") or self.name_en
+        return translated(vars(self))
 
     def __str__(self) -> str:
         return self.name

@@ -5,6 +5,7 @@ Loading is idempotent: a second load finds everything in place and writes nothin
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
 SCENARIOS_DIR = settings.BASE_DIR / "scenarios"
 
@@ -28,6 +29,21 @@ STEPS: list[tuple[str, str]] = [
     ("fund.json", "aidx.fund.scenario"),
     ("matching.json", "aidx.matching.scenario"),
 ]
+
+
+def on_day(day: dt.date) -> dt.datetime:
+    """A scenario's date as a timestamp: noon UTC, the same calendar day in every time zone from UTC−11 to UTC+11."""
+    return dt.datetime.combine(day, dt.time(12, 0), tzinfo=dt.UTC)
+
+
+def backdate(model: type[models.Model], pk: Any, **business_dates: dt.datetime | None) -> None:
+    """Give a record loaded from a scenario the dates of its history (created, submitted, decided, shipped ...).
+
+    Services stamp a transition with the time it is made, and `auto_now_add` / `auto_now` fields ignore any value
+    given on save, so replaying 2020 through the services dates every record on the day of loading. An UPDATE of
+    those columns is the one write that neither touches. The audit log is left as it is: its entries say, honestly,
+    when each record entered this database and by which service; the record's own dates say when it happened."""
+    model._default_manager.filter(pk=pk).update(**{k: v for k, v in business_dates.items() if v is not None})
 
 
 def available() -> list[str]:
@@ -50,3 +66,16 @@ def load(name: str, *, say: Callable[[str], Any] = print) -> dict[str, int]:
             counts[filename.removesuffix(".json")] = changed
             say(f"{filename}: {changed} created or changed")
     return counts
+
+
+def accounts(name: str) -> dict[str, Any]:
+    """The demo accounts of scenario `name`, as its accounts.json lists them."""
+    if name not in available():
+        raise FileNotFoundError(f"No scenario named {name!r}; there are: {', '.join(available())}")
+    return json.loads((SCENARIOS_DIR / name / "accounts.json").read_text(encoding="utf-8"))
+
+
+def account_summary(user: dict[str, Any]) -> str:
+    """'ITA             poc, logistics' — whom a demo account speaks for (nation or organisation), and its roles."""
+    who = user.get("nation") or user.get("organisation") or "—"
+    return f"{who:<15} {', '.join(user.get('roles', []))}"

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from aidx.core.models import name_columns
 from aidx.fund.models import Account, Contribution, Pledge, Posting, ProcurementOrder, Transaction, TransportPayment
 from aidx.fund.services import accounts
 from aidx.fund.workflow import may_manage
@@ -147,7 +148,7 @@ def spent_by_item(user: Any) -> list[dict[str, Any]]:
         return []
     rows = (
         Posting.objects.filter(account__code=Account.Code.EXPENDITURE)
-        .values("item__code", "item__name_en")
+        .values("item__code", *name_columns("item__"))
         .annotate(amount=Sum("amount_minor"))
         .order_by("-amount")
     )

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from aidx.assistance.models import Allocation
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Item
+from aidx.core import formatting
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.fund.models import (
     FUND_CURRENCY,
@@ -47,12 +48,6 @@ from aidx.nations.models import Nation, Site
 from aidx.stockpile import services as stock
 
 MAX_MINOR = 10**15  # ten trillion euros: anything larger is a typing error
-# ISO 4217 minor units that are not 2 (pycountry validates codes but does not carry the exponent).
-_EXPONENTS = {
-    "BHD": 3, "BIF": 0, "CLF": 4, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KMF": 0,
-    "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3, "UGX": 0, "UYI": 0, "UYW": 4, "VND": 0,
-    "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-}  # fmt: skip
 ACCOUNTS = {
     Account.Code.RECEIVABLE: (Account.Kind.ASSET, False),
     Account.Code.CASH: (Account.Kind.ASSET, True),
@@ -82,7 +77,8 @@ def currency_code(value: str, field: str = "currency") -> str:
 
 
 def exponent(currency: str) -> int:
-    return _EXPONENTS.get(currency, 2)
+    """The currency's minor digits, from CLDR through Babel (JPY 0, EUR 2, KWD 3)."""
+    return formatting.currency_digits(currency)
 
 
 def _amount(value: Any, field: str = "amount") -> int:
@@ -96,22 +92,19 @@ def _amount(value: Any, field: str = "amount") -> int:
 
 
 def parse_amount(text: str, currency: str, field: str = "amount") -> int:
-    """'1 234.50' EUR → 123450: decimal text to minor units, refusing more decimals than the currency has."""
-    cleaned = (text or "").replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    """'1 234,50' EUR → 123450: decimal text in the reader's locale to minor units, refusing more decimals than the
+    currency has."""
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise BusinessError(_("Enter an amount such as 1250.50."), field=field) from None
-    scaled = value.scaleb(exponent(currency))
-    if not value.is_finite() or scaled != scaled.to_integral_value():
-        raise BusinessError(_("Too many decimals for %(currency)s.") % {"currency": currency}, field=field)
-    return _amount(int(scaled), field)
-
-
-def format_minor(amount: int, currency: str) -> str:
-    places = exponent(currency)
-    value = Decimal(amount).scaleb(-places)
-    return f"{value:,.{places}f}".replace(",", "\u202f")
+        value = formatting.parse_decimal(text)
+    except ValueError:
+        raise BusinessError(
+            _("Enter an amount such as %(example)s.") % {"example": formatting.money_input(125050, "EUR")}, field=field
+        ) from None
+    try:
+        minor = formatting.to_minor(value, currency)
+    except ValueError:
+        raise BusinessError(_("Too many decimals for %(currency)s.") % {"currency": currency}, field=field) from None
+    return _amount(minor, field)
 
 
 def rate_on(currency: str, on: dt.date) -> tuple[Decimal, dt.date]:
@@ -199,8 +192,8 @@ def _book(
         change = sum(leg.amount for leg in legs if leg.account == code)
         if locked[code].non_negative and locked[code].balance_minor + change < 0:
             raise BusinessError(
-                _("Not enough money: %(account)s holds EUR %(n)s.")
-                % {"account": locked[code], "n": format_minor(locked[code].balance_minor, FUND_CURRENCY)},
+                _("Not enough money: %(account)s holds %(n)s.")
+                % {"account": locked[code], "n": formatting.money(locked[code].balance_minor, FUND_CURRENCY)},
                 code="insufficient_funds",
             )
     booked = Transaction.objects.create(
@@ -315,8 +308,7 @@ def contribution_receive(
     outstanding = pledge.amount_minor - paid
     if amount_minor > outstanding:
         raise BusinessError(
-            _("Only %(n)s %(currency)s is outstanding on this pledge.")
-            % {"n": format_minor(outstanding, pledge.currency), "currency": pledge.currency},
+            _("Only %(n)s is outstanding on this pledge.") % {"n": formatting.money(outstanding, pledge.currency)},
             code="over_payment",
             field="amount",
         )

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aidx.core import exports
+from aidx.core import exports, formatting
 from aidx.core.errors import BusinessError
+from aidx.core.models import translated
 from aidx.core.paging import page_of, query_without_page
 from aidx.fund import forms, selectors, services
 from aidx.fund.models import FUND_CURRENCY, ProcurementOrder
@@ -41,9 +42,13 @@ def _run(form: Any, action: Any) -> Any:
         return None
 
 
+def _plain(minor: int, currency: str) -> str:
+    """Plain decimal text for exports, read by machines in any locale: 123450 EUR → 1234.50, 1234 JPY → 1234."""
+    return str(formatting.from_minor(minor, currency))
+
+
 def _eur(minor: int) -> str:
-    """Plain decimal text for exports (no thousands separator): 123450 → 1234.50."""
-    return services.format_minor(minor, FUND_CURRENCY).replace("\u202f", "")
+    return _plain(minor, FUND_CURRENCY)
 
 
 def _money(form: Any, field: str, currency: str) -> int:
@@ -113,8 +118,8 @@ PLEDGE_COLUMNS = [
     exports.Column("nation", "nation_id", "#country +code"),
     exports.Column("pledged_on", "pledged_on", "#date"),
     exports.Column("currency", "currency", "#currency +code"),
-    exports.Column("amount", lambda p: services.format_minor(p.amount_minor, p.currency).replace("\u202f", "")),
-    exports.Column("paid", lambda p: services.format_minor(p.paid_minor, p.currency).replace("\u202f", "")),
+    exports.Column("amount", lambda p: _plain(p.amount_minor, p.currency)),
+    exports.Column("paid", lambda p: _plain(p.paid_minor, p.currency)),
     exports.Column("amount_eur", lambda p: _eur(p.eur_minor), "#value +eur"),
     exports.Column("earmark", "earmark"),
     exports.Column("illustrative", "illustrative"),
@@ -306,7 +311,7 @@ def statement(request: HttpRequest, code: str) -> HttpResponse | StreamingHttpRe
             {"line": _("exchange differences"), "eur": _eur(found.exchange_differences)},
         ]
         rows += [
-            {"line": _("spent on %(item)s") % {"item": r["item__name_en"] or "—"}, "eur": _eur(r["amount"])}
+            {"line": _("spent on %(item)s") % {"item": translated(r, "item__") or "—"}, "eur": _eur(r["amount"])}
             for r in selectors.spent_by_item(user)
         ]
         rows += [

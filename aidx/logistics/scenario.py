@@ -13,6 +13,7 @@ from typing import Any
 from aidx.assistance import scenario as exchange_scenario
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer
 from aidx.core.actors import SYSTEM
+from aidx.core.scenario import backdate, on_day
 from aidx.logistics import services
 from aidx.logistics.models import Aircraft, Deployment, Mission, Pool
 from aidx.nations.models import Nation, Site
@@ -115,6 +116,8 @@ def load(data: dict[str, Any]) -> int:
         for leg in mission.legs.order_by("sequence"):
             services.leg_depart(actor=SYSTEM, leg=leg, at=leg.etd)
             services.leg_land(actor=SYSTEM, leg=leg, at=leg.eta)
+        # Planned by the day of its first take-off at the latest: the scenario gives no earlier date.
+        backdate(Mission, mission.pk, created_at=_moment(entry["legs"][0]["etd"]))
         changed += 1
     for entry in data.get("deployments", []):
         key = PREFIX + entry["key"]
@@ -140,5 +143,7 @@ def load(data: dict[str, Any]) -> int:
             services.deployment_arrive(actor=SYSTEM, deployment=deployment, on=dt.date.fromisoformat(entry["arrived"]))
         if entry.get("returned"):
             services.deployment_return(actor=SYSTEM, deployment=deployment, on=dt.date.fromisoformat(entry["returned"]))
+        # Recorded by the day it started at the latest: the scenario gives no earlier date.
+        backdate(Deployment, deployment.pk, created_at=on_day(dt.date.fromisoformat(entry["starts"])))
         changed += 1
     return changed

@@ -11,12 +11,14 @@ from django.views.decorators.http import require_POST
 
 from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
+from aidx.catalogue.models import Item
 from aidx.core.errors import BusinessError
 from aidx.core.paging import page_of
 from aidx.matching import selectors, services
 from aidx.matching.forms import RunForm
 from aidx.matching.models import MatchRun
 from aidx.matching.workflow import MATCH_RUN
+from aidx.nations.models import country_name
 
 
 def _coordinator(request: AuthenticatedHttpRequest) -> None:
@@ -40,12 +42,27 @@ def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
             return redirect("matching:detail", run_id=run.pk)
-    return render(
-        request,
-        "matching/run_list.html",
-        {"form": form, "page": page_of(request, selectors.runs())},
-        status=400 if form.errors else 200,
-    )
+    page = page_of(request, selectors.runs())
+    page.object_list = _with_scope_text(list(page.object_list))
+    return render(request, "matching/run_list.html", {"form": form, "page": page}, status=400 if form.errors else 200)
+
+
+def _with_scope_text(runs: list[MatchRun]) -> list[MatchRun]:
+    """What each run covered, in words: the incident, items and nations by their names in the reader's language."""
+    codes = {code for run in runs for code in run.scope.get("items") or []}
+    items = {item.code: str(item) for item in Item.objects.filter(code__in=codes)}
+    for run in runs:
+        parts = []
+        if run.scope.get("incident"):
+            parts.append(_("incident: %(incident)s") % {"incident": run.scope["incident"]})
+        if run.scope.get("items"):
+            names = ", ".join(items.get(code, code) for code in run.scope["items"])
+            parts.append(_("items: %(names)s") % {"names": names})
+        if run.scope.get("nations"):
+            names = ", ".join(country_name(code) for code in run.scope["nations"])
+            parts.append(_("requesting nations: %(names)s") % {"names": names})
+        run.scope_text = "; ".join(parts)  # type: ignore[attr-defined]
+    return runs
 
 
 @login_required

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import gettext
-from functools import lru_cache
-
-import pycountry
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aidx.core.models import TranslatedName
-
-
-@lru_cache(maxsize=8)
-def _country_translation(language: str) -> gettext.NullTranslations:
-    # pycountry ships Bokmål as nb_NO and Nynorsk as nn.
-    languages = {"nb": ["nb_NO", "nb"], "nn": ["nn"]}.get(language, [])
-    if not languages:
-        return gettext.NullTranslations()
-    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=languages, fallback=True)
+from aidx.nations import names
 
 
 def country_name(code: str, language: str | None = None) -> str:
-    country = pycountry.countries.get(alpha_3=code)
-    if country is None:
-        return code
-    english = getattr(country, "common_name", None) or country.name
-    translation = _country_translation((language or get_language() or "en")[:2])
-    translated = translation.gettext(country.name)
-    return english if translated == country.name else translated
+    """The country's name in `language` (default: the active one); see aidx.nations.names."""
+    return names.country_name(code, (language or get_language() or "en")[:2])
 
 
 class Nation(models.Model):

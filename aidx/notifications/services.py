@@ -38,14 +38,24 @@ def _coordinators() -> list[User]:
     )
 
 
-def _owner_name(record: Any) -> str:
-    return record.owner_nation.code if record.owner_nation_id else record.owner_organisation.name_en
+def _owner(record: Any) -> str:
+    """The owner as a reference the reader's language turns into a name (models.party)."""
+    return record.owner_nation_id if record.owner_nation_id else f"org:{record.owner_organisation.code}"
+
+
+def _what(line: Any) -> dict[str, str]:
+    return {"item": line.item.code} if line.item_id else {"capability": line.capability.code}
 
 
 def _owner_contacts(record: Any) -> list[User]:
     if record.owner_nation_id:
         return _points_of_contact(nations=[record.owner_nation_id])
     return _points_of_contact(organisations=[record.owner_organisation_id])
+
+
+def _references(params: dict[str, Any]) -> dict[str, Any]:
+    """Params as stored: numbers and codes as they are (rendered per reader by models.words), anything else as text."""
+    return {k: v if v is None or isinstance(v, (str, int, float, bool)) else str(v) for k, v in params.items()}
 
 
 def notify(users: Iterable[User], kind: str, params: dict[str, Any], url: str, *, exclude: User | None = None) -> int:
@@ -56,7 +66,7 @@ def notify(users: Iterable[User], kind: str, params: dict[str, Any], url: str, *
         if user.pk in seen or (exclude is not None and user.pk == exclude.pk):
             continue
         seen.add(user.pk)
-        rows.append(Notification(user=user, kind=kind, params={k: str(v) for k, v in params.items()}, url=url))
+        rows.append(Notification(user=user, kind=kind, params=_references(params), url=url))
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.pk is not None and n.user.email]
     if ids:
@@ -78,13 +88,13 @@ def request_circulated(request: Any) -> int:
         and may_see(Viewer(on=today, nation=code, standing=standings.get(code)), request)
     ]
     users = _points_of_contact(nations=readers) + _coordinators()
-    params = {"nation": _owner_name(request), "title": request.title}
+    params = {"nation": _owner(request), "title": request.title}
     return notify(users, "request_circulated", params, f"/exchange/requests/{request.pk}/")
 
 
 def offer_received(offer: Any) -> int:
     request = offer.in_reply_to
-    params = {"nation": _owner_name(offer), "title": request.title}
+    params = {"nation": _owner(offer), "title": request.title}
     return notify(_owner_contacts(request), "offer_received", params, f"/exchange/offers/{offer.pk}/")
 
 
@@ -93,8 +103,8 @@ def allocation_proposed(allocation: Any) -> int:
     offer = allocation.offer_line.offer
     params = {
         "quantity": allocation.quantity,
-        "what": allocation.offer_line.what,
-        "from": _owner_name(offer),
+        **_what(allocation.offer_line),
+        "from": _owner(offer),
         "title": request.title,
     }
     users = _owner_contacts(request) + _owner_contacts(offer)
@@ -108,9 +118,9 @@ def allocation_decided(allocation: Any) -> int:
     offer = allocation.offer_line.offer
     kind = "allocation_accepted" if allocation.status == "accepted" else "allocation_declined"
     params = {
-        "nation": _owner_name(request),
+        "nation": _owner(request),
         "quantity": allocation.quantity,
-        "what": allocation.offer_line.what,
+        **_what(allocation.offer_line),
         "title": request.title,
         "reason": allocation.decline_reason,
     }
@@ -125,7 +135,7 @@ def lots_expired(lots: Iterable[Any]) -> int:
     for lot in lots:
         params = {
             "lot": lot.lot_number,
-            "what": lot.item,
+            "item": lot.item.code,
             "date": lot.expiry_date.isoformat() if lot.expiry_date else "",
             "quantity": sum(lot.balances.values_list("on_hand", flat=True)),
         }

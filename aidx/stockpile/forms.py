@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aidx.catalogue.models import Item
+from aidx.core.forms import AmountField, minor_units
 from aidx.nations.models import Nation, Site
 from aidx.stockpile.models import Lot, Movement
 
@@ -24,8 +27,16 @@ class ReceiptForm(forms.Form):
     )
     donor = forms.ModelChoiceField(label=_("Donor"), queryset=Nation.objects.all(), required=False)
     source = forms.ChoiceField(label=_("Source"), choices=Lot.Source.choices)
-    unit_value_minor = forms.IntegerField(label=_("Unit value (minor units)"), min_value=0, initial=0)
+    # Typed as a decimal in the reader's locale, cleaned to minor units of the currency (the service's field name).
+    unit_value_minor = AmountField(label=_("Unit value"), initial="0", required=False)
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        currency = (data.get("currency") or "").strip().upper()
+        data["unit_value_minor"] = minor_units(self, "unit_value_minor", currency) or 0
+        return data
 
 
 class TransferForm(forms.Form):

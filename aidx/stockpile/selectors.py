@@ -11,6 +11,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, Whe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from aidx.core.models import name_columns
 from aidx.nations.models import Site
 from aidx.stockpile.models import Balance, Entry, Lot, StockOffer
 from aidx.stockpile.services import may_view
@@ -173,7 +174,7 @@ def panel(user: Any) -> dict[str, Any]:
     totals = {key.removeprefix("total_"): value for key, value in sums.items()}
     by_item = (
         Balance.objects.filter(on_hand__gt=0)
-        .values("lot__item__code", "lot__item__name_en")
+        .values("lot__item__code", *name_columns("lot__item__"))
         .annotate(stock=Sum("on_hand"), usable=Sum(_available()))
         .order_by("-stock")[:8]
     )

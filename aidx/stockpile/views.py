@@ -222,6 +222,7 @@ LEDGER_COLUMNS = [
     exports.Column("kind", "kind"),
     exports.Column("warehouse", "warehouse__code", "#loc +code"),
     exports.Column("item", "lot__item__code", "#item +code"),
+    exports.Column("item_name", "lot__item__name", "#item +name"),
     exports.Column("lot", "lot__lot_number"),
     exports.Column("on_hand_change", "on_hand_delta"),
     exports.Column("reserved_change", "reserved_delta"),

@@ -562,7 +562,8 @@ def test_it_adds_an_hxl_row_when_asked(client, exchange, listed):
     client.force_login(exchange.world.ally_a)
     rows = download(client, "requests", hxl="1")[1]
     assert rows[1][:2] == ["#meta +id", "#country +code"] and "#date +reported" in rows[1]
-    assert download(client, "offer-lines", "xlsx", hxl="1")[1][1][5] == "#item +code"
+    sheet = download(client, "offer-lines", "xlsx", hxl="1")[1]
+    assert sheet[1][sheet[0].index("item")] == "#item +code" and sheet[1][sheet[0].index("item_name")] == "#item +name"
     assert not download(client, "requests")[1][1][0].startswith("#")
 
 
@@ -640,3 +641,28 @@ def test_it_checks_rows_in_three_queries_however_many(exchange, django_assert_ma
     with django_assert_max_num_queries(3):  # items, capabilities, sites: none when there is no code to look up
         lines, errors = transfer.check_rows("offer", rows)
     assert len(lines) == 2000 and errors == []
+
+
+def test_it_exports_codes_with_names_in_the_readers_language(client, exchange, listed):
+    from aidx.catalogue.services import item_upsert
+
+    item_upsert(
+        actor=None,
+        code="ventilator",
+        name_en="Ventilator",
+        name_nn="Respirator",
+        category="respiratory",
+        unit="piece",
+        unit_weight_kg="45",
+        unit_volume_m3="0.0002",
+    )
+    client.force_login(exchange.world.ally_a)
+    client.post("/i18n/setlang/", {"language": "nn", "next": "/"})
+    rows = download(client, "request-lines", item="ventilator")[1]
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["item"], row["item_name"], row["nation"], row["nation_name"]) == (
+        "ventilator",
+        "Respirator",
+        "ITA",
+        "Italia",
+    )

@@ -318,8 +318,8 @@ def test_it_shows_service_refusals_and_changes_nothing(client, exchange):
     request, offer = exchange.request(), exchange.offer()
     allocation = _propose(exchange, request, offer)
     client.force_login(exchange.world.ally_a)
-    answer = client.post(f"/exchange/allocations/{allocation.pk}/decline/", {"reason": ""}, follow=True)
-    assert "This field is required." in answer.content.decode()
+    answer = client.post(f"/exchange/allocations/{allocation.pk}/decline/", {"reason": " "}, follow=True)
+    assert "Give a reason for declining: the offering nation and the centre see it." in answer.content.decode()
     allocation.refresh_from_db()
     assert allocation.status == "proposed"
     client.force_login(exchange.world.ally_b)  # Spain may not accept on Italy's behalf

@@ -126,7 +126,15 @@ def test_it_releases_from_the_page_and_exports_the_filtered_ledger(client, stock
     allocation.refresh_from_db()
     assert allocation.status == "shipped"
     csv = b"".join(client.get("/stockpile/ledger/", {"kind": "release", "format": "csv"}).streaming_content).decode()
-    assert csv.splitlines()[1].split(",")[2:8] == ["release", "taranto-warehouse", "ventilator", "P1", "-25", "0"]
+    assert csv.splitlines()[1].split(",")[2:9] == [
+        "release",
+        "taranto-warehouse",
+        "ventilator",
+        "Ventilator",
+        "P1",
+        "-25",
+        "0",
+    ]
     assert len(csv.splitlines()) == 2
     xlsx = client.get("/stockpile/ledger/", {"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")

@@ -21,6 +21,7 @@ surface(
     ["matching:progress"],
     lambda r: f"/matching/{r.pk}/progress/",
     per="matching.matchrun",
+    marked=False,
 )
 surface(
     "matching.api_list", "api-list", ["api:run_list"], "/api/v1/match-runs", api=True, lists={"matching.matchrun": None}
@@ -40,6 +41,7 @@ surface(
     lambda r: f"/api/v1/match-runs/{r.pk}/proposals?page_size=100",
     per="matching.matchrun",
     api=True,
+    marked=False,
 )
 exempt(
     "a write: coordinators only (tests/test_workflows.py, schemathesis)",

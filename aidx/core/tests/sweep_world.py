@@ -515,6 +515,19 @@ def _deployments(world: World, allocations: list[Allocation]) -> None:
             world.bind(mark, "logistics.deployment", deployment)
 
 
+def _runs(world: World) -> None:
+    """A match run (the coordinators' proposals, not published) and planner runs by a nation and by the centre,
+    executed here as the worker would."""
+    from aidx.logistics.planning import plan_run_execute, plan_run_start
+    from aidx.matching.runs import run_execute
+    from aidx.matching.services import run_start
+
+    run_execute(run_start(actor=world.users["centre"], time_limit=5).pk)
+    planner = world.poc(world.rng.choice(list(world.nations)))
+    for actor in (planner, world.users["centre"]):
+        plan_run_execute(plan_run_start(actor=actor, time_limit=1).pk)
+
+
 def _documents(world: World) -> None:
     rng = world.rng
     for code in [*world.nations, "centre"]:
@@ -578,6 +591,7 @@ def build(seed: int) -> World:
     allocations = _allocations(world, requests, offers)
     _missions(world, allocations)
     _deployments(world, allocations)
+    _runs(world)
     _documents(world)
     _stock_and_fund(world)
     return world

@@ -20,7 +20,7 @@ def sees_mission(who: Who, mission: Mission) -> bool:
     aircraft = mission.aircraft
     if viewer.is_centre or owned_by(viewer, aircraft):  # type: ignore[arg-type]
         return True
-    if aircraft.pool_id and aircraft.pool.memberships.filter(nation_id=viewer.nation).exists():
+    if aircraft.pool is not None and aircraft.pool.memberships.filter(nation_id=viewer.nation).exists():
         return True
     return any(sees_allocation(who, load.allocation) for load in mission.loads.all())
 

@@ -1,8 +1,9 @@
 """The generated need-to-know sweep: every registered surface, as every user of a random world, against the rules.
 
-One world per seed (AIDX_SWEEP_SEEDS, default one fixed seed; CI may pass others), built once for the module. Each
-surface opened per record is opened by AIDX_SWEEP_USERS users per record (default 2: one who may see it and one who may not, chosen across relations;
-0: all). See aidx/core/sweep.py for how a surface joins, and sweep_check.py for what is checked.
+One world per seed (AIDX_SWEEP_SEEDS, default one fixed seed; CI may pass others), built once for the module. A
+surface opened per record is opened by AIDX_SWEEP_USERS users per record (default 2: one who may see it and one
+who may not, chosen across relations; 0: all). See aidx/core/sweep.py for how a surface joins, and sweep_check.py
+for what is checked.
 """
 
 from __future__ import annotations

@@ -23,11 +23,12 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from aidx.nations.policy import Viewer
+if TYPE_CHECKING:
+    from aidx.nations.policy import Viewer
 
 KINDS = frozenset(
     {

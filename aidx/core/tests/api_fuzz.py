@@ -3,10 +3,11 @@
 
 Every operation gets generated cases, valid and invalid by the schema; each case is sent with a write token (the
 centre's coordinator) and a read-only token (a nation's point of contact), and a case with a record in its path
-once more with a record that exists (the sweep's world), so that calls reach the services and not only the 404. Each call runs in a savepoint that
-is rolled back: every case starts from the same world, and a database error cannot abort the test's transaction.
+once more with a record that exists (the sweep's world), so that calls reach the services and not only the 404.
+Each call runs in a savepoint that is rolled back: every case starts from the same world, and a database error
+cannot abort the test's transaction.
 
-What is counted per operation: calls, server errors (5xx; those from a NUL byte in text apart, as issue #11 defect 6
+What is counted per operation: calls, server errors (5xx; those from a NUL byte in text apart: issue #11 defect 6
 lists them for every text field on PostgreSQL), answers outside the schema (a body that does not match
 the documented schema of its status, or a wrong content type), statuses the schema does not document, and writes
 that a read-only token made.
@@ -15,8 +16,8 @@ that a read-only token made.
 from __future__ import annotations
 
 import random
-import sys
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -35,8 +36,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from aidx.core.sweep import id_base
 
 # Which records a path's parameter names, so that half of the cases use one that exists.
 PATHS = [
@@ -118,6 +117,56 @@ def _describe(case: Any, status: int) -> str:
     return f"{case.method} {case.formatted_path}{'?' + query if query else ''} {body} -> {status}"
 
 
+@dataclass
+class Fuzzer:
+    app: Any
+    write_token: str
+    read_token: str
+    known: dict[str, list[int]]
+    rng: random.Random  # which existing record a case names
+
+    def send(self, tally: Tally, operation_path: str, case: Any) -> None:
+        """The case as generated, then (a case with a record in its path) with a record that exists."""
+        self.call(tally, case)
+        subject = next((key for pattern, key in PATHS if pattern.search(operation_path)), None)
+        codes = next((values for suffix, values in CODES.items() if operation_path.endswith(suffix)), None)
+        if not case.path_parameters or not (subject or codes):
+            return
+        for name in case.path_parameters:
+            if name == "sequence":
+                case.path_parameters[name] = self.rng.choice([1, 2])
+            elif codes:
+                case.path_parameters[name] = self.rng.choice(codes)
+            elif subject and self.known.get(subject):
+                case.path_parameters[name] = self.rng.choice(self.known[subject])
+        self.call(tally, case)
+
+    def call(self, tally: Tally, case: Any) -> None:
+        for token, read_only in ((self.write_token, False), (self.read_token, True)):
+            point = transaction.savepoint()
+            RAISED.clear()
+            try:
+                response = case.call(headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+            finally:
+                transaction.savepoint_rollback(point)
+                connection.needs_rollback = False
+            status = response.status_code
+            tally.calls += 1
+            tally.statuses[status] += 1
+            described = _describe(case, status)
+            if status >= 500:
+                cause = f" ({type(RAISED[0]).__name__}: {str(RAISED[0])[:100]})" if RAISED else ""
+                (tally.nul_errors if "NUL (0x00)" in cause else tally.server_errors).append(described + cause)
+                continue
+            outside = _problems(case, response, [response_schema_conformance, content_type_conformance])
+            if outside:
+                tally.outside_schema.append(f"{described}: {'; '.join(outside)}")
+            if _problems(case, response, [status_code_conformance]):
+                tally.undocumented.append(described)
+            if read_only and case.method.upper() != "GET" and 200 <= status < 300:
+                tally.read_only_writes.append(described)
+
+
 def fuzz(
     schema: Any,
     app: Any,
@@ -131,8 +180,7 @@ def fuzz(
 ) -> dict[str, Tally]:
     """Send `examples` generated cases (half valid, half invalid by the schema) to every operation, with each token.
     `explicit`: cases always sent first, by operation ("GET /api/v1/requests": [{"query": {...}}, ...])."""
-    known = _known_ids(20)
-    rng = random.Random(seed_value)  # which existing record a case names
+    fuzzer = Fuzzer(app, write_token, read_token, _known_ids(20), random.Random(seed_value))
     tallies: dict[str, Tally] = {}
     wanted = set(operations) if operations else None
     for result in schema.get_all_operations():
@@ -141,63 +189,26 @@ def fuzz(
         if wanted is not None and label not in wanted:
             continue
         tally = tallies.setdefault(label, Tally())
-        subject = next((key for pattern, key in PATHS if pattern.search(operation.path)), None)
-        codes = next((values for suffix, values in CODES.items() if operation.path.endswith(suffix)), None)
-
-        def send(case: Any) -> None:
-            call(case)
-            if case.path_parameters and (subject or codes):  # and once more on a record that exists
-                for name in case.path_parameters:
-                    if name == "sequence":
-                        case.path_parameters[name] = rng.choice([1, 2])
-                    elif codes:
-                        case.path_parameters[name] = rng.choice(codes)
-                    elif subject and known.get(subject):
-                        case.path_parameters[name] = rng.choice(known[subject])
-                call(case)
-
-        def call(case: Any) -> None:
-            for token, read_only in ((write_token, False), (read_token, True)):
-                point = transaction.savepoint()
-                RAISED.clear()
-                try:
-                    response = case.call(headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
-                finally:
-                    transaction.savepoint_rollback(point)
-                    connection.needs_rollback = False
-                status = response.status_code
-                tally.calls += 1
-                tally.statuses[status] += 1
-                described = _describe(case, status)
-                if status >= 500:
-                    cause = f" ({type(RAISED[0]).__name__}: {str(RAISED[0])[:100]})" if RAISED else ""
-                    nul = "NUL (0x00)" in cause
-                    (tally.nul_errors if nul else tally.server_errors).append(described + cause)
-                    continue
-                outside = _problems(case, response, [response_schema_conformance, content_type_conformance])
-                if outside:
-                    tally.outside_schema.append(f"{described}: {'; '.join(outside)}")
-                if _problems(case, response, [status_code_conformance]):
-                    tally.undocumented.append(described)
-                if read_only and case.method.upper() != "GET" and 200 <= status < 300:
-                    tally.read_only_writes.append(described)
-
         for fixed in (explicit or {}).get(label, []):
-            send(operation.Case(**fixed))
+            fuzzer.send(tally, operation.path, operation.Case(**fixed))
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(generation_mode=mode)
-
-            @seed(seed_value)
-            @settings(
-                max_examples=max(1, examples // 2),
-                database=None,
-                deadline=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=strategy)
-            def run(case: Any) -> None:
-                send(case)
-
-            run()
+            _generate(fuzzer, tally, operation, mode, examples=max(1, examples // 2), seed_value=seed_value)
     return tallies
+
+
+def _generate(
+    fuzzer: Fuzzer, tally: Tally, operation: Any, mode: GenerationMode, *, examples: int, seed_value: int
+) -> None:
+    @seed(seed_value)
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        fuzzer.send(tally, operation.path, case)
+
+    run()

@@ -28,6 +28,7 @@ from django.core.signals import got_request_exception, request_finished, request
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection, transaction
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from schemathesis.core import NOT_SET
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.openapi import from_wsgi
@@ -56,6 +57,11 @@ CODES = {
     "/statements/{code}": ["ITA", "ESP"],
     "/items/{code}": ["sweep-mask"],
 }
+
+
+# PostgreSQL refuses a NUL byte in text ("cannot contain NUL (0x00) bytes") and in JSON ("unsupported Unicode
+# escape sequence" for \u0000).
+NUL_ERROR = re.compile(r"NUL \(0x00\)|unsupported Unicode escape sequence")
 
 
 @dataclass
@@ -113,7 +119,7 @@ def _problems(case: Any, response: Any, checks: list[Any]) -> list[str]:
 
 def _describe(case: Any, status: int) -> str:
     query = "&".join(f"{k}={v!r}" for k, v in (case.query or {}).items())
-    body = repr(case.body)[:120] if case.body is not None else ""
+    body = repr(case.body)[:120] if case.body is not None and case.body is not NOT_SET else ""
     return f"{case.method} {case.formatted_path}{'?' + query if query else ''} {body} -> {status}"
 
 
@@ -156,7 +162,7 @@ class Fuzzer:
             described = _describe(case, status)
             if status >= 500:
                 cause = f" ({type(RAISED[0]).__name__}: {str(RAISED[0])[:100]})" if RAISED else ""
-                (tally.nul_errors if "NUL (0x00)" in cause else tally.server_errors).append(described + cause)
+                (tally.nul_errors if NUL_ERROR.search(cause) else tally.server_errors).append(described + cause)
                 continue
             outside = _problems(case, response, [response_schema_conformance, content_type_conformance])
             if outside:

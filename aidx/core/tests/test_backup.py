@@ -14,13 +14,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from aidx.assistance.tests.conftest import exchange  # noqa: F401 - fixtures the fund's builds on
 from aidx.core.backup import BackupError, restore
 from aidx.fund import services as fund
 from aidx.fund.models import Posting, Transaction
-from aidx.assistance.tests.conftest import exchange  # noqa: F401 - fixtures the fund's builds on
 from aidx.fund.tests.conftest import fund as fund_world  # noqa: F401
-from aidx.stockpile.tests.conftest import stock  # noqa: F401
 from aidx.stockpile.models import Entry, Lot
+from aidx.stockpile.tests.conftest import stock  # noqa: F401
 
 TABLES = {"stock entries": Entry, "lots": Lot, "fund transactions": Transaction, "postings": Posting}
 
@@ -28,7 +28,7 @@ TABLES = {"stock entries": Entry, "lots": Lot, "fund transactions": Transaction,
 def aidx(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     """The `aidx` command in its own process, on another database than the test's."""
     env = {**os.environ, "DATABASE_URL": database_url, "AIDX_ENV": "embedded"}
-    return subprocess.run(  # noqa: S603 (our own command, no shell)
+    return subprocess.run(
         [sys.executable, "-m", "aidx.cli", *args], env=env, capture_output=True, text=True, check=False, timeout=300
     )
 
@@ -67,9 +67,8 @@ def fresh_database(tmp_path):
 
 def _activity(world) -> None:
     """Stock received and released, money pledged, paid and spent on an order received into stock."""
-    stock = world.stock
-    stock.lot("A-1", 40, days=200)
-    stock.lot("B-2", 25, days=90, item="mask-ffp2")
+    world.stock.lot("A-1", 40, days=200)
+    world.stock.lot("B-2", 25, days=90, item="mask-ffp2")
     pledge = fund.pledge_create(actor=world.manager, nation="NOR", amount_minor=500_000_00, currency="EUR")
     fund.contribution_receive(actor=world.manager, pledge=pledge, amount_minor=300_000_00)
     order = fund.order_create(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -101,6 +102,18 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(request, 413, "too_large", _("The request is too large."))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database went away (restarted, failed over, a connection ended): nothing was committed, and the call can
+    # be tried again (with the same Idempotency-Key for a write). Also a deadlock or serialization failure.
+    response = error_response(
+        request, 503, "unavailable", _("The service is briefly unavailable. Try again in a few seconds.")
+    )
+    response["Retry-After"] = "2"
+    return response
 
 
 @api.exception_handler(HttpError)

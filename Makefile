@@ -91,6 +91,8 @@ bench: install
 	$(BIN)/python bench/imports.py --lines 10000
 	$(BIN)/python bench/exchange.py --lines 1000000
 	$(BIN)/python bench/stockpile.py
+	$(BIN)/python bench/fuzz_api.py
+	$(BIN)/python bench/load.py
 
 bench-quick: install
 	$(BIN)/python bench/allocation.py --sizes 1000 --lp-max 50000
@@ -98,6 +100,7 @@ bench-quick: install
 	$(BIN)/python bench/imports.py --lines 500
 	@if [ -n "$(PG_URL)" ]; then $(BIN)/python bench/exchange.py --database-url $(PG_BENCH_URL) --lines 2000 --repeat 3; fi
 	@if [ -n "$(PG_URL)" ]; then $(BIN)/python bench/stockpile.py --quick; fi
+	@if [ -n "$(PG_URL)" ]; then $(BIN)/python bench/load.py --quick; fi
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache .hypothesis $(LOCALE_MO)

@@ -47,8 +47,12 @@ def error_response(
 
 @api.exception_handler(BusinessError)
 def on_business_error(request: HttpRequest, exc: BusinessError) -> HttpResponse:
-    fields = {exc.field: [str(exc.message)]} if exc.field else None
-    return error_response(request, exc.status, exc.code, exc.message, fields)
+    fields: dict[str, list[str]] = {}
+    for problem in exc.problems:
+        fields.setdefault(problem.field or "request", []).append(str(problem.message))
+    if list(fields) == ["request"]:
+        fields = {}
+    return error_response(request, exc.status, exc.code, exc.message, fields or None)
 
 
 @api.exception_handler(NinjaValidationError)

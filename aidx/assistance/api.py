@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from aidx.accounts.api import require_write
+from aidx.accounts.api import api_user, require_write
 from aidx.assistance import selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.assistance.workflow import ALLOCATION, OFFER, REQUEST
 from aidx.catalogue.models import CapabilityType, Item
 from aidx.core.errors import BusinessError
 from aidx.core.idempotency import idempotent
@@ -101,6 +102,11 @@ class RequestOut(Schema):
 class RequestDetailOut(RequestOut):
     release_to: list[str] = Field(..., alias="release_codes")
     lines: list[RequestLineOut] = Field(..., alias="line_rows")
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the request now")
+
+    @staticmethod
+    def resolve_actions(record: AssistanceRequest, context: dict[str, Any]) -> list[str]:
+        return REQUEST.action_names(api_user(context["request"]), record)
 
 
 class OfferLineIn(Schema):
@@ -161,6 +167,11 @@ class OfferOut(Schema):
 class OfferDetailOut(OfferOut):
     release_to: list[str] = Field(..., alias="release_codes")
     lines: list[OfferLineOut] = Field(..., alias="line_rows")
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the offer now")
+
+    @staticmethod
+    def resolve_actions(record: Offer, context: dict[str, Any]) -> list[str]:
+        return OFFER.action_names(api_user(context["request"]), record)
 
 
 class AllocationIn(Schema):
@@ -188,6 +199,14 @@ class AllocationOut(Schema):
     decided_at: dt.datetime | None
     shipped_at: dt.datetime | None
     delivered_at: dt.datetime | None
+
+
+class AllocationDetailOut(AllocationOut):
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the allocation now")
+
+    @staticmethod
+    def resolve_actions(allocation: Allocation, context: dict[str, Any]) -> list[str]:
+        return ALLOCATION.action_names(api_user(context["request"]), allocation)
 
 
 class ReasonIn(Schema):
@@ -275,7 +294,8 @@ def _for_output(allocations: QuerySet[Allocation]) -> QuerySet[Allocation]:
 
 def _allocation_out(request: HttpRequest, pk: int) -> Allocation:
     viewer = viewer_for(request.auth)  # type: ignore[attr-defined]
-    return get_object_or_404(_for_output(selectors.allocations_visible_to(viewer)), pk=pk)
+    allocations = _for_output(selectors.allocations_visible_to(viewer))
+    return get_object_or_404(allocations.select_related("offer_line__offer", "request_line__request"), pk=pk)
 
 
 # --- requests ----------------------------------------------------------------------------------------------
@@ -443,12 +463,12 @@ def allocation_list(
     return _for_output(allocations)
 
 
-@router.get("/allocations/{int:pk}", response=AllocationOut)
+@router.get("/allocations/{int:pk}", response=AllocationDetailOut, summary="An allocation and what you may do to it")
 def allocation_detail(request: HttpRequest, pk: int) -> Any:
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations", response={201: AllocationOut}, summary="Propose an allocation of an offer line")
+@router.post("/allocations", response={201: AllocationDetailOut}, summary="Propose an allocation of an offer line")
 @idempotent(Allocation, lambda request, pk: _allocation_out(request, pk))
 def allocation_propose(request: HttpRequest, payload: AllocationIn) -> Any:
     actor = require_write(request)
@@ -465,13 +485,13 @@ def allocation_propose(request: HttpRequest, payload: AllocationIn) -> Any:
     return Status(201, _allocation_out(request, allocation.pk))
 
 
-@router.post("/allocations/{int:pk}/accept", response=AllocationOut, summary="Accept (requesting nation)")
+@router.post("/allocations/{int:pk}/accept", response=AllocationDetailOut, summary="Accept (requesting nation)")
 def allocation_accept(request: HttpRequest, pk: int) -> Any:
     services.allocation_accept(actor=require_write(request), allocation=_visible_allocation(request, pk))
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations/{int:pk}/decline", response=AllocationOut, summary="Decline, with a reason")
+@router.post("/allocations/{int:pk}/decline", response=AllocationDetailOut, summary="Decline, with a reason")
 def allocation_decline(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
     services.allocation_decline(
         actor=require_write(request), allocation=_visible_allocation(request, pk), reason=payload.reason
@@ -479,7 +499,7 @@ def allocation_decline(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations/{int:pk}/cancel", response=AllocationOut, summary="Take back before shipping")
+@router.post("/allocations/{int:pk}/cancel", response=AllocationDetailOut, summary="Take back before shipping")
 def allocation_cancel(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
     services.allocation_cancel(
         actor=require_write(request), allocation=_visible_allocation(request, pk), reason=payload.reason
@@ -487,13 +507,15 @@ def allocation_cancel(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations/{int:pk}/ship", response=AllocationOut, summary="Mark shipped (offering nation)")
+@router.post("/allocations/{int:pk}/ship", response=AllocationDetailOut, summary="Mark shipped (offering nation)")
 def allocation_ship(request: HttpRequest, pk: int) -> Any:
     services.allocation_ship(actor=require_write(request), allocation=_visible_allocation(request, pk))
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations/{int:pk}/deliver", response=AllocationOut, summary="Confirm delivery (requesting nation)")
+@router.post(
+    "/allocations/{int:pk}/deliver", response=AllocationDetailOut, summary="Confirm delivery (requesting nation)"
+)
 def allocation_deliver(request: HttpRequest, pk: int, payload: DeliveryIn) -> Any:
     services.allocation_deliver(
         actor=require_write(request),

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from aidx.accounts.models import Role
 from aidx.assistance import forms, selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.assistance.workflow import ALLOCATION, OFFER, REQUEST
 from aidx.audit import describe
 from aidx.catalogue import selectors as catalogue
 from aidx.core import formatting
@@ -190,37 +191,32 @@ class _Cells:
         return self._once("number", value, formatting.number)
 
 
-def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocation]:
-    """Mark on each allocation what this user may do with it; the services check again."""
-    coordinator = user.has_role(Role.COORDINATOR)
+def _with_actions(allocations: Any, user: Any) -> list[Allocation]:
+    """Mark on each allocation what this user may do with it now, from its workflow table."""
     result = []
     for allocation in allocations:
-        request, offer = allocation.request_line.request, allocation.offer_line.offer
-        requester = _acts_for(user, viewer, request)
-        offerer = owned_by(viewer, offer)
-        status = allocation.status
-        allocation.may_decide = requester and status == Allocation.Status.PROPOSED
-        allocation.may_deliver = requester and status == Allocation.Status.SHIPPED
-        allocation.may_ship = status == Allocation.Status.ACCEPTED and (
-            (offerer and user.has_role(Role.POINT_OF_CONTACT, Role.LOGISTICS))
-            or user.has_role(Role.COORDINATOR, Role.LOGISTICS)
-        )
-        allocation.may_cancel = status in (Allocation.Status.PROPOSED, Allocation.Status.ACCEPTED) and (
-            coordinator or offerer or allocation.proposed_by_id == user.pk
-        )
+        allocation.actions = ALLOCATION.action_names(user, allocation)
         result.append(allocation)
     return result
 
 
 def _timeline(record: AssistanceRequest | Offer, viewer: Viewer) -> list[Any]:
-    entries = selectors.timeline(record, viewer).select_related("actor__nation", "actor__organisation")
-    return [_labelled(entry) for entry in describe.with_sentences(entries.prefetch_related("actor__role_grants"))]
+    return _described(selectors.timeline(record, viewer))
+
+
+def _described(entries: Any) -> list[Any]:
+    entries = entries.select_related("actor__nation", "actor__organisation").prefetch_related("actor__role_grants")
+    return [_labelled(entry) for entry in describe.with_sentences(entries)]
 
 
 def _labelled(entry: Any) -> Any:
     entry.label = ACTIONS.get(entry.action, entry.action)
     entry.about_allocation = entry.target_type == "assistance.allocation"
     return entry
+
+
+def _action_url(kind: str, pk: int, name: str) -> str:
+    return reverse(f"exchange:{kind}_action", args=[pk, name])
 
 
 def _request_url(request_id: int) -> str:
@@ -443,12 +439,12 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     context = {
         "record": record,
         "lines": lines,
-        "allocations": _with_actions(selectors.allocations_visible_to(viewer, request=record.pk), request.user, viewer),
+        "allocations": _with_actions(selectors.allocations_visible_to(viewer, request=record.pk), request.user),
         "replies": selectors.offers_visible_to(viewer, in_reply_to=record.pk),
         "timeline": _timeline(record, viewer),
         "propose": propose,
         "is_owner": owner,
-        "may_withdraw": owner and record.status in (AssistanceRequest.Status.DRAFT, *selectors.OPEN_REQUEST),
+        "buttons": REQUEST.buttons(request.user, record, lambda name: _action_url("request", record.pk, name)),
         "may_reply": record.is_open
         and not owned_by(viewer, record)
         and request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
@@ -502,15 +498,19 @@ def request_create(request: HttpRequest) -> HttpResponse:
 def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=request_id)
+    reason = request.POST.get("reason", "")[:500]
+    acts = {
+        "submit": (lambda: services.request_submit(actor=request.user, request=record), _("Request submitted.")),
+        "withdraw": (
+            lambda: services.request_withdraw(actor=request.user, request=record, reason=reason),
+            _("Request withdrawn."),
+        ),
+    }
+    if action not in acts:
+        raise Http404
     try:
-        if action == "submit":
-            services.request_submit(actor=request.user, request=record)
-            messages.success(request, _("Request submitted."))
-        elif action == "withdraw":
-            services.request_withdraw(actor=request.user, request=record, reason=request.POST.get("reason", "")[:500])
-            messages.success(request, _("Request withdrawn."))
-        else:
-            raise Http404
+        acts[action][0]()
+        messages.success(request, acts[action][1])
     except BusinessError as error:
         messages.error(request, str(error.message))
     return redirect(_request_url(record.pk))
@@ -556,11 +556,10 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
         "record": record,
         "in_reply_to": in_reply_to,
         "lines": selectors.offer_lines(record),
-        "allocations": _with_actions(selectors.allocations_visible_to(viewer, offer=record.pk), request.user, viewer),
+        "allocations": _with_actions(selectors.allocations_visible_to(viewer, offer=record.pk), request.user),
         "timeline": _timeline(record, viewer),
         "is_owner": owner,
-        "may_withdraw": owner
-        and record.status in (Offer.Status.DRAFT, *selectors.OPEN_OFFER, Offer.Status.FULLY_ALLOCATED),
+        "buttons": OFFER.buttons(request.user, record, lambda name: _action_url("offer", record.pk, name)),
     }
     return render(request, "assistance/offer_detail.html", context)
 
@@ -630,15 +629,19 @@ def offer_create(request: HttpRequest) -> HttpResponse:
 def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
+    reason = request.POST.get("reason", "")[:500]
+    acts = {
+        "publish": (lambda: services.offer_publish(actor=request.user, offer=record), _("Offer published.")),
+        "withdraw": (
+            lambda: services.offer_withdraw(actor=request.user, offer=record, reason=reason),
+            _("Offer withdrawn."),
+        ),
+    }
+    if action not in acts:
+        raise Http404
     try:
-        if action == "publish":
-            services.offer_publish(actor=request.user, offer=record)
-            messages.success(request, _("Offer published."))
-        elif action == "withdraw":
-            services.offer_withdraw(actor=request.user, offer=record, reason=request.POST.get("reason", "")[:500])
-            messages.success(request, _("Offer withdrawn."))
-        else:
-            raise Http404
+        acts[action][0]()
+        messages.success(request, acts[action][1])
     except BusinessError as error:
         messages.error(request, str(error.message))
     return redirect(_offer_url(record.pk))
@@ -680,14 +683,30 @@ def _allocation_rows(page: Any) -> None:
     statuses = _labels(Allocation, "status")
     request_url = reverse("exchange:request", args=[0]).removesuffix("0/")
     offer_url = reverse("exchange:offer", args=[0]).removesuffix("0/")
+    allocation_url = reverse("exchange:allocation", args=[0]).removesuffix("0/")
     page.object_list = list(page.object_list)
     for allocation in page.object_list:
         record, offer = allocation.request_line.request, allocation.offer_line.offer
         allocation.request_url, allocation.offer_url = f"{request_url}{record.pk}/", f"{offer_url}{offer.pk}/"
+        allocation.url = f"{allocation_url}{allocation.pk}/"
         allocation.what_label = str(allocation.offer_line.what)
         allocation.from_label, allocation.to_label = cells.owner(offer), cells.owner(record)
         allocation.status_label = statuses.get(allocation.status, allocation.status)
         allocation.proposed_text = cells.date(allocation.proposed_at)
+
+
+@login_required
+def allocation_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
+    """One allocation: what goes from whom to whom, its state, its history, and what the user may do now."""
+    viewer = viewer_for(request.user)
+    allocation = get_object_or_404(selectors.allocations_visible_to(viewer), pk=allocation_id)
+    context = {
+        "allocation": allocation,
+        "allocations": _with_actions([allocation], request.user),
+        "timeline": _described(selectors.allocation_timeline(allocation)),
+        "request_path": request.path,
+    }
+    return render(request, "assistance/allocation_detail.html", context)
 
 
 @login_required
@@ -741,9 +760,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     work = selectors.inbox(request.user) if viewer.nation or viewer.organisation else None
     context = {
         "work": work,
-        "awaiting": _with_actions(work.awaiting_decision, request.user, viewer) if work else [],
-        "to_ship": _with_actions(work.to_ship, request.user, viewer) if work else [],
-        "to_receive": _with_actions(work.to_receive, request.user, viewer) if work else [],
+        "awaiting": _with_actions(work.awaiting_decision, request.user) if work else [],
+        "to_ship": _with_actions(work.to_ship, request.user) if work else [],
+        "to_receive": _with_actions(work.to_receive, request.user) if work else [],
         "changes": [_labelled(entry) for entry in work.changes] if work else [],
         "notifications": notifications_of(request.user, unread_only=True)[:20],
     }

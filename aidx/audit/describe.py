@@ -35,6 +35,7 @@ SENTENCES: dict[str, Promise] = {
     "allocation.accept": gettext_lazy("%(actor)s accepted %(record)s"),
     "allocation.decline": gettext_lazy("%(actor)s declined %(record)s"),
     "allocation.cancel": gettext_lazy("%(actor)s cancelled %(record)s"),
+    "allocation.lapse": gettext_lazy("%(record)s lapsed with its request or offer (%(actor)s)"),
     "allocation.ship": gettext_lazy("%(actor)s marked %(record)s shipped"),
     "allocation.deliver": gettext_lazy("%(actor)s confirmed the delivery of %(record)s"),
     "matchrun.start": gettext_lazy("%(actor)s started %(record)s"),

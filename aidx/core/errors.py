@@ -19,6 +19,7 @@ class BusinessError(Exception):
         self.field = field
         if status is not None:
             self.status = status
+        self.problems: list[BusinessError] = [self]  # every problem of the input (see Problems)
 
     def __str__(self) -> str:
         return str(self.message)
@@ -29,3 +30,42 @@ class PermissionDenied(BusinessError):
 
     def __init__(self, message: Any, *, code: str = "forbidden"):
         super().__init__(message, code=code)
+
+
+class Problems:
+    """Every problem of one input, found before anything is written, reported at once.
+
+    A service checks all its fields (`add` a problem, or `collect` the error of a check that raises), then
+    `raise_any()`: one `BusinessError` whose `problems` lists each, so a form marks every field and the API's
+    `fields` names every one, instead of the person fixing one error only to meet the next.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[BusinessError] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def add(self, message: Any, *, field: str | None = None, code: str = "invalid") -> None:
+        self.found.append(BusinessError(message, code=code, field=field))
+
+    def collect(self, check: Any, default: Any = None) -> Any:
+        """The value of `check()`, or `default` with its error noted (a refusal of who may act is not an input
+        problem: it is raised at once)."""
+        try:
+            return check()
+        except PermissionDenied:
+            raise
+        except BusinessError as error:
+            self.found.extend(error.problems)
+            return default
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        if len(self.found) == 1:
+            raise self.found[0]
+        first = self.found[0]
+        error = BusinessError(first.message, code=first.code, field=first.field)
+        error.problems = list(self.found)
+        raise error

@@ -21,19 +21,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidx.accounts.models import Role, User
+from aidx.assistance import hooks
 from aidx.assistance.models import Allocation, OfferLine, RequestLine
 from aidx.assistance.services.common import (
-    _OPEN_OFFER,
-    _OPEN_REQUEST,
     _positive_quantity,
-    _require_owner,
     _require_visible,
     _text,
 )
 from aidx.assistance.services.status import _refresh_offer_status, _refresh_request_status
+from aidx.assistance.workflow import ALLOCATION, OPEN_OFFER, OPEN_REQUEST
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Substitution
-from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.nations.policy import may_see, owned_by, viewer_for_owner
 from aidx.notifications import services as notifications
 
@@ -92,9 +91,9 @@ def allocation_propose(
         raise PermissionDenied(_("Only a coordinator or the offering nation can propose an allocation."))
     _require_visible(actor, request)
     _require_visible(actor, offer)
-    if request.status not in _OPEN_REQUEST:
+    if request.status not in OPEN_REQUEST:
         raise BusinessError(_("The request is not open."), code="bad_state")
-    if offer.status not in _OPEN_OFFER:
+    if offer.status not in OPEN_OFFER:
         raise BusinessError(_("The offer is not open."), code="bad_state")
     if (offer.owner_nation_id and offer.owner_nation_id == request.owner_nation_id) or (
         offer.owner_organisation_id and offer.owner_organisation_id == request.owner_organisation_id
@@ -151,102 +150,95 @@ def _transition(actor: User, allocation: Allocation, action: str, before: dict[s
 
 
 @transaction.atomic
-def allocation_accept(*, actor: User, allocation: Allocation | int) -> Allocation:
+def allocation_accept(*, actor: Any, allocation: Allocation | int) -> Allocation:
     allocation = _locked_allocation(allocation)
-    request = allocation.request_line.request
-    _require_owner(actor, request)
-    if request.status not in _OPEN_REQUEST:
-        raise BusinessError(_("The request is not open."), code="bad_state")
-    if allocation.status != Allocation.Status.PROPOSED:
-        raise BusinessError(_("Only a proposed allocation can be accepted."), code="bad_state")
+    ALLOCATION.check(actor, allocation, "accept")
     before = snapshot(allocation)
-    allocation.status, allocation.decided_at = Allocation.Status.ACCEPTED, timezone.now()
+    ALLOCATION.advance(allocation, "accept")
+    allocation.decided_at = timezone.now()
     _transition(actor, allocation, "accept", before)
     notifications.allocation_decided(allocation)
     return allocation
 
 
 @transaction.atomic
-def allocation_decline(*, actor: User, allocation: Allocation | int, reason: str) -> Allocation:
+def allocation_decline(*, actor: Any, allocation: Allocation | int, reason: str) -> Allocation:
     allocation = _locked_allocation(allocation)
-    _require_owner(actor, allocation.request_line.request)
-    if allocation.status != Allocation.Status.PROPOSED:
-        raise BusinessError(_("Only a proposed allocation can be declined."), code="bad_state")
+    ALLOCATION.check(actor, allocation, "decline")
     if not (reason or "").strip():
         raise BusinessError(
             _("Give a reason for declining: the offering nation and the centre see it."), field="reason"
         )
     before = snapshot(allocation)
     allocation.decline_reason = _text(reason, "reason", max_length=500)
-    allocation.status, allocation.decided_at = Allocation.Status.DECLINED, timezone.now()
+    ALLOCATION.advance(allocation, "decline")
+    allocation.decided_at = timezone.now()
     _transition(actor, allocation, "decline", before)
+    hooks.closed(actor=actor, allocation=allocation)
     notifications.allocation_decided(allocation)
     return allocation
 
 
 @transaction.atomic
-def allocation_cancel(*, actor: User, allocation: Allocation | int, reason: str = "") -> Allocation:
+def allocation_cancel(*, actor: Any, allocation: Allocation | int, reason: str = "") -> Allocation:
     """Take back an allocation not yet shipped: the offering nation, the coordinator or the proposer."""
     allocation = _locked_allocation(allocation)
-    offer = allocation.offer_line.offer
-    if not (actor.has_role(Role.COORDINATOR) or owned_by(actor, offer) or allocation.proposed_by_id == actor.pk):
-        raise PermissionDenied(_("Only the offering nation or a coordinator can cancel this allocation."))
-    if allocation.status not in (Allocation.Status.PROPOSED, Allocation.Status.ACCEPTED):
-        raise BusinessError(_("Only an allocation not yet shipped can be cancelled."), code="bad_state")
+    ALLOCATION.check(actor, allocation, "cancel")
     before = snapshot(allocation)
-    allocation.status, allocation.cancelled_at = Allocation.Status.CANCELLED, timezone.now()
+    ALLOCATION.advance(allocation, "cancel")
+    allocation.cancelled_at = timezone.now()
     allocation.decline_reason = _text(reason, "reason", max_length=500)
-    return _transition(actor, allocation, "cancel", before)
+    _transition(actor, allocation, "cancel", before)
+    hooks.closed(actor=actor, allocation=allocation)
+    return allocation
 
 
 @transaction.atomic
-def allocation_ship(*, actor: User, allocation: Allocation | int) -> Allocation:
+def allocation_ship(*, actor: Any, allocation: Allocation | int) -> Allocation:
+    """Mark shipped: what other apps hold for the allocation (the stockpile's release) is booked with it."""
     allocation = _locked_allocation(allocation)
-    offer = allocation.offer_line.offer
-    offering_nation = owned_by(actor, offer) and actor.has_role(Role.POINT_OF_CONTACT, Role.LOGISTICS)
-    centre = actor.is_centre and actor.has_role(Role.COORDINATOR, Role.LOGISTICS)
-    if not (offering_nation or centre):
-        raise PermissionDenied(_("Only the offering nation or the centre can mark this shipped."))
-    if allocation.status != Allocation.Status.ACCEPTED:
-        raise BusinessError(_("Only an accepted allocation can be shipped."), code="bad_state")
+    ALLOCATION.check(actor, allocation, "ship")
     before = snapshot(allocation)
-    allocation.status, allocation.shipped_at = Allocation.Status.SHIPPED, timezone.now()
-    return _transition(actor, allocation, "ship", before)
+    ALLOCATION.advance(allocation, "ship")
+    allocation.shipped_at = timezone.now()
+    _transition(actor, allocation, "ship", before)
+    hooks.shipped(actor=actor, allocation=allocation)
+    return allocation
 
 
 @transaction.atomic
 def allocation_deliver(
-    *, actor: User, allocation: Allocation | int, received_quantity: int | None = None, discrepancy: str = ""
+    *, actor: Any, allocation: Allocation | int, received_quantity: int | None = None, discrepancy: str = ""
 ) -> Allocation:
     """The requesting nation confirms arrival, with the quantity received and any discrepancy."""
     allocation = _locked_allocation(allocation)
-    _require_owner(actor, allocation.request_line.request)
-    if allocation.status != Allocation.Status.SHIPPED:
-        raise BusinessError(_("Only a shipped allocation can be delivered."), code="bad_state")
+    ALLOCATION.check(actor, allocation, "deliver")
+    problems = Problems()
     received = allocation.quantity if received_quantity is None else received_quantity
     if isinstance(received, bool) or not isinstance(received, int) or received < 0:
-        raise BusinessError(_("The received quantity must be zero or more."), field="received_quantity")
-    if received > allocation.quantity:
-        raise BusinessError(
-            _("More received than was shipped: record the surplus as a note."), field="received_quantity"
-        )
-    discrepancy = _text(discrepancy, "discrepancy", max_length=500)
-    if received != allocation.quantity and not discrepancy:
-        raise BusinessError(_("Describe the discrepancy."), field="discrepancy")
+        problems.add(_("The received quantity must be zero or more."), field="received_quantity")
+    elif received > allocation.quantity:
+        problems.add(_("More received than was shipped: record the surplus as a note."), field="received_quantity")
+    discrepancy = problems.collect(lambda: _text(discrepancy, "discrepancy", max_length=500), default="")
+    if isinstance(received, int) and received != allocation.quantity and not discrepancy:
+        problems.add(_("Describe the discrepancy."), field="discrepancy")
+    problems.raise_any()
     before = snapshot(allocation)
-    allocation.status, allocation.delivered_at = Allocation.Status.DELIVERED, timezone.now()
+    ALLOCATION.advance(allocation, "deliver")
+    allocation.delivered_at = timezone.now()
     allocation.received_quantity, allocation.discrepancy = received, discrepancy
     return _transition(actor, allocation, "deliver", before)
 
 
-def _cancel_unshipped(allocations: Any, actor: User | None, reason: str) -> None:
-    for allocation in allocations.select_for_update().filter(
-        status__in=(Allocation.Status.PROPOSED, Allocation.Status.ACCEPTED)
-    ):
+def _cancel_unshipped(allocations: Any, actor: Any, reason: str) -> None:
+    """The allocations not yet shipped lapse with their request or offer, under the name of who closed it."""
+    for allocation in allocations.select_for_update().filter(status__in=ALLOCATION["lapse"].source):
         before = snapshot(allocation)
-        allocation.status, allocation.cancelled_at = Allocation.Status.CANCELLED, timezone.now()
+        ALLOCATION.advance(allocation, "lapse")
+        allocation.cancelled_at = timezone.now()
         allocation.decline_reason = reason[:500]
         allocation.save(update_fields=["status", "cancelled_at", "decline_reason"])
-        record(actor=actor, action="allocation.cancel", target=allocation, before=before, after=snapshot(allocation))
+        record(actor=actor, action="allocation.lapse", target=allocation, before=before, after=snapshot(allocation))
+        hooks.closed(actor=actor, allocation=allocation)
         _refresh_offer_status(allocation.offer_line.offer)
         _refresh_request_status(allocation.request_line.request)

@@ -155,7 +155,3 @@ def _releasability(releasability: str, release_to: Iterable[str] | None) -> list
         raise BusinessError(_("Unknown nation: %(codes)s.") % {"codes": ", ".join(unknown)}, field="release_to")
     validate_releasability(releasability, nations)
     return nations
-
-
-_OPEN_REQUEST = (AssistanceRequest.Status.SUBMITTED, AssistanceRequest.Status.PARTIALLY_MET)
-_OPEN_OFFER = (Offer.Status.OPEN, Offer.Status.PARTIALLY_ALLOCATED)

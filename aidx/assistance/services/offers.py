@@ -13,19 +13,17 @@ from aidx.accounts.models import User
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine
 from aidx.assistance.services.allocations import _cancel_unshipped, _live_sum
 from aidx.assistance.services.common import (
-    _OPEN_OFFER,
-    _OPEN_REQUEST,
     LineInput,
     _line_summaries,
     _owner_fields,
     _positive_quantity,
     _releasability,
-    _require_owner,
     _require_visible,
     _resolve_lines,
     _text,
 )
 from aidx.assistance.services.status import _refresh_offer_status
+from aidx.assistance.workflow import OFFER, OPEN_REQUEST
 from aidx.audit.services import record, snapshot
 from aidx.core.errors import BusinessError
 from aidx.nations.policy import Releasability
@@ -61,7 +59,7 @@ def offer_create(
         raise BusinessError(_("Only a sale has a price."), field="price_minor")
     if in_reply_to is not None:
         _require_visible(actor, in_reply_to)
-        if in_reply_to.status not in _OPEN_REQUEST:
+        if in_reply_to.status not in OPEN_REQUEST:
             raise BusinessError(_("That request is not open for offers."), code="bad_state", field="in_reply_to")
     nations = _releasability(releasability, release_to)
     resolved = _resolve_lines(lines, offer=True)
@@ -96,11 +94,9 @@ def _locked_offer(offer: Offer) -> Offer:
 @transaction.atomic
 def offer_publish(*, actor: User, offer: Offer) -> Offer:
     offer = _locked_offer(offer)
-    _require_owner(actor, offer)
-    if offer.status != Offer.Status.DRAFT:
-        raise BusinessError(_("Only a draft can be published."), code="bad_state")
+    OFFER.check(actor, offer, "publish")
     before = snapshot(offer)
-    offer.status = Offer.Status.OPEN
+    OFFER.advance(offer, "publish")
     offer.published_at = timezone.now()
     offer.save(update_fields=["status", "published_at", "updated_at"])
     record(actor=actor, action="offer.publish", target=offer, before=before, after=snapshot(offer))
@@ -112,12 +108,10 @@ def offer_publish(*, actor: User, offer: Offer) -> Offer:
 @transaction.atomic
 def offer_withdraw(*, actor: User, offer: Offer, reason: str = "") -> Offer:
     offer = _locked_offer(offer)
-    _require_owner(actor, offer)
-    if offer.status not in {Offer.Status.DRAFT, *_OPEN_OFFER, Offer.Status.FULLY_ALLOCATED}:
-        raise BusinessError(_("This offer is already closed."), code="bad_state")
+    OFFER.check(actor, offer, "withdraw")
     before = snapshot(offer)
     _cancel_unshipped(Allocation.objects.filter(offer_line__offer=offer), actor, reason or "offer withdrawn")
-    offer.status = Offer.Status.WITHDRAWN
+    OFFER.advance(offer, "withdraw")
     offer.closed_at = timezone.now()
     offer.save(update_fields=["status", "closed_at", "updated_at"])
     record(
@@ -138,7 +132,7 @@ def offer_line_set_quantity(*, actor: Any, offer_line: OfferLine | int, quantity
         .select_related("offer")
         .get(pk=getattr(offer_line, "pk", offer_line))
     )
-    if line.offer.status not in {*_OPEN_OFFER, Offer.Status.FULLY_ALLOCATED}:
+    if line.offer.status not in OFFER["progress"].source:
         raise BusinessError(_("The offer is not open."), code="bad_state")
     taken = _live_sum(offer_line=line)
     if quantity < taken:

@@ -14,7 +14,6 @@ from aidx.accounts.models import User
 from aidx.assistance.models import Allocation, AssistanceRequest, RequestLine
 from aidx.assistance.services.allocations import _cancel_unshipped
 from aidx.assistance.services.common import (
-    _OPEN_REQUEST,
     LineInput,
     _line_summaries,
     _owner_fields,
@@ -23,6 +22,7 @@ from aidx.assistance.services.common import (
     _resolve_lines,
     _text,
 )
+from aidx.assistance.workflow import REQUEST
 from aidx.audit.services import record, snapshot
 from aidx.core.errors import BusinessError
 from aidx.nations.models import Site
@@ -97,13 +97,11 @@ def _locked_request(request: AssistanceRequest) -> AssistanceRequest:
 def request_submit(*, actor: User, request: AssistanceRequest, today: dt.date | None = None) -> AssistanceRequest:
     """Circulate a draft to every nation it is releasable to. (`today` lets a scenario replay history.)"""
     request = _locked_request(request)
-    _require_owner(actor, request)
-    if request.status != AssistanceRequest.Status.DRAFT:
-        raise BusinessError(_("Only a draft can be submitted."), code="bad_state")
+    REQUEST.check(actor, request, "submit")
     if request.needed_by < (today or timezone.localdate()):
         raise BusinessError(_("The needed-by date is in the past."), field="needed_by")
     before = snapshot(request)
-    request.status = AssistanceRequest.Status.SUBMITTED
+    REQUEST.advance(request, "submit")
     request.submitted_at = timezone.now()
     request.save(update_fields=["status", "submitted_at", "updated_at"])
     record(actor=actor, action="request.submit", target=request, before=before, after=snapshot(request))
@@ -116,7 +114,7 @@ def request_update(*, actor: User, request: AssistanceRequest, **fields: Any) ->
     """Change the header of a request that is not closed: title, description, priority, needed-by, contact."""
     request = _locked_request(request)
     _require_owner(actor, request)
-    if request.status not in {AssistanceRequest.Status.DRAFT, *(_OPEN_REQUEST)}:
+    if request.status not in REQUEST["withdraw"].source:  # changed while it may still be withdrawn
         raise BusinessError(_("This request is closed and cannot change."), code="bad_state")
     before = snapshot(request)
     allowed = {"title": 200, "description": 10000, "incident": 100, "contact": 200}
@@ -142,12 +140,10 @@ def request_update(*, actor: User, request: AssistanceRequest, **fields: Any) ->
 def request_withdraw(*, actor: User, request: AssistanceRequest, reason: str = "") -> AssistanceRequest:
     """Withdraw a request: its allocations not yet shipped are cancelled."""
     request = _locked_request(request)
-    _require_owner(actor, request)
-    if request.status not in {AssistanceRequest.Status.DRAFT, *_OPEN_REQUEST}:
-        raise BusinessError(_("This request is already closed."), code="bad_state")
+    REQUEST.check(actor, request, "withdraw")
     before = snapshot(request)
     _cancel_unshipped(Allocation.objects.filter(request_line__request=request), actor, reason or "request withdrawn")
-    request.status = AssistanceRequest.Status.WITHDRAWN
+    REQUEST.advance(request, "withdraw")
     request.closed_at = timezone.now()
     request.save(update_fields=["status", "closed_at", "updated_at"])
     record(

@@ -6,17 +6,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer
-from aidx.assistance.services.common import (
-    _OPEN_OFFER,
-    _OPEN_REQUEST,
-)
+from aidx.assistance.workflow import OFFER, REQUEST
 from aidx.audit.services import record, snapshot
+from aidx.core.actors import SYSTEM
 
 
 def _refresh_request_status(request: AssistanceRequest) -> None:
     """submitted / partially met / met, from the committed (accepted, shipped, delivered) quantities."""
     request = AssistanceRequest.objects.get(pk=request.pk)
-    if request.status not in _OPEN_REQUEST and request.status != AssistanceRequest.Status.MET:
+    if request.status not in REQUEST["progress"].source:
         return
     lines = list(request.lines.all())
     committed = {
@@ -36,12 +34,12 @@ def _refresh_request_status(request: AssistanceRequest) -> None:
         request.status = status
         request.closed_at = timezone.now() if status == AssistanceRequest.Status.MET else None
         request.save(update_fields=["status", "closed_at", "updated_at"])
-        record(actor=None, action=f"request.{status}", target=request, before=before, after=snapshot(request))
+        record(actor=SYSTEM, action=f"request.{status}", target=request, before=before, after=snapshot(request))
 
 
 def _refresh_offer_status(offer: Offer) -> None:
     offer = Offer.objects.get(pk=offer.pk)
-    if offer.status not in {*_OPEN_OFFER, Offer.Status.FULLY_ALLOCATED}:
+    if offer.status not in OFFER["progress"].source:
         return
     live = {
         row["offer_line"]: row["n"]
@@ -60,4 +58,4 @@ def _refresh_offer_status(offer: Offer) -> None:
         before = snapshot(offer)
         offer.status = status
         offer.save(update_fields=["status", "updated_at"])
-        record(actor=None, action=f"offer.{status}", target=offer, before=before, after=snapshot(offer))
+        record(actor=SYSTEM, action=f"offer.{status}", target=offer, before=before, after=snapshot(offer))

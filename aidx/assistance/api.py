@@ -64,7 +64,7 @@ class RequestIn(Schema):
     needed_by: dt.date
     delivery_site: str = Field(..., max_length=40, description="site code")
     contact: str = Field("", max_length=200)
-    releasability: ReleasabilityIn = Releasability.ALLIES_AND_PARTNERS
+    releasability: ReleasabilityIn = Releasability.ALLIES_AND_PARTNERS  # type: ignore[valid-type]
     release_to: list[str] = Field(default_factory=list, max_length=100)
     lines: list[RequestLineIn] = Field(..., max_length=services.MAX_LINES)
     submit: bool = Field(False, description="circulate at once instead of keeping a draft")
@@ -139,7 +139,7 @@ class OfferIn(Schema):
     price_minor: int | None = Field(None, ge=0, description="price in the currency's minor units (sale only)")
     currency: str = Field("", max_length=3)
     transport_included: bool = False
-    releasability: ReleasabilityIn = Releasability.ALLIES_AND_PARTNERS
+    releasability: ReleasabilityIn = Releasability.ALLIES_AND_PARTNERS  # type: ignore[valid-type]
     release_to: list[str] = Field(default_factory=list, max_length=100)
     lines: list[OfferLineIn] = Field(..., max_length=services.MAX_LINES)
     publish: bool = False

@@ -36,7 +36,7 @@ def _nation_label(code: str) -> str:
     return _NATION_LABELS[key]
 
 
-def nation_choices() -> list[tuple[str, str]]:
+def nation_choices() -> list[tuple[str, Any]]:
     return [ALL, *((code, _nation_label(code)) for code in Nation.objects.values_list("code", flat=True))]
 
 
@@ -56,6 +56,13 @@ def catalogue_choices(*, prefixed: bool, empty: Any = ALL) -> list[Any]:
 
 def site_choices(empty: str) -> list[tuple[str, str]]:
     return [("", empty), *((s.code, f"{s.name} · {s.nation_id}") for s in registry.sites())]
+
+
+def _set_choices(form: forms.Form, name: str, choices: Any) -> None:
+    """Fill a choice field's options when the form is made (they come from the database)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
 
 
 class FastSelect(forms.Select):
@@ -106,8 +113,8 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["nation"].choices = nation_choices()
-        self.fields["item"].choices = catalogue_choices(prefixed=False)
+        _set_choices(self, "nation", nation_choices())
+        _set_choices(self, "item", catalogue_choices(prefixed=False))
 
 
 class RequestFilterForm(FilterForm):
@@ -122,7 +129,7 @@ class RequestFilterForm(FilterForm):
     incident = forms.CharField(label=_("Incident"), required=False, max_length=100)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("needed_from") and data.get("needed_until") and data["needed_from"] > data["needed_until"]:
             self.add_error("needed_until", _("This is before the from date."))
         return data
@@ -188,7 +195,7 @@ class RequestForm(ReleasabilityFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["delivery_site"].choices = site_choices("—")
+        _set_choices(self, "delivery_site", site_choices("—"))
 
 
 class OfferForm(ReleasabilityFields):
@@ -239,7 +246,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, what_choices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["what"].choices = what_choices
+        _set_choices(self, "what", what_choices)
 
     @property
     def is_blank(self) -> bool:
@@ -247,7 +254,7 @@ class LineForm(forms.Form):
         return not data.get("what") and data.get("quantity") is None and not data.get("notes")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.is_blank or self.errors:
             return data
         if not data.get("what"):
@@ -285,7 +292,7 @@ class OfferLineForm(LineForm):
 
     def __init__(self, *args: Any, site_choices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["origin_site"].choices = site_choices
+        _set_choices(self, "origin_site", site_choices)
         self.fields["available_from"].initial = timezone.localdate
 
     @property
@@ -327,7 +334,7 @@ class ProposeForm(forms.Form):
 
     def __init__(self, *args: Any, pairs: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pair"].choices = pairs
+        _set_choices(self, "pair", pairs)
 
     def ids(self) -> tuple[int, int]:
         offer_line, request_line = self.cleaned_data["pair"].split(":")

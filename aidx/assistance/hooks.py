@@ -15,7 +15,7 @@ from typing import Any
 
 from aidx.assistance.models import Allocation
 
-Handler = Callable[..., None]  # (*, actor, allocation) -> None
+Handler = Callable[..., object]  # (*, actor, allocation) -> what it booked, if anything (not used)
 
 _SHIPPED: list[Handler] = []
 _CLOSED: list[Handler] = []

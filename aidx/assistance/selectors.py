@@ -293,7 +293,7 @@ def inbox(user: Any, *, limit: int = 20) -> Inbox:
     )
 
 
-def offer_lines_left(lines: QuerySet[OfferLine]) -> QuerySet[OfferLine]:
+def offer_lines_left(lines: QuerySet[OfferLine]) -> QuerySet[Any]:  # OfferLine with allocated and remaining
     """Each line with what its live allocations take and what is left of it (nothing once past its availability)."""
     return lines.annotate(allocated=LINE_QUANTITIES["allocated"]).annotate(
         remaining=Case(When(~current_lines_q(), then=Value(0)), default=F("quantity") - F("allocated"))

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
 from aidx.assistance import forms, selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
@@ -149,7 +150,7 @@ def _list_rows(page: Any, model: type[Any], url_name: str, *fields: str) -> _Cel
     return cells
 
 
-def _list_page(request: HttpRequest, template: str, page: Any, form: Any) -> HttpResponse:
+def _list_page(request: AuthenticatedHttpRequest, template: str, page: Any, form: Any) -> HttpResponse:
     """A request or offer list page: its rows, filters, the query for the pager, and the create button."""
     return render(
         request,
@@ -227,7 +228,7 @@ def _offer_url(offer_id: int) -> str:
     return reverse("exchange:offer", args=[offer_id])
 
 
-def _back(request: HttpRequest, default: str) -> str:
+def _back(request: AuthenticatedHttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -290,7 +291,14 @@ class _Prefixed:
 
 
 def _create(
-    request: HttpRequest, *, kind: str, form: Any, lines: Any, save: Any, template: str, context: dict[str, Any]
+    request: AuthenticatedHttpRequest,
+    *,
+    kind: str,
+    form: Any,
+    lines: Any,
+    save: Any,
+    template: str,
+    context: dict[str, Any],
 ) -> HttpResponse:
     """The request and offer create pages: parse the header and lines, call `save`, or show what is wrong."""
     if request.method == "POST" and "add_line" in request.POST:
@@ -327,7 +335,7 @@ def _create(
 
 
 @login_required
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     form = forms.RequestFilterForm(request.GET or None)
     filters = filters_of(form)
@@ -375,24 +383,23 @@ def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: A
         offers = offers.exclude(owner_nation_id=record.owner_nation_id)
     else:
         offers = offers.exclude(owner_organisation_id=record.owner_organisation_id)
-    today = timezone.localdate()
     offer_lines = list(
         selectors.offer_lines_left(OfferLine.objects.filter(offer__in=offers.values("pk")))
-        .filter(remaining__gt=0)
-        .filter(Q(available_until__isnull=True) | Q(available_until__gte=today))
+        .filter(remaining__gt=0)  # past its availability, nothing is left of a line
         .select_related("offer__owner_nation", "offer__owner_organisation", "item", "capability")
         .order_by("offer_id", "id")
     )
     pairs = []
     for line in lines:
-        needed = line.quantity - line.allocated
+        needed = line.quantity - line.allocated  # type: ignore[attr-defined]  # annotated by the selector
         if needed <= 0:
             continue
+        serves: set[tuple[str, int | None]]
         if line.capability_id:
             serves = {("capability", line.capability_id)}
         else:
             serves = {("item", line.item_id)}
-            if line.substitutes_ok:
+            if line.substitutes_ok and line.item is not None:
                 serves |= {("item", item.pk) for item in catalogue.substitutes_for(line.item)}
         for offered in offer_lines:
             key = ("capability", offered.capability_id) if offered.capability_id else ("item", offered.item_id)
@@ -401,7 +408,7 @@ def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: A
                 label = _("%(owner)s · %(offer)s: %(left)s × %(what)s left → %(needed)s × %(wanted)s needed") % {
                     "owner": owner,
                     "offer": offered.offer.title,
-                    "left": offered.remaining,
+                    "left": offered.remaining,  # type: ignore[attr-defined]
                     "what": offered.what,
                     "needed": needed,
                     "wanted": line.what,
@@ -411,7 +418,7 @@ def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: A
 
 
 @login_required
-def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=request_id)
     lines = list(selectors.request_lines(record))
@@ -458,7 +465,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @login_required
-def request_create(request: HttpRequest) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
 
     def save(header: dict[str, Any], lines: list[services.LineInput]) -> str:
@@ -495,7 +502,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+def request_action(request: AuthenticatedHttpRequest, request_id: int, action: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=request_id)
     reason = request.POST.get("reason", "")[:500]
@@ -520,7 +527,7 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
 
 
 @login_required
-def offer_list(request: HttpRequest) -> HttpResponse:
+def offer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     form = forms.OfferFilterForm(request.GET or None)
     filters = filters_of(form)
@@ -545,7 +552,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
+def offer_detail(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
     owner = _acts_for(request.user, viewer, record)
@@ -568,13 +575,14 @@ def _reply_lines(reply_to: AssistanceRequest) -> list[dict[str, Any]]:
     """The lines of an offer in reply, prefilled with what the request still needs."""
     rows = []
     for line in selectors.request_lines(reply_to):
-        what = f"item:{line.item.code}" if line.item_id else f"capability:{line.capability.code}"
-        rows.append({"what": what, "quantity": max(line.quantity - line.allocated, 0) or line.quantity})
+        what = f"item:{line.item.code}" if line.item else f"capability:{getattr(line.capability, 'code', '')}"
+        left = line.quantity - line.allocated  # type: ignore[attr-defined]  # annotated by the selector
+        rows.append({"what": what, "quantity": max(left, 0) or line.quantity})
     return rows
 
 
 @login_required
-def offer_create(request: HttpRequest) -> HttpResponse:
+def offer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     data = request.POST if request.method == "POST" else None
     reply_to = None
@@ -626,7 +634,7 @@ def offer_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpResponse:
+def offer_action(request: AuthenticatedHttpRequest, offer_id: int, action: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
     reason = request.POST.get("reason", "")[:500]
@@ -651,7 +659,7 @@ def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpRespon
 
 
 @login_required
-def allocation_list(request: HttpRequest) -> HttpResponse:
+def allocation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     form = forms.AllocationFilterForm(request.GET or None)
     page = page_of(request, _listed(selectors.allocations_visible_to(viewer, **filters_of(form))))
@@ -696,7 +704,7 @@ def _allocation_rows(page: Any) -> None:
 
 
 @login_required
-def allocation_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
+def allocation_detail(request: AuthenticatedHttpRequest, allocation_id: int) -> HttpResponse:
     """One allocation: what goes from whom to whom, its state, its history, and what the user may do now."""
     viewer = viewer_for(request.user)
     allocation = get_object_or_404(selectors.allocations_visible_to(viewer), pk=allocation_id)
@@ -711,7 +719,7 @@ def allocation_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def allocation_action(request: HttpRequest, allocation_id: int, action: str) -> HttpResponse:
+def allocation_action(request: AuthenticatedHttpRequest, allocation_id: int, action: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     allocation = get_object_or_404(selectors.allocations_visible_to(viewer), pk=allocation_id)
     back = _back(request, _request_url(allocation.request_line.request_id))
@@ -754,7 +762,7 @@ def allocation_action(request: HttpRequest, allocation_id: int, action: str) -> 
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     # The inbox is about one's own nation or organisation; without one there is nothing of one's own.
     work = selectors.inbox(request.user) if viewer.nation or viewer.organisation else None

@@ -35,7 +35,7 @@ from aidx.core import formatting
 from aidx.core.errors import BusinessError
 from aidx.core.paging import page_of, query_without_page
 from aidx.nations.models import country_name
-from aidx.nations.policy import Viewer, get_visible_or_404, owned_by, viewer_for
+from aidx.nations.policy import Viewer, derived_releasability, get_visible_or_404, owned_by, viewer_for
 from aidx.notifications.selectors import notifications_of
 
 ACTIONS = {
@@ -587,7 +587,13 @@ def offer_create(request: HttpRequest) -> HttpResponse:
             raise Http404
         reply_to = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=int(raw))
         initial_lines = _reply_lines(reply_to)
-        header_initial = {"title": _("Offer for: %(title)s") % {"title": reply_to.title}}
+        # released no more widely than the request it answers (the service refuses wider)
+        releasability, named = derived_releasability(reply_to)
+        header_initial = {
+            "title": _("Offer for: %(title)s") % {"title": reply_to.title},
+            "releasability": releasability,
+            "release_to": named,
+        }
     elif raw:
         reply_to = selectors.requests_visible_to(viewer).filter(pk=int(raw)).first() if raw.isdigit() else None
 

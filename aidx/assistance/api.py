@@ -146,7 +146,9 @@ class OfferOut(Schema):
     id: int
     title: str
     description: str
-    in_reply_to: int | None = Field(None, alias="in_reply_to_id")
+    in_reply_to: int | None = Field(
+        None, alias="reply_shown", description="The request it answers, if you may see that request (else null)"
+    )
     terms: str
     price_minor: int | None
     currency: str

@@ -213,8 +213,15 @@ def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocatio
 
 
 def _timeline(record: AssistanceRequest | Offer, viewer: Viewer) -> list[Any]:
-    entries = selectors.timeline(record, viewer).select_related("actor__nation", "actor__organisation")
-    return [_labelled(entry) for entry in describe.with_sentences(entries.prefetch_related("actor__role_grants"))]
+    entries = list(
+        selectors.timeline(record, viewer)
+        .select_related("actor__nation", "actor__organisation")
+        .prefetch_related("actor__role_grants")
+    )
+    if isinstance(record, Offer) and record.in_reply_to_id and not record.reply_shown:  # type: ignore[attr-defined]
+        for entry in entries:  # the offer's own entries name the request it answers, which this viewer may not see
+            entry.changes.pop("in_reply_to", None)
+    return [_labelled(entry) for entry in describe.with_sentences(entries)]
 
 
 def _labelled(entry: Any) -> Any:
@@ -529,7 +536,8 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     cells = _list_rows(page, Offer, "exchange:offer", "terms", "status")
     a_request = _("a request")
     for record in page.object_list:
-        reply = format_html("{} #{}", a_request, record.in_reply_to_id) if record.in_reply_to_id else "—"
+        shown = record.reply_shown  # type: ignore[attr-defined]  # selectors.reply_reference
+        reply = format_html("{} #{}", a_request, shown) if shown else "—"
         record.row = _row(
             OFFER_ROW,
             url=record.url,
@@ -550,8 +558,9 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
     owner = _acts_for(request.user, viewer, record)
     in_reply_to = None
-    if record.in_reply_to_id:  # shown only if the viewer may see that request too
-        in_reply_to = selectors.requests_visible_to(viewer).filter(pk=record.in_reply_to_id).first()
+    shown = record.reply_shown  # type: ignore[attr-defined]  # only if the viewer may see it (selectors.reply_reference)
+    if shown:
+        in_reply_to = selectors.requests_visible_to(viewer).filter(pk=shown).first()
     context = {
         "record": record,
         "in_reply_to": in_reply_to,

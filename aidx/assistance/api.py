@@ -139,8 +139,11 @@ class OfferIn(Schema):
     price_minor: int | None = Field(None, ge=0, description="price in the currency's minor units (sale only)")
     currency: str = Field("", max_length=3)
     transport_included: bool = False
-    releasability: ReleasabilityIn = Releasability.ALLIES_AND_PARTNERS  # type: ignore[valid-type]
-    release_to: list[str] = Field(default_factory=list, max_length=100)
+    releasability: ReleasabilityIn | None = Field(  # type: ignore[valid-type]
+        None,
+        description="Default: the request's for an offer in reply (it may be no wider), else allies and partners",
+    )
+    release_to: list[str] | None = Field(None, max_length=100)
     lines: list[OfferLineIn] = Field(..., max_length=services.MAX_LINES)
     publish: bool = False
 
@@ -149,7 +152,9 @@ class OfferOut(Schema):
     id: int
     title: str
     description: str
-    in_reply_to: int | None = Field(None, alias="in_reply_to_id")
+    in_reply_to: int | None = Field(
+        None, alias="reply_shown", description="The request it answers, if you may see that request (else null)"
+    )
     terms: str
     price_minor: int | None
     currency: str

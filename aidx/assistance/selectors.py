@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DecimalField,
@@ -190,9 +191,26 @@ def offers_visible_to(
         result = result.filter(pk__in=_with_item(OfferLine, item).values("offer_id"))
     if search:
         result = result.filter(Q(title__icontains=search) | Q(description__icontains=search))
-    if in_reply_to:
-        result = result.filter(in_reply_to_id=in_reply_to)
-    return result.select_related("owner_nation", "owner_organisation", "in_reply_to").order_by("-created_at", "-id")
+    if in_reply_to:  # only a request the viewer may see: the answer must not tell that a hidden one has offers
+        result = result.filter(in_reply_to_id=in_reply_to, in_reply_to__in=requests_visible_to(viewer).values("pk"))
+    return (
+        result.annotate(reply_shown=reply_reference(viewer))
+        .select_related("owner_nation", "owner_organisation")
+        .order_by("-created_at", "-id")
+    )
+
+
+def reply_reference(viewer: Viewer) -> Any:
+    """The id of the request an offer answers, for a viewer who may see that request, else null: an offer shows
+    what it answers (on its page, in a list, an export, the API) only to those who may read that too."""
+    if viewer.is_centre:
+        return F("in_reply_to_id")
+    answered = visible(AssistanceRequest.objects.filter(pk=OuterRef("in_reply_to_id")), viewer)
+    return Case(
+        When(Exists(answered.filter(_circulated_or_mine(viewer))), then=F("in_reply_to_id")),
+        default=Value(None),
+        output_field=BigIntegerField(),
+    )
 
 
 def allocations_visible_to(

@@ -674,7 +674,7 @@ EXPORT_COLUMNS: dict[str, list[Column]] = {
         Column("title", "title", "#description +title"),
         Column("terms", "terms", "#modality"),
         Column("status", "status", "#status"),
-        Column("in_reply_to", "in_reply_to_id", "#meta +request"),
+        Column("in_reply_to", "reply_shown", "#meta +request"),  # only a request the reader may see
         Column("transport_included", "transport_included", "#meta +transport"),
         Column("releasability", "releasability", "#meta +releasability"),
         Column("created_at", "created_at", "#date +reported"),

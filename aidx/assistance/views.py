@@ -37,7 +37,7 @@ from aidx.core import formatting
 from aidx.core.errors import BusinessError
 from aidx.core.paging import page_of, query_without_page
 from aidx.nations.models import country_name
-from aidx.nations.policy import Viewer, get_visible_or_404, owned_by, viewer_for
+from aidx.nations.policy import Viewer, derived_releasability, get_visible_or_404, owned_by, viewer_for
 from aidx.notifications.selectors import notifications_of
 
 ACTIONS = {
@@ -202,11 +202,18 @@ def _with_actions(allocations: Any, user: Any) -> list[Allocation]:
 
 
 def _timeline(record: AssistanceRequest | Offer, viewer: Viewer) -> list[Any]:
-    return _described(selectors.timeline(record, viewer))
+    # An offer's own entries name the request it answers, which this viewer may not see.
+    hidden = isinstance(record, Offer) and record.in_reply_to_id and not record.reply_shown  # type: ignore[attr-defined]
+    return _described(selectors.timeline(record, viewer), hide=("in_reply_to",) if hidden else ())
 
 
-def _described(entries: Any) -> list[Any]:
-    entries = entries.select_related("actor__nation", "actor__organisation").prefetch_related("actor__role_grants")
+def _described(entries: Any, *, hide: tuple[str, ...] = ()) -> list[Any]:
+    entries = list(
+        entries.select_related("actor__nation", "actor__organisation").prefetch_related("actor__role_grants")
+    )
+    for entry in entries:
+        for name in hide:
+            entry.changes.pop(name, None)
     return [_labelled(entry) for entry in describe.with_sentences(entries)]
 
 
@@ -536,7 +543,8 @@ def offer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     cells = _list_rows(page, Offer, "exchange:offer", "terms", "status")
     a_request = _("a request")
     for record in page.object_list:
-        reply = format_html("{} #{}", a_request, record.in_reply_to_id) if record.in_reply_to_id else "—"
+        shown = record.reply_shown  # type: ignore[attr-defined]  # selectors.reply_reference
+        reply = format_html("{} #{}", a_request, shown) if shown else "—"
         record.row = _row(
             OFFER_ROW,
             url=record.url,
@@ -557,8 +565,9 @@ def offer_detail(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespon
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
     owner = _acts_for(request.user, viewer, record)
     in_reply_to = None
-    if record.in_reply_to_id:  # shown only if the viewer may see that request too
-        in_reply_to = selectors.requests_visible_to(viewer).filter(pk=record.in_reply_to_id).first()
+    shown = record.reply_shown  # type: ignore[attr-defined]  # only if the viewer may see it (selectors.reply_reference)
+    if shown:
+        in_reply_to = selectors.requests_visible_to(viewer).filter(pk=shown).first()
     context = {
         "record": record,
         "in_reply_to": in_reply_to,
@@ -594,7 +603,13 @@ def offer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             raise Http404
         reply_to = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=int(raw))
         initial_lines = _reply_lines(reply_to)
-        header_initial = {"title": _("Offer for: %(title)s") % {"title": reply_to.title}}
+        # released no more widely than the request it answers (the service refuses wider)
+        releasability, named = derived_releasability(reply_to)
+        header_initial = {
+            "title": _("Offer for: %(title)s") % {"title": reply_to.title},
+            "releasability": releasability,
+            "release_to": named,
+        }
     elif raw:
         reply_to = selectors.requests_visible_to(viewer).filter(pk=int(raw)).first() if raw.isdigit() else None
 

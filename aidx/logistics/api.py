@@ -51,6 +51,15 @@ class LoadOut(Schema):
         return load.allocation.request_line.request.owner_nation_id
 
 
+class OtherLoadsOut(Schema):
+    """The loads on board that the caller may not see (their allocation is not its own), summed."""
+
+    count: int
+    kg: int
+    m3: Decimal
+    patients: int
+
+
 class LegOut(Schema):
     sequence: int
     origin: str
@@ -64,7 +73,8 @@ class LegOut(Schema):
     kg: int
     m3: Decimal
     patients: int
-    manifest: list[LoadOut]
+    manifest: list[LoadOut] = Field(..., description="The loads on board whose allocation the caller may see")
+    other_loads: OtherLoadsOut = Field(..., alias="others")
 
     @staticmethod
     def resolve_origin(leg: Any) -> str:
@@ -97,8 +107,8 @@ class MissionOut(MissionSummaryOut):
     actions: list[str] = Field(default_factory=list, description="What the caller may do to the mission now")
 
     @staticmethod
-    def resolve_legs(mission: Mission) -> list[Leg]:
-        return selectors.mission_legs(mission)
+    def resolve_legs(mission: Mission, context: dict[str, Any]) -> list[Leg]:
+        return selectors.mission_legs(mission, api_user(context["request"]))
 
     @staticmethod
     def resolve_actions(mission: Mission, context: dict[str, Any]) -> list[str]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from aidx.accounts.models import Role, User
 from aidx.nations.models import Organisation
-from aidx.nations.policy import Viewer, may_see
+from aidx.nations.policy import Viewer, may_see, viewer_for_owner
 from aidx.nations.selectors import nations_on
 from aidx.notifications.models import Notification
 
@@ -93,7 +93,11 @@ def request_circulated(request: Any) -> int:
 
 
 def offer_received(offer: Any) -> int:
+    """The requesting nation hears of an offer in reply, if the offer is released to it: the notice names the
+    offer's nation and links to it, so it is never sent where the offer itself may not be read."""
     request = offer.in_reply_to
+    if not may_see(viewer_for_owner(request), offer):
+        return 0
     params = {"nation": _owner(offer), "title": request.title}
     return notify(_owner_contacts(request), "offer_received", params, f"/exchange/offers/{offer.pk}/")
 

@@ -26,6 +26,7 @@ import datetime as dt
 import io
 import itertools
 import re
+import time
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,8 +52,16 @@ from aidx.nations.models import Site, country_name
 
 KINDS = ("request", "offer")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000  # rows read from one file; beyond, the file is refused without reading on
-MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: refuse one that would unpack to more
+MAX_ROWS = 20_000  # rows read from one file, blank ones too; beyond, the file is refused without reading on
+MAX_COLUMNS = 50  # cells read from a row; the columns after them are not read (no field lives that far right)
+# An XLSX is a zip whose parts openpyxl unpacks and parses whole (the shared strings at once, before the first row):
+# a 485 KB file whose shared strings unpacked to 190 MB took 101 s and 1 GB. Each part is bounded by what MAX_ROWS
+# rows of real lines need (a few MB), with room to spare, and the sum too; the sizes are read from the zip's
+# directory before anything is unpacked (Python's zipfile stops a part at its stated size), so the refusal is quick.
+MAX_XLSX_PART_BYTES = 24 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_XLSX_PARTS = 1_000
+MAX_READ_SECONDS = 30.0  # reading the rows stops here whatever the file holds
 MAX_QUANTITY = 2_000_000_000
 NOTES_MAX = 500
 
@@ -143,21 +152,32 @@ def _csv_rows(upload: UploadedFile) -> Iterator[list[Any]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            yield row[:MAX_COLUMNS]
     except csv.Error:
         raise _unreadable() from None
 
 
+def _check_unpacked_size(upload: UploadedFile) -> None:
+    with zipfile.ZipFile(upload) as archive:
+        parts = archive.infolist()
+    if (
+        len(parts) > MAX_XLSX_PARTS
+        or any(part.file_size > MAX_XLSX_PART_BYTES for part in parts)
+        or sum(part.file_size for part in parts) > MAX_XLSX_UNPACKED_BYTES
+    ):
+        raise BusinessError(
+            _("The spreadsheet unpacks to too much data: at most %(part)s MB in one part, %(total)s MB in all.")
+            % {"part": MAX_XLSX_PART_BYTES // (1024 * 1024), "total": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)},
+            code="too_large",
+            field="file",
+            status=413,
+        )
+
+
 def _xlsx_rows(upload: UploadedFile) -> Iterator[Sequence[Any]]:
     try:
-        with zipfile.ZipFile(upload) as archive:
-            if sum(member.file_size for member in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
-                raise BusinessError(
-                    _("The file is too large: at most %(mb)s MB.") % {"mb": max_upload_bytes() // (1024 * 1024)},
-                    code="too_large",
-                    field="file",
-                    status=413,
-                )
+        _check_unpacked_size(upload)
         upload.seek(0)
         workbook = load_workbook(upload, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -165,7 +185,8 @@ def _xlsx_rows(upload: UploadedFile) -> Iterator[Sequence[Any]]:
     try:
         if not workbook.worksheets:
             return
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
+        # max_col: a sheet whose stated dimension runs to column XFD would otherwise pad every row to 16,384 cells.
+        yield from workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
     except (KeyError, ValueError, zipfile.BadZipFile):
         raise _unreadable() from None
     finally:
@@ -250,9 +271,13 @@ def _table(source: Iterable[Sequence[Any]], kind: str) -> Table:
         problems.append(_("Missing column: %(names)s.") % {"names": ", ".join(missing)})
     header_ok = not problems
     body: list[tuple[int, list[Any]]] = []
+    deadline = time.monotonic() + MAX_READ_SECONDS
     for number, cells in itertools.chain(pending, rows):
-        if len(body) >= MAX_ROWS:
+        if number > MAX_ROWS + 2:  # the header and a row of hashtags, then MAX_ROWS rows, blank ones too
             problems.append(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
+            break
+        if time.monotonic() > deadline:
+            problems.append(_("The file takes too long to read: split it into smaller files."))
             break
         if any(not _blank(cell) for cell in cells):
             body.append((number, list(cells)))

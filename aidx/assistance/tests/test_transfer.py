@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -334,6 +335,62 @@ def test_it_refuses_an_oversize_file(poc, exchange):
     assert response.status_code == 413
     assert "The file is too large: at most 10 MB." in response.content.decode()
     assert counts() == before
+
+
+def xlsx_bomb(shared_strings_bytes):
+    """A valid XLSX whose shared strings unpack to `shared_strings_bytes`, packed into a few hundred KB (the issue's
+    485 KB file unpacked to 190 MB)."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["item", "quantity"], ["mask-ffp2", "1"]])))
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for part in source.infolist():
+            if part.filename != "xl/sharedStrings.xml":
+                target.writestr(part, source.read(part))
+        with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+            strings.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            chunk, written = b"<si><t>item</t></si>" * 4096, 0
+            while written < shared_strings_bytes:
+                strings.write(chunk)
+                written += len(chunk)
+            strings.write(b"</sst>")
+    return packed.getvalue()
+
+
+def test_it_refuses_a_spreadsheet_that_unpacks_to_too_much_before_opening_it(poc, exchange, monkeypatch):
+    """Under the old 200 MB total the 190 MB of shared strings were parsed whole: 101 s and 1 GB."""
+    bomb = xlsx_bomb(transfer.MAX_XLSX_PART_BYTES + 1024 * 1024)
+    assert len(bomb) < 500 * 1024
+    opened = []
+    monkeypatch.setattr(transfer, "load_workbook", lambda *args, **kwargs: opened.append(args))
+    before = counts()
+    response = upload(poc, exchange, "request", SimpleUploadedFile("bomb.xlsx", bomb))
+    assert response.status_code == 413
+    assert "The spreadsheet unpacks to too much data: at most 24 MB in one part, 64 MB in all." in (
+        response.content.decode()
+    )
+    assert opened == [] and counts() == before
+
+
+def test_it_reads_a_spreadsheet_within_the_bounds(poc, exchange):
+    response = upload(poc, exchange, "request", SimpleUploadedFile("fine.xlsx", xlsx_bomb(2 * 1024 * 1024)))
+    assert response.status_code in (200, 400)  # read: every row is "item", which is no quantity
+    assert response.context["preview"].problems == []
+
+
+def test_it_reads_no_further_right_than_the_fields_can_be(poc, exchange):
+    """A cell in column XFD made openpyxl pad every row of the sheet to 16,384 cells."""
+    wide = ["item", "quantity", *([None] * 16_000), "far away"]
+    table = transfer.read_upload(xlsx_upload([wide, ["mask-ffp2", 3]]), "request")
+    assert {len(cells) for _row, cells in table.rows} <= {transfer.MAX_COLUMNS}
+    assert "far away" not in table.ignored
+    assert table.columns == {0: "item", 1: "quantity"}
+
+
+def test_it_stops_at_max_rows_counting_blank_rows_too(poc, exchange, monkeypatch):
+    monkeypatch.setattr(transfer, "MAX_ROWS", 10)
+    rows = [["item", "quantity"], *([[None, None]] * 30), ["mask-ffp2", 3]]
+    table = transfer.read_upload(csv_upload(rows), "request")
+    assert table.rows == [] and table.problems == ["The file has more than 10 rows."]
 
 
 @pytest.mark.parametrize(

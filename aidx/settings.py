@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aidx.web.middleware.norwegian_accept_language",
     "django.middleware.locale.LocaleMiddleware",
+    "aidx.web.middleware.refuse_nul_characters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -247,7 +248,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"client_errors_in_one_line": {"()": "aidx.core.log.ClientErrorsInOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # On the handler too, for the loggers under django.security (one per kind of refusal: NulCharacter, ...).
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors_in_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("AIDX_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -260,7 +262,7 @@ LOGGING = {
 AIDX_PAGE_SIZE = 50
 NINJA_PAGINATION_CLASS = "aidx.core.paging.CappedPageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = AIDX_PAGE_SIZE
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+# The largest page_size is aidx.core.paging.MAX_PAGE_SIZE (500), enforced by the pagination's own input.
 
 # Covering indexes (INCLUDE) serve PostgreSQL's index-only counts; SQLite ignores the extra columns, harmlessly.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -34,3 +34,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "aidx.web.errors.bad_request"
+handler403 = "aidx.web.errors.permission_denied"
+handler404 = "aidx.web.errors.page_not_found"
+handler500 = "aidx.web.errors.server_error"

@@ -13,9 +13,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aidx.assistance.models import PRIORITIES, Allocation, AssistanceRequest, Offer
-from aidx.assistance.services import MAX_LINES, LineInput
+from aidx.assistance.services import LineInput
 from aidx.catalogue.models import CapabilityType, Item
-from aidx.core.forms import AmountField, minor_units
+from aidx.core.forms import AmountField, BoundedIntegerField, bounded_formset, minor_units
 from aidx.documents.forms import NationChoiceField
 from aidx.nations import selectors as registry
 from aidx.nations.models import Nation
@@ -239,7 +239,7 @@ class LineForm(forms.Form):
     """One line; a line left wholly blank is skipped, so the page can offer spare rows."""
 
     what = forms.ChoiceField(label=_("Item or capability"), required=False)
-    quantity = forms.IntegerField(
+    quantity = BoundedIntegerField(
         label=_("Quantity"), required=False, widget=forms.NumberInput(attrs={"min": 1, "step": 1})
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
@@ -309,6 +309,9 @@ class OfferLineForm(LineForm):
 
 
 SPARE_LINES = 3
+# Lines typed into the page; a longer list comes as a spreadsheet (transfer.py, up to services.MAX_LINES). A hundred
+# offer lines are 600 fields, inside DATA_UPLOAD_MAX_NUMBER_FIELDS.
+MAX_FORM_LINES = 100
 
 
 def line_formset(
@@ -316,9 +319,7 @@ def line_formset(
 ) -> forms.BaseFormSet:
     """The lines of a request (`kind="request"`) or an offer, with `spare` blank rows after `initial`."""
     form = RequestLineForm if kind == "request" else OfferLineForm
-    formset_class = forms.formset_factory(
-        form, extra=spare, max_num=MAX_LINES, absolute_max=MAX_LINES, validate_max=True
-    )
+    formset_class = bounded_formset(form, max_forms=MAX_FORM_LINES, extra=spare)
     form_kwargs: dict[str, Any] = {"what_choices": catalogue_choices(prefixed=True, empty=("", "—"))}
     if kind == "offer":
         form_kwargs["site_choices"] = site_choices("—")
@@ -330,7 +331,7 @@ def line_formset(
 
 class ProposeForm(forms.Form):
     pair = forms.ChoiceField(label=_("Offer line → request line"))
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = BoundedIntegerField(label=_("Quantity"), min_value=1)
 
     def __init__(self, *args: Any, pairs: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -342,5 +343,5 @@ class ProposeForm(forms.Form):
 
 
 class DeliverForm(forms.Form):
-    received_quantity = forms.IntegerField(label=_("Received"), required=False, min_value=0)
+    received_quantity = BoundedIntegerField(label=_("Received"), required=False, min_value=0)
     discrepancy = forms.CharField(label=_("Discrepancy"), required=False, max_length=500)

@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 
 from aidx.accounts.api import api_user, require_write
 from aidx.accounts.models import Role
+from aidx.core.bounds import MAX_INT32, Id
 from aidx.core.errors import PermissionDenied
 from aidx.matching import selectors, services
 from aidx.matching.models import MatchRun
@@ -26,7 +27,7 @@ class ScopeIn(Schema):
 class RunIn(Schema):
     mode: Literal["priority", "fair"] = "priority"
     scope: ScopeIn = Field(default_factory=ScopeIn)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=MAX_INT32)
     time_limit: float = Field(60, gt=0, le=3600)
 
 
@@ -70,7 +71,7 @@ class ProposalOut(Schema):
 
 
 class DropIn(Schema):
-    proposals: list[int] = Field(..., max_length=100000)
+    proposals: list[Id] = Field(..., max_length=100000)
     dropped: bool = True
 
 
@@ -103,18 +104,18 @@ def run_start(request: HttpRequest, payload: RunIn) -> Any:
 
 
 @router.get("/match-runs/{int:pk}", response=RunOut, summary="A run: progress, then the objective and proof")
-def run_detail(request: HttpRequest, pk: int) -> Any:
+def run_detail(request: HttpRequest, pk: Id) -> Any:
     return _run(request, pk)
 
 
 @router.get("/match-runs/{int:pk}/proposals", response=list[ProposalOut], summary="The run's proposals")
 @paginate
-def run_proposals(request: HttpRequest, pk: int) -> Any:
+def run_proposals(request: HttpRequest, pk: Id) -> Any:
     return _run(request, pk).proposals.order_by("id")
 
 
 @router.post("/match-runs/{int:pk}/drop", response=RunOut, summary="Drop (or keep again) proposals before publishing")
-def run_drop(request: HttpRequest, pk: int, payload: DropIn) -> Any:
+def run_drop(request: HttpRequest, pk: Id, payload: DropIn) -> Any:
     run = _run(request, pk)
     services.proposal_drop(
         actor=require_write(request), run=run, proposal_ids=payload.proposals, dropped=payload.dropped
@@ -123,12 +124,12 @@ def run_drop(request: HttpRequest, pk: int, payload: DropIn) -> Any:
 
 
 @router.post("/match-runs/{int:pk}/cancel", response=RunOut, summary="Cancel a queued, running or unpublished run")
-def run_cancel(request: HttpRequest, pk: int) -> Any:
+def run_cancel(request: HttpRequest, pk: Id) -> Any:
     services.run_cancel(actor=require_write(request), run=_run(request, pk))
     return _run(request, pk)
 
 
 @router.post("/match-runs/{int:pk}/publish", response=RunOut, summary="Propose the kept allocations to the nations")
-def run_publish(request: HttpRequest, pk: int) -> Any:
+def run_publish(request: HttpRequest, pk: Id) -> Any:
     services.run_publish(actor=require_write(request), run=_run(request, pk))
     return _run(request, pk)

@@ -114,11 +114,15 @@ def _outstanding_reservations(allocation: Allocation, lot: Lot | None = None) ->
 
 
 def _stock_allocation(allocation: Allocation | int) -> Allocation:
-    allocation = (
+    found = (
         Allocation.objects.select_for_update(of=("self",))
         .select_related("offer_line__offer__owner_organisation", "offer_line__item", "request_line__request")
-        .get(pk=getattr(allocation, "pk", allocation))
+        .filter(pk=getattr(allocation, "pk", allocation))
+        .first()
     )
+    if found is None:
+        raise BusinessError(_("Not found."), code="not_found", status=404)
+    allocation = found
     offer = allocation.offer_line.offer
     if offer.owner_organisation is None or offer.owner_organisation.code != SUPPORT_AGENCY:
         raise BusinessError(_("This allocation is not served from the stockpile."), code="not_stockpile")

@@ -26,7 +26,7 @@ from aidx.assistance.services.status import _refresh_offer_status
 from aidx.assistance.workflow import OFFER, OPEN_REQUEST
 from aidx.audit.services import record, snapshot
 from aidx.core.errors import BusinessError
-from aidx.nations.policy import Releasability
+from aidx.nations.policy import Releasability, check_derived_releasability, derived_releasability
 from aidx.notifications import services as notifications
 
 
@@ -42,10 +42,13 @@ def offer_create(
     price_minor: int | None = None,
     currency: str = "",
     transport_included: bool = False,
-    releasability: str = Releasability.ALLIES_AND_PARTNERS,
+    releasability: str | None = None,
     release_to: Iterable[str] | None = None,
     scenario_key: str = "",
 ) -> Offer:
+    """A new offer, in draft until published. An offer in reply to a request is released no more widely than the
+    request (nations.policy.check_derived_releasability); without a releasability it takes the request's
+    (nations.policy.derived_releasability), and allies and partners otherwise."""
     owner = _owner_fields(actor)
     if terms not in Offer.Terms.values:
         raise BusinessError(_("Unknown terms: %(value)s.") % {"value": terms}, field="terms")
@@ -61,7 +64,14 @@ def offer_create(
         _require_visible(actor, in_reply_to)
         if in_reply_to.status not in OPEN_REQUEST:
             raise BusinessError(_("That request is not open for offers."), code="bad_state", field="in_reply_to")
+    if releasability is None:
+        releasability, named = (
+            derived_releasability(in_reply_to) if in_reply_to is not None else (Releasability.ALLIES_AND_PARTNERS, [])
+        )
+        release_to = named if release_to is None else release_to
     nations = _releasability(releasability, release_to)
+    if in_reply_to is not None:
+        check_derived_releasability(in_reply_to, releasability, nations)
     resolved = _resolve_lines(lines, offer=True)
     offer = Offer.objects.create(
         **owner,

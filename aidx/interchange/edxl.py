@@ -181,7 +181,9 @@ def parse(data: bytes) -> etree._Element:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        raise refuse("malformed_xml", _("The message is not well-formed XML (line %(line)s).") % {"line": error.lineno})
+        raise refuse(
+            "malformed_xml", _("The message is not well-formed XML (line %(line)s).") % {"line": error.lineno}
+        ) from None
     if root is None:
         raise refuse("malformed_xml", _("The message is empty."))
     return root
@@ -300,14 +302,18 @@ class _Reader:
         where = f"ResourceInformation[{number}]"
         self.note_ignored(
             info,
-            {"ResourceInfoElementID", "ResponseInformation", "Resource", "AssignmentInformation", "ScheduleInformation"},
+            {
+                "ResourceInfoElementID",
+                "ResponseInformation",
+                "Resource",
+                "AssignmentInformation",
+                "ScheduleInformation",
+            },
             where,
         )
         element_id = _text(info, "ResourceInfoElementID")
         if not element_id:
-            self.problem(
-                "missing_element", _("Resource %(n)s has no ResourceInfoElementID.") % {"n": number}, where
-            )
+            self.problem("missing_element", _("Resource %(n)s has no ResourceInfoElementID.") % {"n": number}, where)
         resource = _child(info, "Resource")
         result = ResourceInfo(
             element_id=element_id,
@@ -338,7 +344,9 @@ class _Reader:
             except InvalidOperation:
                 self.problem("invalid_value", _("Resource %(n)s: the amount is not a number.") % {"n": number}, where)
         result.unit = _text(quantity, "MeasuredQuantity", "UnitOfMeasure", "Value")
-        result.quantity_text = " ".join(_text(text) for text in _children(quantity, "QuantityText")) if quantity is not None else ""
+        result.quantity_text = (
+            " ".join(_text(text) for text in _children(quantity, "QuantityText")) if quantity is not None else ""
+        )
         for schedule in _children(info, "ScheduleInformation"):
             kind = _text(schedule, "ScheduleType")
             if kind not in SCHEDULE_TYPES:
@@ -467,10 +475,11 @@ def write_message(message: Message) -> etree._Element:
 def _write_resource(root: etree._Element, resource: ResourceInfo) -> None:
     info = _sub(root, MSG, "ResourceInformation")
     _sub(info, MSG, "ResourceInfoElementID", resource.element_id)
-    if resource.response_type:
+    if resource.response_type or resource.preceding_element_id:
+        # the standard's way to name the element a resource answers; its ResponseType is required with it
         response = _sub(info, MSG, "ResponseInformation")
         _sub(response, RM, "PrecedingResourceInfoElementID", resource.preceding_element_id)
-        _sub(response, RM, "ResponseType", resource.response_type)
+        _sub(response, RM, "ResponseType", resource.response_type or "Accept")
         if resource.response_reason:
             _sub(response, RM, "ResponseReason", resource.response_reason)
     element = _sub(info, MSG, "Resource")
@@ -525,7 +534,9 @@ def write_envelope(envelope: Envelope) -> etree._Element:
         _sub(address, DE, "explicitAddressScheme", NATION_SCHEME)
         for code in envelope.recipients:
             _sub(address, DE, "explicitAddressValue", code)
-    embedded = _sub(_sub(_sub(_sub(root, DE, "content"), DE, "contentObject"), DE, "xmlContent"), DE, "embeddedXMLContent")
+    embedded = _sub(
+        _sub(_sub(_sub(root, DE, "content"), DE, "contentObject"), DE, "xmlContent"), DE, "embeddedXMLContent"
+    )
     embedded.append(write_message(envelope.message))
     return root
 
@@ -548,4 +559,3 @@ def validate(element: etree._Element) -> list[str]:
     if checker.validate(element):
         return []
     return [f"{error.line}: {error.message}" for error in checker.error_log]  # type: ignore[attr-defined]
-

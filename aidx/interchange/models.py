@@ -160,6 +160,9 @@ class PendingLine(models.Model):
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["pending", "number"], name="pending_line_once")]
 
+    def __str__(self) -> str:
+        return f"{self.number}: {self.type_value}"
+
     @property
     def mapped(self) -> bool:
         return bool(self.item_id or self.capability_id)
@@ -252,6 +255,9 @@ class FanOutCursor(models.Model):
     """The last audit entry the fan-out has turned into deliveries (one row)."""
 
     last_entry = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.last_entry)
 
 
 class InboundLink(models.Model):

@@ -35,7 +35,14 @@ PENDING = Workflow(
     states=P,
     relations=pending_relations,
     transitions=[
-        Transition("create", _("Create the request"), source=[P.WAITING], target=P.CREATED, rules=[COORDINATOR], guard=_unmapped),
+        Transition(
+            "create",
+            _("Create the request"),
+            source=[P.WAITING],
+            target=P.CREATED,
+            rules=[COORDINATOR],
+            guard=_unmapped,
+        ),
         Transition(
             "discard",
             _("Discard"),

@@ -191,7 +191,9 @@ def _request_header(context: Context) -> dict[str, Any]:
             _("The delivery location %(where)s is not a site known here.") % {"where": where or "—"},
             "ScheduleInformation/Location",
         )
-    priority = next((r.keywords.get(outbound.PRIORITY) for r in message.resources if outbound.PRIORITY in r.keywords), "")
+    priority = next(
+        (r.keywords.get(outbound.PRIORITY) for r in message.resources if outbound.PRIORITY in r.keywords), ""
+    )
     releasability, release_to = _releasability(context)
     title = message.description or next((r.name for r in message.resources if r.name), "") or message.message_id
     return {
@@ -420,7 +422,8 @@ def _plan_response(context: Context, outcome: Outcome) -> Apply:
                 if resource.response_type == "Provisional":
                     context.problem(
                         "invalid_value",
-                        _("Resource %(n)s: an allocation is accepted or declined, not provisional.") % {"n": line.number},
+                        _("Resource %(n)s: an allocation is accepted or declined, not provisional.")
+                        % {"n": line.number},
                         f"ResourceInformation[{line.number}]",
                     )
                 decisions.append((resource, allocation))
@@ -473,6 +476,7 @@ def _propose(
     records = []
     for line, request_line in zip(proposals, request_lines, strict=True):
         assert request_line is not None
+        _make_room(context, known[line.number], line.quantity or 0)  # type: ignore[arg-type]
         allocation = exchange.allocation_propose(
             actor=context.actor,
             offer_line=known[line.number],  # type: ignore[arg-type]
@@ -482,6 +486,20 @@ def _propose(
         remember(inbound, line.resource.element_id, "allocation", allocation.pk)
         records.append({"type": "allocation", "id": allocation.pk})
     return records
+
+
+def _make_room(context: Context, offer_line: int, quantity: int) -> None:
+    """A remembered offer line carries what was proposed from it so far; a further proposal from the same line of
+    the other node's offer widens it by what is missing."""
+    line = OfferLine.objects.get(pk=offer_line)
+    taken = sum(line.allocations.filter(status__in=Allocation.LIVE).values_list("quantity", flat=True))
+    if line.quantity - taken < quantity:
+        exchange.offer_line_set_quantity(
+            actor=context.actor,
+            offer_line=line,
+            quantity=taken + quantity,
+            reason=_("Received as EDXL-RM %(id)s.") % {"id": context.message.message_id},
+        )
 
 
 def _plan_allocations(action: str) -> Callable[[Context, Outcome], Apply]:
@@ -510,7 +528,10 @@ def _plan_allocations(action: str) -> Callable[[Context, Outcome], Apply]:
 
 def _deployment_of(allocation: Allocation) -> Deployment | None:
     return (
-        Deployment.objects.filter(allocation=allocation).exclude(status=Deployment.Status.CANCELLED).order_by("id").first()
+        Deployment.objects.filter(allocation=allocation)
+        .exclude(status=Deployment.Status.CANCELLED)
+        .order_by("id")
+        .first()
     )
 
 
@@ -541,10 +562,14 @@ def _plan_report(context: Context, outcome: Outcome) -> Apply:
             status = resource.deployment_status
             if status == Deployment.Status.DEPLOYED and deployment.status == Deployment.Status.PLANNED:
                 arrival = resource.schedule("ActualArrival")
-                deployments.deployment_arrive(actor=context.actor, deployment=deployment, on=_day(arrival.when if arrival else None))
+                deployments.deployment_arrive(
+                    actor=context.actor, deployment=deployment, on=_day(arrival.when if arrival else None)
+                )
             elif status == Deployment.Status.RETURNED and deployment.status == Deployment.Status.DEPLOYED:
                 back = resource.schedule("ActualReturnArrival")
-                deployments.deployment_return(actor=context.actor, deployment=deployment, on=_day(back.when if back else None))
+                deployments.deployment_return(
+                    actor=context.actor, deployment=deployment, on=_day(back.when if back else None)
+                )
             elif status == Deployment.Status.CANCELLED and deployment.status == Deployment.Status.PLANNED:
                 deployments.deployment_cancel(actor=context.actor, deployment=deployment)
             records.append({"type": "deployment", "id": deployment.pk})
@@ -626,8 +651,15 @@ def _receive(*, actor: Any, data: bytes, sender: str) -> Outcome:
     sender = (envelope.sender if envelope is not None and envelope.sender else "") or sender or f"user:{actor.username}"
     status = envelope.status if envelope is not None else DistributionStatus.ACTUAL
     outcome = Outcome(kind=message.kind, message_id=message.message_id, sender=sender[:200], status=status)
-    if message.kind not in QUERIES and InboundMessage.objects.filter(sender=outcome.sender, message_id=message.message_id).exists():
-        raise refuse("duplicate_message", _("This message (%(id)s) was received before.") % {"id": message.message_id}, status=409)
+    if (
+        message.kind not in QUERIES
+        and InboundMessage.objects.filter(sender=outcome.sender, message_id=message.message_id).exists()
+    ):
+        raise refuse(
+            "duplicate_message",
+            _("This message (%(id)s) was received before.") % {"id": message.message_id},
+            status=409,
+        )
     context = Context(actor=actor, sender=outcome.sender, message=message, envelope=envelope)
     apply = PLANS[message.kind](context, outcome)
     if context.problems:
@@ -661,13 +693,16 @@ def _receive(*, actor: Any, data: bytes, sender: str) -> Outcome:
         # Two deliveries of one message at once: the loser sees the winner's row.
         if InboundMessage.objects.filter(sender=outcome.sender, message_id=message.message_id).exists():
             raise refuse(
-                "duplicate_message", _("This message (%(id)s) was received before.") % {"id": message.message_id}, status=409
+                "duplicate_message",
+                _("This message (%(id)s) was received before.") % {"id": message.message_id},
+                status=409,
             ) from None
         raise
     except MessageRefused:
         raise
     except BusinessError as error:
-        raise MessageRefused([(error.code, str(error.message), error.field or "message")], status=error.status) from None
+        raise MessageRefused(
+            [(error.code, str(error.message), error.field or "message")], status=error.status
+        ) from None
     outcome.inbound, outcome.records = inbound, records
     return outcome
-

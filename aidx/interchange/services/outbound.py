@@ -36,8 +36,8 @@ ALLOCATION_MESSAGES = {
     "propose": ("ResponseToRequestResource", "Provisional"),
     "accept": ("ResponseToRequestResource", "Accept"),
     "decline": ("ResponseToRequestResource", "Decline"),
-    "ship": ("CommitResource", ""),
-    "cancel": ("ReleaseResource", ""),
+    "ship": ("CommitResource", "Accept"),
+    "cancel": ("ReleaseResource", "Accept"),
 }
 
 
@@ -126,6 +126,9 @@ def offer_message(offer: Offer) -> edxl.Message:
 def allocation_message(allocation: Allocation, event: str) -> edxl.Message:
     """One allocation as the message of `event` (propose, accept, decline, ship, cancel)."""
     kind, response = ALLOCATION_MESSAGES[event]
+    allocation = Allocation.objects.select_related(
+        "offer_line__offer", "offer_line__item", "offer_line__capability", "request_line__request"
+    ).get(pk=allocation.pk)  # as stored: a caller may hold the object from before the change
     offer_line, request_line = allocation.offer_line, allocation.request_line
     offer, request = offer_line.offer, request_line.request
     preceding = (

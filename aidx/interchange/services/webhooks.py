@@ -113,7 +113,7 @@ def subscription_create(
     if remote_actor and linked is None:
         problems["remote_actor"] = _("Unknown user %(name)s.") % {"name": remote_actor}
     if problems:
-        field, first = next(iter(problems.items()))
+        field = next(iter(problems))
         error = BusinessError(" ".join(problems.values()), field=field)
         error.fields = problems  # type: ignore[attr-defined]
         raise error
@@ -129,7 +129,12 @@ def subscription_create(
         remote_actor=linked,
         created_by=actor,
     )
-    record(actor=actor, action="subscription.create", target=subscription, after=snapshot(subscription, exclude=("secret", "remote_token")))
+    record(
+        actor=actor,
+        action="subscription.create",
+        target=subscription,
+        after=snapshot(subscription, exclude=("secret", "remote_token")),
+    )
     return subscription
 
 
@@ -232,7 +237,11 @@ def _json_body(event: str, message_id: str, record_: Any, viewer: Viewer) -> dic
             "status": record_.status,
             "needed_by": record_.needed_by.isoformat(),
             "lines": [
-                {"item": line.item.code if line.item else None, "capability": line.capability.code if line.capability else None, "quantity": line.quantity}
+                {
+                    "item": line.item.code if line.item else None,
+                    "capability": line.capability.code if line.capability else None,
+                    "quantity": line.quantity,
+                }
                 for line in record_.lines.select_related("item", "capability")
             ],
         }
@@ -260,7 +269,9 @@ def _json_body(event: str, message_id: str, record_: Any, viewer: Viewer) -> dic
     return data
 
 
-def _body(subscription: Subscription, event: str, action: str, record_: Any, message_id: str, viewer: Viewer) -> tuple[str, str] | None:
+def _body(
+    subscription: Subscription, event: str, action: str, record_: Any, message_id: str, viewer: Viewer
+) -> tuple[str, str] | None:
     if subscription.format == Subscription.Format.JSON:
         return json.dumps(_json_body(event, message_id, record_, viewer)), "application/json"
     if isinstance(record_, Offer) and record_.in_reply_to_id:
@@ -359,7 +370,9 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
     now = now or timezone.now()
     delivered = 0
     for subscription in Subscription.objects.filter(status=Subscription.Status.ACTIVE):
-        for delivery in Delivery.objects.filter(subscription=subscription, status=Delivery.Status.PENDING).order_by("id")[:limit]:
+        for delivery in Delivery.objects.filter(subscription=subscription, status=Delivery.Status.PENDING).order_by(
+            "id"
+        )[:limit]:
             if delivery.next_attempt_at and delivery.next_attempt_at > now:
                 break  # keep the order: nothing overtakes a delivery waiting for its retry
             status, text = _post(subscription, delivery)
@@ -387,7 +400,13 @@ def _finish(subscription: Subscription, delivery: Delivery, status: int, text: s
     delivery.save(update_fields=["attempts", "last_status_code", "last_error", "next_attempt_at"])
     subscription.failures += 1
     subscription.save(update_fields=["failures"])
-    logger.warning("interchange: delivery %s to %s failed (%s): %s", delivery.pk, subscription.url, status, delivery.last_error[:200])
+    logger.warning(
+        "interchange: delivery %s to %s failed (%s): %s",
+        delivery.pk,
+        subscription.url,
+        status,
+        delivery.last_error[:200],
+    )
     if subscription.failures >= settings.AIDX_WEBHOOK_PAUSE_AFTER and subscription.status == Subscription.Status.ACTIVE:
         _move(SYSTEM, subscription, "pause")
         notifications.subscription_paused(subscription)

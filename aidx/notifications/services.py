@@ -154,4 +154,6 @@ def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
 def subscription_paused(subscription: Any) -> int:
     """The owner of a webhook that kept failing hears that it was paused (aidx/interchange)."""
     params = {"name": subscription.name, "failures": subscription.failures, "url": subscription.url}
-    return notify(_owner_contacts(subscription), "subscription_paused", params, f"/interchange/subscriptions/{subscription.pk}/")
+    return notify(
+        _owner_contacts(subscription), "subscription_paused", params, f"/interchange/subscriptions/{subscription.pk}/"
+    )

@@ -150,8 +150,10 @@ def test_an_envelope_for_nations_this_node_does_not_serve_is_refused(exchange, s
 
 
 def test_a_bad_request_reports_every_problem_and_writes_nothing(exchange, settings):
-    data = outbound.as_xml(exchange.request()).replace(b">rome<", b">atlantis<").replace(
-        b">mask-surgical<", b">no-such-item<"
+    data = (
+        outbound.as_xml(exchange.request())
+        .replace(b">rome<", b">atlantis<")
+        .replace(b">mask-surgical<", b">no-such-item<")
     )
     before = AssistanceRequest.objects.count()
     with pytest.raises(MessageRefused) as refused:

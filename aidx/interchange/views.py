@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -112,7 +112,7 @@ def record_xml(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def hxl_export(request: HttpRequest, kind: str) -> HttpResponse:
+def hxl_export(request: HttpRequest, kind: str) -> HttpResponseBase:
     return hxl.export(kind, request.user)
 
 

@@ -74,7 +74,7 @@ def test_two_nodes_thread_a_request_an_offer_and_the_decisions(exchange, setting
     proposed = outbound.as_xml(remote_allocation, event="propose")
     # node a receives the proposal: an offer in reply and a proposed allocation to the original request
     outcome = _receive(world.ally_b, proposed, settings, "a")
-    allocation = Allocation.objects.get(pk=[r for r in outcome.records if r["type"] == "allocation"][0]["id"])
+    allocation = Allocation.objects.get(pk=next(r for r in outcome.records if r["type"] == "allocation")["id"])
     assert allocation.request_line.request == request and allocation.quantity == 400
     assert allocation.offer_line.offer.in_reply_to == request and allocation.status == "proposed"
     # Italy accepts on node a; node b's allocation follows

@@ -21,6 +21,7 @@ from aidx.catalogue.api import router as catalogue_router
 from aidx.core.errors import BusinessError
 from aidx.documents.api import router as documents_router
 from aidx.fund.api import router as fund_router
+from aidx.interchange.api import router as interchange_router
 from aidx.logistics.api import router as logistics_router
 from aidx.matching.api import router as matching_router
 from aidx.nations.api import router as nations_router
@@ -131,3 +132,4 @@ api.add_router("/", matching_router)
 api.add_router("/logistics", logistics_router)
 api.add_router("/stockpile", stockpile_router)
 api.add_router("/fund", fund_router)
+api.add_router("/interchange", interchange_router)

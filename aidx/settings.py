@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "aidx.fund",
     "aidx.logistics",
     "aidx.matching",
+    "aidx.interchange",
     "aidx.web",
 ]
 
@@ -263,6 +264,16 @@ AIDX_PAGE_SIZE = 50
 NINJA_PAGINATION_CLASS = "aidx.core.paging.CappedPageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = AIDX_PAGE_SIZE
 # The largest page_size is aidx.core.paging.MAX_PAGE_SIZE (500), enforced by the pagination's own input.
+
+# Interchange (aidx/interchange): this node's name in message ids and envelopes, the nations it serves (an envelope
+# addressed to none of them is refused; empty: every nation with a standing today), and the webhooks' retry timing.
+AIDX_NODE_ID = os.environ.get("AIDX_NODE_ID", "aidx")
+AIDX_INTERCHANGE_NATIONS = [code.upper() for code in _env_list("AIDX_INTERCHANGE_NATIONS", [])]
+AIDX_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("AIDX_WEBHOOK_BACKOFF_SECONDS", "10"))
+AIDX_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("AIDX_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+AIDX_WEBHOOK_PAUSE_AFTER = int(os.environ.get("AIDX_WEBHOOK_PAUSE_AFTER", "12"))
+AIDX_WEBHOOK_TICK_SECONDS = float(os.environ.get("AIDX_WEBHOOK_TICK_SECONDS", "5"))
+AIDX_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("AIDX_WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 # Covering indexes (INCLUDE) serve PostgreSQL's index-only counts; SQLite ignores the extra columns, harmlessly.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

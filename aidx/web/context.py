@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("nations:list", _("Nations")),
         ("nations:sites", _("Sites")),
         ("catalogue:items", _("Catalogue")),
+        ("interchange:index", _("Interchange")),
     ]
     if user.is_centre or user.has_role(Role.STOCKPILE):
         entries.append(("stockpile:overview", _("Stockpile")))

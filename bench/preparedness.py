@@ -6,10 +6,11 @@ workload, with the share of demand each leaves unmet.
     .venv/bin/python bench/preparedness.py --quick    # 8 nations × 10 items × 20 runs (CI)
 
 The workload is generated from a seed (figures are illustrative): each nation a SEIR wave (population 0.5–80
-million, Rt 1.4 falling to 0.9 on a day between 40 and 70, rising again to 1.15 on day 120), 10 durable ICU items
-(priority 1, a unit per ICU bed) and 40 consumables per bed-day, in no particular order; each nation pledges 12 items with 3–21 days'
-notice; the stockpile holds two lots of each item, half of them expiring within the horizon; the fund holds
-EUR 5 million; 1,500 tonnes of airlift a week (the limit that binds). Prints a table and asserts nothing.
+million, Rt 1.4 falling to 0.9 on a day between 40 and 70, rising again to 1.15 on day 120), 10 durable ICU
+items (priority 1, a unit per ICU bed) and 40 consumables per bed-day, in no particular order; each nation
+pledges 12 items with 3–21 days' notice; the stockpile holds two lots of each item, half of them expiring within
+the horizon; the fund holds EUR 5 million; 1,500 tonnes of airlift a week (the limit that binds).
+Prints a table and asserts nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from aidx.optimize.preparedness import (  # noqa: E402
+from aidx.optimize.preparedness import (
     Airlift,
     Nation,
     Problem,
@@ -71,7 +72,7 @@ def workload(nations: int, items: int, horizon: int, seed: int = 1) -> Problem:
         )
         for j in range(items)
     ]
-    resources = list(resources[j] for j in rng.permutation(items))  # a catalogue is not in priority order
+    resources = [resources[j] for j in rng.permutation(items)]  # a catalogue is not in priority order
 
     def scale(j: int) -> float:
         return 1.0 if resources[j].durable else resources[j].rate * 40
@@ -108,7 +109,9 @@ def workload(nations: int, items: int, horizon: int, seed: int = 1) -> Problem:
                     site_nation="ITA",
                 )
             )
-    own = tuple((code, r.code, float(rng.integers(0, 500) * scale(j))) for code in codes for j, r in enumerate(resources))
+    own = tuple(
+        (code, r.code, float(rng.integers(0, 500) * scale(j))) for code in codes for j, r in enumerate(resources)
+    )
     return Problem(
         nations=waves,
         resources=tuple(resources),
@@ -159,8 +162,10 @@ def main() -> None:
     days = many.first_p1_unmet_day
     hit = days[days >= 0]
     if hit.size:
-        print(f"first priority-1 need unmet: day {np.percentile(hit, 10):.0f} / {np.percentile(hit, 50):.0f} / "
-              f"{np.percentile(hit, 90):.0f} (P10/P50/P90 of the {hit.size} runs where one is)")
+        print(
+            f"first priority-1 need unmet: day {np.percentile(hit, 10):.0f} / {np.percentile(hit, 50):.0f} / "
+            f"{np.percentile(hit, 90):.0f} (P10/P50/P90 of the {hit.size} runs where one is)"
+        )
 
 
 if __name__ == "__main__":

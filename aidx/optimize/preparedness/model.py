@@ -179,7 +179,7 @@ class Problem:
 def _bad_number(value: Any, *, low: float = 0.0, strict: bool = False) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         return True
-    return not math.isfinite(value) or value < low or (strict and value <= low)
+    return bool(not math.isfinite(value) or value < low or (strict and value <= low))
 
 
 def validate(p: Problem) -> list[str]:
@@ -230,15 +230,15 @@ def validate(p: Problem) -> list[str]:
         if _bad_number(r.unit_weight_kg) or _bad_number(r.price_minor) or _bad_number(r.lead_days):
             out.append(f"resource {r.code}: weight, price and lead time must be zero or more")
     known_n, known_r = set(codes), set(rcodes)
-    for s in p.sources:
-        if s.kind not in KINDS:
-            out.append(f"source {s.id}: kind must be pledge, lot or fund")
-        if s.resource not in known_r:
-            out.append(f"source {s.id}: unknown resource {s.resource}")
-        if _bad_number(s.quantity, strict=True):
-            out.append(f"source {s.id}: quantity must be greater than zero")
-        if _bad_number(s.ready_day) or s.until_day < s.ready_day:
-            out.append(f"source {s.id}: ready day must be 0 or later and not after the until day")
+    for src in p.sources:
+        if src.kind not in KINDS:
+            out.append(f"source {src.id}: kind must be pledge, lot or fund")
+        if src.resource not in known_r:
+            out.append(f"source {src.id}: unknown resource {src.resource}")
+        if _bad_number(src.quantity, strict=True):
+            out.append(f"source {src.id}: quantity must be greater than zero")
+        if _bad_number(src.ready_day) or src.until_day < src.ready_day:
+            out.append(f"source {src.id}: ready day must be 0 or later and not after the until day")
     for nation, resource, quantity in p.own_stock:
         if nation not in known_n or resource not in known_r:
             out.append(f"own stock {nation}/{resource}: unknown nation or resource")

@@ -13,6 +13,8 @@ integrated on its own (no discontinuity inside a step), with every curve of ever
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from scipy.integrate import solve_ivp
 
@@ -50,7 +52,7 @@ def new_infections(
     sigma, gamma = 1.0 / incubation, 1.0 / infectious
     s_daily = np.empty((k, days + 1))
     cuts = _segments(rts, days)
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         beta = np.array([_rt_on(rt, start) for rt in rts]) * rt_factor * gamma
 
         def rhs(_t: float, v: np.ndarray, beta: np.ndarray = beta) -> np.ndarray:

@@ -108,16 +108,26 @@ class _State:
         self.own = np.broadcast_to(own, (runs, self.N, self.J)).copy()  # consumables left; durables held
         self.sources: list[list[_Source]] = [[] for _ in range(self.J)]
         for s in p.sources:
-            self._add(self.res_ix[s.resource], s.id, s.ready_day, s.until_day, s.lat, s.lon, s.nation,
-                      s.site_nation, s.serves, np.full(runs, float(s.quantity)))
+            self._add(
+                self.res_ix[s.resource],
+                s.id,
+                s.ready_day,
+                s.until_day,
+                s.lat,
+                s.lon,
+                s.nation,
+                s.site_nation,
+                s.serves,
+                np.full(runs, float(s.quantity)),
+            )
         self.cash = np.full(runs, float(p.fund_cash_minor))
         shape = (runs, self.N, self.J, self.weeks)
         self.demand, self.short = np.zeros(shape), np.zeros(shape)
         self.cover = np.full((runs, self.N, self.J), self.H, dtype=np.int64)
         self.air_needed = np.zeros((runs, self.weeks))
 
-    def _add(self, j, sid, ready, until, lat, lon, owner, site_nation, serves, quantity) -> None:  # noqa: ANN001
-        km = haversine_km(np.float64(lat), np.float64(lon), self.lat, self.lon)
+    def _add(self, j, sid, ready, until, lat, lon, owner, site_nation, serves, quantity) -> None:
+        km = haversine_km(np.full_like(self.lat, lat), np.full_like(self.lon, lon), self.lat, self.lon)
         transit = (self.p.base_days + np.ceil(np.asarray(km) / self.p.km_per_day)).astype(np.int64)
         allowed = np.array([c != owner and (serves is None or c in serves) for c in self.nation_ix])
         home = np.array([c == site_nation for c in self.nation_ix])
@@ -266,6 +276,6 @@ class _State:
 class _Source:
     __slots__ = ("allowed", "arrive", "home", "id", "left", "ready", "until")
 
-    def __init__(self, sid, ready, until, arrive, allowed, home, left) -> None:  # noqa: ANN001
+    def __init__(self, sid, ready, until, arrive, allowed, home, left) -> None:
         self.id, self.ready, self.until = sid, ready, until
         self.arrive, self.allowed, self.home, self.left = arrive, allowed, home, left

@@ -47,7 +47,7 @@ def error_response(
 
 @api.exception_handler(BusinessError)
 def on_business_error(request: HttpRequest, exc: BusinessError) -> HttpResponse:
-    fields = {exc.field: [str(exc.message)]} if exc.field else None
+    fields = exc.fields or ({exc.field: [str(exc.message)]} if exc.field else None)
     return error_response(request, exc.status, exc.code, exc.message, fields)
 
 

@@ -327,8 +327,16 @@ def offer_create(
     releasability: str = Releasability.ALLIES_AND_PARTNERS,
     release_to: Iterable[str] | None = None,
     scenario_key: str = "",
+    on_behalf_of: Nation | None = None,
+    publish: bool = False,
 ) -> Offer:
+    """A new offer, in draft unless `publish`. A coordinator at the centre may make it `on_behalf_of` a nation
+    (a standby pledge activated by the centre: the offer is the pledging nation's, the audit names the actor)."""
     owner = _owner_fields(actor)
+    if on_behalf_of is not None:
+        if not (actor.is_centre and actor.has_role(Role.COORDINATOR)):
+            raise PermissionDenied(_("Only a coordinator can make an offer on behalf of a nation."))
+        owner = {"owner_nation": on_behalf_of, "owner_organisation": None}
     if terms not in Offer.Terms.values:
         raise BusinessError(_("Unknown terms: %(value)s.") % {"value": terms}, field="terms")
     currency = (currency or "").strip().upper()
@@ -366,6 +374,8 @@ def offer_create(
         target=offer,
         after={**snapshot(offer), "lines": _line_summaries(resolved)},
     )
+    if publish:
+        _publish(actor, offer)
     return offer
 
 
@@ -379,6 +389,10 @@ def offer_publish(*, actor: User, offer: Offer) -> Offer:
     _require_owner(actor, offer)
     if offer.status != Offer.Status.DRAFT:
         raise BusinessError(_("Only a draft can be published."), code="bad_state")
+    return _publish(actor, offer)
+
+
+def _publish(actor: User, offer: Offer) -> Offer:
     before = snapshot(offer)
     offer.status = Offer.Status.OPEN
     offer.published_at = timezone.now()

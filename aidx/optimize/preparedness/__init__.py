@@ -6,6 +6,7 @@ comparison) returning a :class:`Result`; :func:`occupancy` (the SEIR curves) and
 """
 
 from .cover import days_of_cover
+from .gaps import Gap, gaps
 from .model import (
     Airlift,
     Nation,
@@ -22,6 +23,7 @@ from .simulate import greedy, simulate
 
 __all__ = [
     "Airlift",
+    "Gap",
     "Nation",
     "Problem",
     "ProblemError",
@@ -31,6 +33,7 @@ __all__ = [
     "Source",
     "Uncertainty",
     "days_of_cover",
+    "gaps",
     "greedy",
     "occupancy",
     "simulate",

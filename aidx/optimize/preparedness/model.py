@@ -267,7 +267,10 @@ class Result:
     days_of_cover: [3, nations, resources] (horizon_days where it never runs short);
     first_p1_unmet_day: [runs], −1 where no priority-1 need went unmet;
     airlift_needed_t: [3, weeks] tonnes that would cross a border to meet all demand; airlift_pledged_t: [weeks];
-    unmet_share / p1_unmet_share: [runs] shortfall over demand (all, priority 1); fund_spent_minor: [runs].
+    unmet_share / p1_unmet_share: [runs] shortfall over demand (all, priority 1); fund_spent_minor: [runs];
+    item_shortfall: [3, resources, weeks] bands of each run's shortfall summed over the nations (the fan chart);
+    coverage: [3, nations, weeks] the share of each item's demand covered, averaged over the items a nation needs
+    (NaN where it needs none).
     """
 
     nations: tuple[str, ...]
@@ -286,4 +289,6 @@ class Result:
     unmet_share: np.ndarray
     p1_unmet_share: np.ndarray
     fund_spent_minor: np.ndarray
+    item_shortfall: np.ndarray
+    coverage: np.ndarray
     stats: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -27,6 +27,7 @@ first served, no notion of expiry or priority.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -253,6 +254,12 @@ class _State:
                 total_p1 > 0, shortfall[:, :, p1].sum(axis=(1, 2, 3)) / np.where(total_p1 > 0, total_p1, 1), 0.0
             )
         pledged = np.array([self._airlift_kg(w * p.step_days) / 1000.0 for w in range(self.weeks)])
+        by_item = shortfall.sum(axis=1)  # [R, J, W]: each run's total over the nations, then its bands
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fraction = np.where(self.demand > EPS, covered / np.where(self.demand > EPS, self.demand, 1.0), np.nan)
+            with warnings.catch_warnings():  # a nation and week without demand has no coverage: NaN, said so
+                warnings.simplefilter("ignore", RuntimeWarning)
+                coverage = np.nanmean(fraction, axis=2)
         return Result(
             nations=tuple(n.code for n in p.nations),
             resources=tuple(r.code for r in p.resources),
@@ -270,7 +277,18 @@ class _State:
             unmet_share=share,
             p1_unmet_share=share_p1,
             fund_spent_minor=float(p.fund_cash_minor) - self.cash,
+            item_shortfall=bands(by_item),
+            coverage=_nan_bands(coverage),
         )
+
+
+def _nan_bands(a: np.ndarray) -> np.ndarray:
+    """Bands over runs of a share that is undefined (NaN) where there was no demand."""
+    out = np.full((len(PERCENTILES), *a.shape[1:]), np.nan)
+    known = ~np.isnan(a).all(axis=0)
+    if known.any():
+        out[:, known] = np.nanpercentile(a[:, known], PERCENTILES, axis=0)
+    return out
 
 
 class _Source:

@@ -137,17 +137,17 @@ class Pledge(Releasable):
             models.CheckConstraint(
                 condition=(Q(item__isnull=False) & Q(capability__isnull=True))
                 | (Q(item__isnull=True) & Q(capability__isnull=False)),
-                name="pledge_item_or_capability",
+                name="standby_pledge_item_or_capability",
             ),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="pledge_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="standby_pledge_quantity_positive"),
             # remaining never below zero nor above what was pledged: an activation takes it down under a row lock
-            models.CheckConstraint(condition=Q(remaining__lte=F("quantity")), name="pledge_remaining_within"),
+            models.CheckConstraint(condition=Q(remaining__lte=F("quantity")), name="standby_pledge_remaining_within"),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
-                name="pledge_window_ordered",
+                name="standby_pledge_window_ordered",
             ),
             models.UniqueConstraint(
-                fields=["scenario_key"], condition=~Q(scenario_key=""), name="pledge_scenario_key_unique"
+                fields=["scenario_key"], condition=~Q(scenario_key=""), name="standby_pledge_scenario_key_unique"
             ),
         ]
         indexes = [models.Index(fields=["plan", "status"]), models.Index(fields=["releasability", "owner_nation"])]

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -286,11 +285,6 @@ class PledgeInput:
     terms: str = Offer.Terms.DONATION
     notes: str = ""
     illustrative: bool = False
-
-
-@dataclass
-class _Checked:
-    values: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _check_pledges(problems: Problems, given: Sequence[PledgeInput], *, prefix: str = "") -> list[dict[str, Any]]:
@@ -662,9 +656,10 @@ def run_start(
     runs: Any = 200,
     seed: Any = 0,
     rerun_of: SimulationRun | None = None,
+    exact: bool = False,
 ) -> SimulationRun:
     """Queue a simulation; the worker builds its input from what the actor may see, and runs it (runs.py).
-    A re-run simulates the same stored input again."""
+    A re-run takes the plan as it is now, or (`exact`) simulates the same stored input again."""
     from aidx.preparedness.tasks import execute_simulation
 
     _require(may_simulate(actor))
@@ -693,7 +688,7 @@ def run_start(
         seed=seed_value,
         created_by=actor,
         rerun_of=rerun_of,
-        problem=rerun_of.problem if rerun_of is not None else None,
+        problem=rerun_of.problem if rerun_of is not None and exact else None,
     )
     record(actor=actor, action="simrun.start", target=run, after=snapshot(run, exclude=("problem", "result")))
     transaction.on_commit(lambda: execute_simulation.enqueue(run.pk))
@@ -712,6 +707,3 @@ def run_cancel(*, actor: User, run: SimulationRun) -> SimulationRun:
     record(actor=actor, action="simrun.cancel", target=run, after={"status": run.status})
     return run
 
-
-def plans_of_incident(incident: str) -> Q:
-    return Q(incident=incident)

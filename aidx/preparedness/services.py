@@ -22,9 +22,9 @@ from aidx.assistance import services as exchange
 from aidx.assistance.models import AssistanceRequest, Offer
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import CapabilityType, Item
-from aidx.core.actors import SYSTEM
+from aidx.core.actors import SYSTEM, is_system
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
-from aidx.nations.models import Nation, Site
+from aidx.nations.models import Nation, Organisation, Site
 from aidx.nations.policy import Releasability, may_see, validate_releasability
 from aidx.optimize.preparedness.model import MAX_HORIZON, MAX_RUNS
 from aidx.preparedness.models import (
@@ -47,8 +47,17 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You may not do this."))
 
 
-def _owner(actor: User) -> dict[str, Any]:
-    """The nation (or organisation) the actor speaks for, as owner fields."""
+def _centre() -> Organisation:
+    return Organisation.objects.get(kind=Organisation.Kind.CENTRE)
+
+
+def _owner(actor: User, nation: Nation | None = None) -> dict[str, Any]:
+    """The nation (or organisation) the actor speaks for, as owner fields; the system (loading a scenario)
+    names the nation, or acts for the centre."""
+    if is_system(actor):
+        if nation is not None:
+            return {"owner_nation_id": nation.pk, "owner_organisation": None}
+        return {"owner_nation_id": None, "owner_organisation": _centre()}
     if actor.nation_id:
         return {"owner_nation_id": actor.nation_id, "owner_organisation": None}
     if actor.organisation is not None and actor.organisation.nation_id:
@@ -120,7 +129,7 @@ def plan_create(
     scenario_key: str = "",
 ) -> Plan:
     """A first draft of an operational plan, owned by the centre."""
-    _require(may_plan(actor))
+    _require(may_plan(actor) or is_system(actor))
     problems = Problems()
     name, incident = (name or "").strip(), (incident or "").strip()
     if not name or len(name) > 200:
@@ -135,7 +144,7 @@ def plan_create(
         problems.add(_("This incident has a plan already: start a new version of it."), "incident")
     problems.raise_any()
     plan = Plan.objects.create(
-        owner_organisation=actor.organisation,
+        owner_organisation=_centre() if is_system(actor) else actor.organisation,
         name=name,
         incident=incident,
         valid_from=valid_from,
@@ -143,7 +152,7 @@ def plan_create(
         notes=(notes or "")[:5000],
         fund_lead_days=lead or 0,
         releasability=releasability,
-        created_by=actor,
+        created_by=None if is_system(actor) else actor,
         scenario_key=scenario_key,
     )
     plan.release_to.set(nations)
@@ -220,7 +229,7 @@ class RateInput:
 @transaction.atomic
 def rates_set(*, actor: User, plan: Plan, rates: Sequence[RateInput]) -> int:
     """Replace the plan's consumption rates (a draft's; an agreed plan changes through a new version)."""
-    _require(may_plan(actor))
+    _require(may_plan(actor) or is_system(actor))
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     problems = Problems()
     if plan.status != Plan.Status.DRAFT:
@@ -343,13 +352,15 @@ def pledges_create(
     release_to: Iterable[str] | None = None,
     rows: bool = False,
     scenario_keys: Sequence[str] = (),
+    nation: Nation | None = None,
+    illustrative: bool = False,
 ) -> list[Pledge]:
     """Pledges for a plan by the nation the actor speaks for: one, or every row of an import (all or none).
-    `rows`: name problems by row (an import), else by field (a form)."""
-    _require(may_pledge(actor))
-    owner = _owner(actor)
+    `rows`: name problems by row (an import), else by field (a form). The system (a scenario) names the `nation`."""
+    _require(may_pledge(actor) or is_system(actor))
+    owner = _owner(actor, nation)
     problems = Problems()
-    if not may_see(actor, plan):
+    if not is_system(actor) and not may_see(actor, plan):
         raise BusinessError(_("Not found."), code="not_found", status=404)
     if plan.status == Plan.Status.SUPERSEDED:
         problems.add(_("This plan version is superseded: pledge to the agreed one."), "plan")
@@ -361,8 +372,14 @@ def pledges_create(
     made = []
     for number, row in enumerate(values):
         key = scenario_keys[number] if number < len(scenario_keys) else ""
+        row["illustrative"] = row["illustrative"] or illustrative
         pledge = Pledge.objects.create(
-            plan=plan, **owner, **row, releasability=releasability, created_by=actor, scenario_key=key
+            plan=plan,
+            **owner,
+            **row,
+            releasability=releasability,
+            created_by=None if is_system(actor) else actor,
+            scenario_key=key,
         )
         pledge.release_to.set(nations)
         record(actor=actor, action="pledge.create", target=pledge, after=snapshot(pledge))
@@ -452,10 +469,12 @@ def pledge_activate(
 
 
 @transaction.atomic
-def own_stock_declare(*, actor: User, item: str, quantity: Any, as_of: dt.date | None = None) -> OwnStock:
+def own_stock_declare(
+    *, actor: User, item: str, quantity: Any, as_of: dt.date | None = None, nation: Nation | None = None
+) -> OwnStock:
     """A nation's own stock of an item, for the simulation: releasable to the centre only."""
-    _require(may_pledge(actor))
-    owner = _owner(actor)
+    _require(may_pledge(actor) or is_system(actor))
+    owner = _owner(actor, nation)
     if not owner["owner_nation_id"]:
         raise PermissionDenied(_("Only a nation declares its own stock."))
     problems = Problems()
@@ -610,7 +629,7 @@ def scenario_create(
     releasability: str = Releasability.ALLIES_AND_PARTNERS,
     scenario_key: str = "",
 ) -> WaveScenario:
-    _require(may_plan(actor))
+    _require(may_plan(actor) or is_system(actor))
     problems = Problems()
     if not (name or "").strip():
         problems.add(_("Give the scenario a name."), "name")
@@ -637,7 +656,7 @@ def scenario_create(
         source=(source or "")[:500],
         illustrative=illustrative,
         releasability=releasability,
-        created_by=actor,
+        created_by=None if is_system(actor) else actor,
         scenario_key=scenario_key,
     )
     record(actor=actor, action="wave.create", target=scenario, after=snapshot(scenario, exclude=("curve",)))

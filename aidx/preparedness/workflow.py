@@ -60,7 +60,9 @@ PLAN = Workflow(
     states=P,
     relations=_relations,
     transitions=[
-        Transition("agree", _("Agree this version"), source=[P.DRAFT], target=P.AGREED, rules=[COORDINATOR]),
+        Transition(
+            "agree", _("Agree this version"), source=[P.DRAFT], target=P.AGREED, rules=[COORDINATOR, SYSTEM]
+        ),
         Transition(
             "new_version",
             _("Start a new version"),

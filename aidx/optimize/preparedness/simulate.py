@@ -141,7 +141,7 @@ class _State:
         d0 = k * self.policy.step_days
         d1 = min(d0 + self.policy.step_days, self.H)  # days [d0, d1)
         week = d0 // self.p.step_days
-        airlift = self._airlift_kg(d0) * (d1 - d0) / 7.0 if self.p.airlift_limited else np.inf
+        airlift = self._airlift_kg(d0, d1) * (d1 - d0) / 7.0 if self.p.airlift_limited else np.inf
         air_left = np.full(self.runs, airlift)
         shortfall_now = np.zeros((self.runs, self.J))
         for j in self.order:
@@ -175,8 +175,9 @@ class _State:
             shortfall_now[:, j] = (need - got).sum(axis=1)
         self._procure(shortfall_now, d1)
 
-    def _airlift_kg(self, day: int) -> float:
-        return 1000.0 * sum(a.tonnes_per_week for a in self.p.airlift if a.ready_day <= day <= a.until_day)
+    def _airlift_kg(self, first: int, end: int) -> float:
+        """The airlift pledged for days [first, end): what is ready on some day of it."""
+        return 1000.0 * sum(a.tonnes_per_week for a in self.p.airlift if a.ready_day < end and a.until_day >= first)
 
     def _allocate(
         self, j: int, need: np.ndarray, first_day: int, last_day: int, air_left: np.ndarray, weight: float
@@ -253,7 +254,9 @@ class _State:
             share_p1 = np.where(
                 total_p1 > 0, shortfall[:, :, p1].sum(axis=(1, 2, 3)) / np.where(total_p1 > 0, total_p1, 1), 0.0
             )
-        pledged = np.array([self._airlift_kg(w * p.step_days) / 1000.0 for w in range(self.weeks)])
+        pledged = np.array(
+            [self._airlift_kg(w * p.step_days, (w + 1) * p.step_days) / 1000.0 for w in range(self.weeks)]
+        )
         by_item = shortfall.sum(axis=1)  # [R, J, W]: each run's total over the nations, then its bands
         with np.errstate(invalid="ignore", divide="ignore"):
             fraction = np.where(self.demand > EPS, covered / np.where(self.demand > EPS, self.demand, 1.0), np.nan)

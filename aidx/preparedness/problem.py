@@ -81,7 +81,9 @@ def build_problem(run: SimulationRun) -> dict[str, Any]:
             continue
         if pledge.item is None or pledge.item.code not in items or until < ready:
             continue
-        serves = frozenset(code for code, viewer in viewers.items() if may_see(viewer, pledge))
+        serves = frozenset(
+            code for code, viewer in viewers.items() if code != pledge.owner_nation_id and may_see(viewer, pledge)
+        )
         sources.append(
             Source(
                 f"pledge:{pledge.pk}",

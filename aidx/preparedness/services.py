@@ -184,8 +184,6 @@ def plan_new_version(*, actor: User, plan: Plan) -> Plan:
     PLAN.check(actor, plan, "new_version")
     latest = Plan.objects.filter(incident=plan.incident).order_by("-version").first()
     assert latest is not None
-    if Plan.objects.filter(incident=plan.incident, status=Plan.Status.DRAFT).exists():
-        raise BusinessError(_("A draft of this plan exists already."), code="bad_state")
     copy = Plan.objects.create(
         owner_organisation=plan.owner_organisation,
         owner_nation=plan.owner_nation,

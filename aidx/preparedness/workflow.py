@@ -53,6 +53,12 @@ def _plan_agreed(pledge: Pledge) -> Any:
     return None
 
 
+def _no_draft_yet(plan: Plan) -> Any:
+    if Plan.objects.filter(incident=plan.incident, status=Plan.Status.DRAFT).exists():
+        return _("A draft of this plan exists already.")
+    return None
+
+
 P = Plan.Status
 PLAN = Workflow(
     "preparedness.plan",
@@ -69,6 +75,7 @@ PLAN = Workflow(
             source=[P.AGREED, P.SUPERSEDED],
             target=None,
             rules=[COORDINATOR],
+            guard=_no_draft_yet,
         ),
     ],
 )
@@ -99,7 +106,7 @@ PLEDGE = Workflow(
 )
 
 R = SimulationRun.Status
-RUN_OWNER = (Rule(relations={OWNER}), COORDINATOR)
+RUN_OWNER = (Rule(roles={Role.POINT_OF_CONTACT, Role.COORDINATOR}, relations={OWNER}), COORDINATOR)
 RUN = Workflow(
     "preparedness.run",
     model=SimulationRun,

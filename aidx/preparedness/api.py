@@ -2,7 +2,6 @@
 wave scenarios, simulation runs (start, progress, result). Every list and record is filtered by need-to-know;
 every write goes through the services, which report every problem of the input at once."""
 
-
 import datetime as dt
 from typing import Any, Literal
 

@@ -19,7 +19,9 @@ class PledgeForm(forms.Form):
     notice_days = forms.CharField(label=_("Notice to move (days)"), max_length=6)
     origin_site = forms.CharField(label=_("Origin site code"), max_length=40)
     valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     terms = forms.ChoiceField(label=_("Terms"), choices=Offer.Terms.choices)
     releasability = forms.ChoiceField(
         label=_("Releasable to"),

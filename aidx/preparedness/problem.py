@@ -36,8 +36,11 @@ def build_problem(run: SimulationRun) -> dict[str, Any]:
         code = entry["code"].upper()
         if scenario.kind == "curve":
             curve = scenario.curve.get(code, {"hospital": [0.0], "icu": [0.0]})
-            nations.append(Nation(code, float(entry["lat"]), float(entry["lon"]), None, tuple(curve["hospital"]),
-                                  tuple(curve["icu"])))
+            nations.append(
+                Nation(
+                    code, float(entry["lat"]), float(entry["lon"]), None, tuple(curve["hospital"]), tuple(curve["icu"])
+                )
+            )
             continue
         population = float(entry["population"])
         model = Seir(
@@ -100,7 +103,7 @@ def build_problem(run: SimulationRun) -> dict[str, Any]:
             )
         )
     if may_view_stockpile(user):
-        for balance in stockpile.balances(user).filter(lot__item__code__in=items, available_now__gt=0):
+        for balance in stockpile.balances(user).filter(lot__item__code__in=items, available_now__gt=0):  # type: ignore[misc]
             lot = balance.lot
             until = _day(start, lot.expiry_date, FOREVER)
             if until < 0:

@@ -83,7 +83,7 @@ def _num(a: np.ndarray, digits: int = 0) -> Any:
     """Plain JSON numbers: rounded, NaN as None."""
     if np.ndim(a) == 0:
         value = float(a)
-        return None if math.isnan(value) else round(value, digits) if digits else int(round(value))
+        return None if math.isnan(value) else round(value, digits) if digits else round(value)
     return [_num(x, digits) for x in a]
 
 

@@ -86,14 +86,18 @@ def pledge_totals(user: Any, plan: Plan) -> dict[str, list[dict[str, Any]]]:
     )
     by_nation = list(
         rows.values("owner_nation_id", "owner_organisation__code")
-        .annotate(pledges=Count("id"), items=Count("item", distinct=True), capabilities=Count("capability", distinct=True))
+        .annotate(
+            pledges=Count("id"), items=Count("item", distinct=True), capabilities=Count("capability", distinct=True)
+        )
         .order_by("owner_nation_id", "owner_organisation__code")
     )
     return {"by_what": by_what, "by_nation": by_nation}
 
 
 def own_stock(user: Any) -> QuerySet[OwnStock]:
-    return visible(OwnStock.objects.select_related("item", "owner_nation"), user).order_by("owner_nation_id", "item__code")
+    return visible(OwnStock.objects.select_related("item", "owner_nation"), user).order_by(
+        "owner_nation_id", "item__code"
+    )
 
 
 def scenarios(user: Any, *, incident: str | None = None) -> QuerySet[WaveScenario]:
@@ -106,8 +110,10 @@ def scenario(user: Any, pk: int) -> WaveScenario:
 
 
 def runs(user: Any, *, plan: Plan | None = None) -> QuerySet[SimulationRun]:
-    rows = visible(SimulationRun.objects.all(), user).select_related("plan", "scenario", "created_by").defer(
-        "problem", "result"
+    rows = (
+        visible(SimulationRun.objects.all(), user)
+        .select_related("plan", "scenario", "created_by")
+        .defer("problem", "result")
     )
     return rows.filter(plan=plan) if plan is not None else rows
 

@@ -51,7 +51,7 @@ def _centre() -> Organisation:
     return Organisation.objects.get(kind=Organisation.Kind.CENTRE)
 
 
-def _owner(actor: User, nation: Nation | None = None) -> dict[str, Any]:
+def _owner(actor: Any, nation: Nation | None = None) -> dict[str, Any]:
     """The nation (or organisation) the actor speaks for, as owner fields; the system (loading a scenario)
     names the nation, or acts for the centre."""
     if is_system(actor):
@@ -117,7 +117,7 @@ def _releasability(problems: Problems, releasability: str, release_to: Iterable[
 @transaction.atomic
 def plan_create(
     *,
-    actor: User,
+    actor: Any,
     name: str,
     incident: str,
     valid_from: dt.date,
@@ -225,7 +225,7 @@ class RateInput:
 
 
 @transaction.atomic
-def rates_set(*, actor: User, plan: Plan, rates: Sequence[RateInput]) -> int:
+def rates_set(*, actor: Any, plan: Plan, rates: Sequence[RateInput]) -> int:
     """Replace the plan's consumption rates (a draft's; an agreed plan changes through a new version)."""
     _require(may_plan(actor) or is_system(actor))
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
@@ -260,10 +260,10 @@ def rates_set(*, actor: User, plan: Plan, rates: Sequence[RateInput]) -> int:
                 plan=plan,
                 item=items[given.item],
                 basis=given.basis,
-                rate=value,
+                rate=value or Decimal(0),  # None only with a problem raised above
                 durable=bool(given.durable),
-                priority=priority,
-                unit_price_minor=price,
+                priority=priority or 0,
+                unit_price_minor=price or 0,
                 lead_days=lead,
                 illustrative=bool(given.illustrative),
                 source=(given.source or "")[:300],
@@ -310,16 +310,16 @@ def _check_pledges(problems: Problems, given: Sequence[PledgeInput], *, prefix: 
             problems.add(say(_("unknown item %(code)s.") % {"code": pledge.item}), where)
         elif pledge.capability and pledge.capability not in capabilities:
             problems.add(say(_("unknown capability %(code)s.") % {"code": pledge.capability}), where)
-        quantity = _whole(problems, pledge.quantity, prefix and where or "quantity", say(_("The quantity")))
+        quantity = _whole(problems, pledge.quantity, (prefix and where) or "quantity", say(_("The quantity")))
         notice = _whole(
-            problems, pledge.notice_days, prefix and where or "notice_days", say(_("The notice to move")), minimum=0
+            problems, pledge.notice_days, (prefix and where) or "notice_days", say(_("The notice to move")), minimum=0
         )
         if not pledge.origin_site or pledge.origin_site not in sites:
             problems.add(say(_("unknown origin site %(code)s.") % {"code": pledge.origin_site or "—"}), where)
         if pledge.valid_from is None:
-            problems.add(say(_("give the date it is valid from.")), prefix and where or "valid_from")
+            problems.add(say(_("give the date it is valid from.")), (prefix and where) or "valid_from")
         elif pledge.valid_until is not None and pledge.valid_until < pledge.valid_from:
-            problems.add(say(_("valid until is before valid from.")), prefix and where or "valid_until")
+            problems.add(say(_("valid until is before valid from.")), (prefix and where) or "valid_until")
         if pledge.terms not in Offer.Terms.values:
             problems.add(say(_("unknown terms %(value)s.") % {"value": pledge.terms}), where)
         out.append(
@@ -343,7 +343,7 @@ def _check_pledges(problems: Problems, given: Sequence[PledgeInput], *, prefix: 
 @transaction.atomic
 def pledges_create(
     *,
-    actor: User,
+    actor: Any,
     plan: Plan,
     pledges: Sequence[PledgeInput],
     releasability: str = Releasability.ALLIES_AND_PARTNERS,
@@ -468,7 +468,7 @@ def pledge_activate(
 
 @transaction.atomic
 def own_stock_declare(
-    *, actor: User, item: str, quantity: Any, as_of: dt.date | None = None, nation: Nation | None = None
+    *, actor: Any, item: str, quantity: Any, as_of: dt.date | None = None, nation: Nation | None = None
 ) -> OwnStock:
     """A nation's own stock of an item, for the simulation: releasable to the centre only."""
     _require(may_pledge(actor) or is_system(actor))
@@ -526,7 +526,9 @@ def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: st
         if kind == WaveScenario.Kind.SEIR:
             population = entry.get("population")
             if not isinstance(population, (int, float)) or population <= 0:
-                problems.add(_("Nation %(code)s: the population must be greater than zero.") % {"code": code}, "nations")
+                problems.add(
+                    _("Nation %(code)s: the population must be greater than zero.") % {"code": code}, "nations"
+                )
             _check_rt(problems, entry.get("rt"), code)
     if kind == WaveScenario.Kind.SEIR:
         seir = parameters.get("seir") or {}
@@ -537,11 +539,14 @@ def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: st
             value = seir[key]
             low, high = bounds
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-                problems.add(_("%(name)s must be between %(low)s and %(high)s.") % {"name": key, "low": low, "high": high}, key)
+                problems.add(
+                    _("%(name)s must be between %(low)s and %(high)s.") % {"name": key, "low": low, "high": high}, key
+                )
             elif key.endswith("_days") and value <= 0:
                 problems.add(_("%(name)s must be greater than zero.") % {"name": key}, key)
     spread = parameters.get("uncertainty") or {}
-    for key, high in (("rt_spread", 0.99), ("rate_spread", 0.99), ("shift_days", 90)):
+    limits: tuple[tuple[str, float], ...] = (("rt_spread", 0.99), ("rate_spread", 0.99), ("shift_days", 90))
+    for key, high in limits:
         value = spread.get(key, 0)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= high:
             problems.add(_("%(name)s must be between 0 and %(high)s.") % {"name": key, "high": high}, key)
@@ -591,7 +596,9 @@ def parse_curve(problems: Problems, text: str, nations: Iterable[str]) -> dict[s
             day = int(row[at["day"]])
             hosp, icu = float(row[at["hospital"]]), float(row[at["icu"]])
         except (IndexError, ValueError):
-            problems.add(_("Curve row %(n)s: give a nation code, a whole day and two numbers.") % {"n": number}, "curve")
+            problems.add(
+                _("Curve row %(n)s: give a nation code, a whole day and two numbers.") % {"n": number}, "curve"
+            )
             continue
         if code not in allowed:
             problems.add(_("Curve row %(n)s: unknown nation %(code)s.") % {"n": number, "code": code}, "curve")
@@ -603,7 +610,9 @@ def parse_curve(problems: Problems, text: str, nations: Iterable[str]) -> dict[s
     for code, days in curve.items():
         last = max(days)
         if sorted(days) != list(range(last + 1)):
-            problems.add(_("Curve of %(code)s: every day from 0 to %(last)s is needed.") % {"code": code, "last": last}, "curve")
+            problems.add(
+                _("Curve of %(code)s: every day from 0 to %(last)s is needed.") % {"code": code, "last": last}, "curve"
+            )
         out[code] = {
             "hospital": [days.get(d, (0.0, 0.0))[0] for d in range(last + 1)],
             "icu": [days.get(d, (0.0, 0.0))[1] for d in range(last + 1)],
@@ -614,7 +623,7 @@ def parse_curve(problems: Problems, text: str, nations: Iterable[str]) -> dict[s
 @transaction.atomic
 def scenario_create(
     *,
-    actor: User,
+    actor: Any,
     name: str,
     incident: str,
     start: dt.date,
@@ -667,7 +676,7 @@ def scenario_create(
 @transaction.atomic
 def run_start(
     *,
-    actor: User,
+    actor: Any,
     plan: Plan,
     scenario: WaveScenario,
     runs: Any = 200,
@@ -701,7 +710,7 @@ def run_start(
         releasability=Releasability.NAMED,  # to no one: its owner and the centre
         plan=plan,
         scenario=scenario,
-        runs=count,
+        runs=count or 0,
         seed=seed_value,
         created_by=actor,
         rerun_of=rerun_of,
@@ -723,4 +732,3 @@ def run_cancel(*, actor: User, run: SimulationRun) -> SimulationRun:
     run.save(update_fields=["status", "finished_at", "cancel_requested"])
     record(actor=actor, action="simrun.cancel", target=run, after={"status": run.status})
     return run
-

@@ -17,7 +17,17 @@ from aidx.core.errors import BusinessError
 from aidx.preparedness.services import PledgeInput
 
 MAX_BYTES = 5 * 1024 * 1024
-COLUMNS = ("item", "capability", "quantity", "notice_days", "origin_site", "valid_from", "valid_until", "terms", "notes")
+COLUMNS = (
+    "item",
+    "capability",
+    "quantity",
+    "notice_days",
+    "origin_site",
+    "valid_from",
+    "valid_until",
+    "terms",
+    "notes",
+)
 
 
 def _rows(upload: UploadedFile) -> list[list[Any]]:
@@ -33,7 +43,7 @@ def _rows(upload: UploadedFile) -> list[list[Any]]:
                 book.close()
         if name.endswith(".csv"):
             return list(csv.reader(io.StringIO(upload.read().decode("utf-8-sig"))))
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
+    except Exception:
         raise BusinessError(_("The file could not be read as CSV (UTF-8) or XLSX."), field="file", status=415) from None
     raise BusinessError(_("Upload a CSV or XLSX file."), field="file", status=415)
 

@@ -94,12 +94,20 @@ def _named_totals(totals: dict[str, list[dict[str, Any]]]) -> dict[str, list[dic
     capabilities = {c.code: str(c) for c in CapabilityType.objects.all()}
     for row in totals["by_what"]:
         if row["item__code"]:
-            row["name"] = str(Item(code=row["item__code"], name_en=row["item__name_en"], name_nb=row["item__name_nb"],
-                                   name_nn=row["item__name_nn"]))
+            row["name"] = str(
+                Item(
+                    code=row["item__code"],
+                    name_en=row["item__name_en"],
+                    name_nb=row["item__name_nb"],
+                    name_nn=row["item__name_nn"],
+                )
+            )
         else:
             row["name"] = capabilities.get(row["capability__code"], row["capability__code"])
     for row in totals["by_nation"]:
-        row["name"] = country_name(row["owner_nation_id"]) if row["owner_nation_id"] else row["owner_organisation__code"]
+        row["name"] = (
+            country_name(row["owner_nation_id"]) if row["owner_nation_id"] else row["owner_organisation__code"]
+        )
     return totals
 
 
@@ -162,7 +170,11 @@ def pledge_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 raise BusinessError(_("Choose a file."), field="file")
             rows = transfer.read_pledges(upload)
             made = services.pledges_create(
-                actor=user, plan=plan, pledges=rows, rows=True, releasability=request.POST.get("releasability") or "allies_partners"
+                actor=user,
+                plan=plan,
+                pledges=rows,
+                rows=True,
+                releasability=request.POST.get("releasability") or "allies_partners",
             )
         except BusinessError as error:
             problems = [m for messages_ in (error.fields or {"": [str(error.message)]}).values() for m in messages_]
@@ -170,7 +182,10 @@ def pledge_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(n)s pledges imported.") % {"n": len(made)})
             return redirect("preparedness:plan", pk=plan.pk)
     return render(
-        request, "preparedness/pledge_import.html", {"plan": plan, "problems": problems}, status=400 if problems else 200
+        request,
+        "preparedness/pledge_import.html",
+        {"plan": plan, "problems": problems},
+        status=400 if problems else 200,
     )
 
 
@@ -258,7 +273,12 @@ def _view_of(result: dict[str, Any]) -> dict[str, Any]:
                 "nations": [country_name(c) for c in gap["nations"][:5]],
                 "day": day,
                 "close": text
-                % {"q": formatting.number(gap["quantity"]), "what": what, "n": gap["by_day"], "day": formatting.day(day)},
+                % {
+                    "q": formatting.number(gap["quantity"]),
+                    "what": what,
+                    "n": gap["by_day"],
+                    "day": formatting.day(day),
+                },
             }
         )
     fan = {

@@ -66,9 +66,7 @@ PLAN = Workflow(
     states=P,
     relations=_relations,
     transitions=[
-        Transition(
-            "agree", _("Agree this version"), source=[P.DRAFT], target=P.AGREED, rules=[COORDINATOR, SYSTEM]
-        ),
+        Transition("agree", _("Agree this version"), source=[P.DRAFT], target=P.AGREED, rules=[COORDINATOR, SYSTEM]),
         Transition(
             "new_version",
             _("Start a new version"),
@@ -98,7 +96,11 @@ PLEDGE = Workflow(
             required=["quantity"],
         ),
         Transition(
-            "withdraw", _("Withdraw"), source=[S.STANDBY], target=S.WITHDRAWN, rules=[POC_OWNER, COORDINATOR],
+            "withdraw",
+            _("Withdraw"),
+            source=[S.STANDBY],
+            target=S.WITHDRAWN,
+            rules=[POC_OWNER, COORDINATOR],
             danger=True,
         ),
         Transition("expire", _("Expire"), source=[S.STANDBY], target=S.EXPIRED, rules=[SYSTEM]),
@@ -118,9 +120,7 @@ RUN = Workflow(
         Transition("fail", _("Fail"), source=[R.QUEUED, R.RUNNING], target=R.FAILED, rules=[SYSTEM]),
         Transition("stop", _("Stop"), source=[R.RUNNING], target=R.CANCELLED, rules=[SYSTEM]),
         # a queued run ends at once; a running one is asked to stop and ends at its next progress report
-        Transition(
-            "cancel", _("Cancel"), source=[R.QUEUED, R.RUNNING], target=None, rules=RUN_OWNER, danger=True
-        ),
+        Transition("cancel", _("Cancel"), source=[R.QUEUED, R.RUNNING], target=None, rules=RUN_OWNER, danger=True),
         Transition(
             "rerun",
             _("Run again"),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from types import SimpleNamespace
 
 from django.utils import timezone
@@ -21,8 +20,15 @@ def build(world):
     capability_type_upsert(actor=None, code="c-17", kind="aircraft", name_en="C-17", payload_kg=77519)
     for code, nation, lat, lon in (("rome", world.ita, "41.8", "12.25"), ("madrid", world.esp, "40.49", "-3.57")):
         site_create(actor=None, code=code, name=code, kind="airfield", nation=nation, latitude=lat, longitude=lon)
-    site_create(actor=None, code="canberra", name="Canberra", kind="airfield", nation=world.aus, latitude="-35.3",
-                longitude="149.19")
+    site_create(
+        actor=None,
+        code="canberra",
+        name="Canberra",
+        kind="airfield",
+        nation=world.aus,
+        latitude="-35.3",
+        longitude="149.19",
+    )
     today = timezone.localdate()
     plan = services.plan_create(actor=world.coordinator, name="Second wave", incident="covid", valid_from=today)
     services.rates_set(
@@ -35,13 +41,24 @@ def build(world):
     )
     plan = services.plan_agree(actor=world.coordinator, plan=plan)
 
-    def pledge(user, item="ventilator", quantity=50, site="madrid", releasability="allies_partners", release_to=None,
-               notice=2, **extra):
+    def pledge(
+        user,
+        item="ventilator",
+        quantity=50,
+        site="madrid",
+        releasability="allies_partners",
+        release_to=None,
+        notice=2,
+        **extra,
+    ):
         return services.pledges_create(
             actor=user,
             plan=plan,
-            pledges=[PledgeInput(item=item, quantity=quantity, notice_days=notice, origin_site=site, valid_from=today,
-                                 **extra)],
+            pledges=[
+                PledgeInput(
+                    item=item, quantity=quantity, notice_days=notice, origin_site=site, valid_from=today, **extra
+                )
+            ],
             releasability=releasability,
             release_to=release_to,
         )[0]
@@ -56,15 +73,32 @@ def build(world):
         start=today,
         horizon_days=28,
         parameters={
-            "seir": {"rt": [[0, 1.5]], "hospital_rate": 0.05, "icu_rate": 0.01, "hospital_days": 7, "icu_days": 9,
-                     "incubation_days": 5, "infectious_days": 7, "infected_share": 0.001},
-            "nations": [{"code": "ITA", "population": 1_000_000, "lat": 41.9, "lon": 12.5},
-                        {"code": "ESP", "population": 1_000_000, "lat": 40.4, "lon": -3.7}],
+            "seir": {
+                "rt": [[0, 1.5]],
+                "hospital_rate": 0.05,
+                "icu_rate": 0.01,
+                "hospital_days": 7,
+                "icu_days": 9,
+                "incubation_days": 5,
+                "infectious_days": 7,
+                "infected_share": 0.001,
+            },
+            "nations": [
+                {"code": "ITA", "population": 1_000_000, "lat": 41.9, "lon": 12.5},
+                {"code": "ESP", "population": 1_000_000, "lat": 40.4, "lon": -3.7},
+            ],
         },
     )
     own = services.own_stock_declare(actor=world.ally_a, item="ventilator", quantity=17)
     return SimpleNamespace(
-        world=world, plan=plan, pledge=pledge, spain_open=spain_open, italy_allies=italy_allies,
-        spain_bilateral=spain_bilateral, wave=wave, own=own, today=today,
+        world=world,
+        plan=plan,
+        pledge=pledge,
+        spain_open=spain_open,
+        italy_allies=italy_allies,
+        spain_bilateral=spain_bilateral,
+        wave=wave,
+        own=own,
+        today=today,
         user=lambda name, **kw: user_create(actor=None, username=name, password=world.password, **kw),
     )

@@ -29,8 +29,13 @@ def test_it_reports_every_problem_of_a_pledge_at_once_and_writes_nothing(prep):
             rows=True,
         )
     text = str(caught.value)
-    for fault in ("unknown item unobtainium", "greater than zero", "0 or more", "unknown origin site atlantis",
-                  "valid from"):
+    for fault in (
+        "unknown item unobtainium",
+        "greater than zero",
+        "0 or more",
+        "unknown origin site atlantis",
+        "valid from",
+    ):
         assert fault in text, fault
     assert len(caught.value.fields["rows.1"]) == 5
     assert Pledge.objects.count() == before
@@ -42,7 +47,10 @@ def test_it_refuses_bad_rates_all_at_once(prep):
         services.rates_set(
             actor=prep.world.coordinator,
             plan=draft,
-            rates=[RateInput(item="ventilator", basis="lung", rate="-1", priority=9), RateInput(item="nope", basis="bed", rate="1")],
+            rates=[
+                RateInput(item="ventilator", basis="lung", rate="-1", priority=9),
+                RateInput(item="nope", basis="bed", rate="1"),
+            ],
         )
     assert len(caught.value.fields["rates.1"]) == 3 and "unknown item nope" in str(caught.value)
     assert draft.rates.count() == 2  # the copy's rates are untouched
@@ -63,8 +71,15 @@ def test_it_refuses_a_bad_scenario_all_at_once(prep):
             },
         )
     text = str(caught.value)
-    for fault in ("name", "Unknown nation XXX", "population", "Rt must be greater than zero", "hospital_rate",
-                  "shift_days", "horizon"):
+    for fault in (
+        "name",
+        "Unknown nation XXX",
+        "population",
+        "Rt must be greater than zero",
+        "hospital_rate",
+        "shift_days",
+        "horizon",
+    ):
         assert fault in text, fault
     assert not WaveScenario.objects.filter(incident="covid", name="").exists()
 
@@ -73,8 +88,13 @@ def test_it_lists_every_malformed_row_of_an_uploaded_curve(prep):
     csv = "nation,day,hospital,icu\nITA,0,10,1\nITA,2,x,1\nFRA,1,5,1\nITA,3,-4,1\n"
     with pytest.raises(BusinessError) as caught:
         services.scenario_create(
-            actor=prep.world.coordinator, name="Curve", incident="covid", start=prep.today, kind="curve",
-            parameters={"nations": [{"code": "ITA", "lat": 41.9, "lon": 12.5}]}, curve_csv=csv,
+            actor=prep.world.coordinator,
+            name="Curve",
+            incident="covid",
+            start=prep.today,
+            kind="curve",
+            parameters={"nations": [{"code": "ITA", "lat": 41.9, "lon": 12.5}]},
+            curve_csv=csv,
         )
     text = str(caught.value)
     assert "row 3" in text and "row 4: unknown nation FRA" in text and "row 5" in text
@@ -103,7 +123,10 @@ def test_it_activates_a_pledge_into_an_open_offer_that_answers_a_request(prep):
     request = exchange.request_submit(
         actor=w.ally_a,
         request=exchange.request_create(
-            actor=w.ally_a, title="Ventilators", needed_by=prep.today + dt.timedelta(days=20), delivery_site="rome",
+            actor=w.ally_a,
+            title="Ventilators",
+            needed_by=prep.today + dt.timedelta(days=20),
+            delivery_site="rome",
             lines=[LineInput(item="ventilator", quantity=30)],
         ),
     )
@@ -115,15 +138,18 @@ def test_it_activates_a_pledge_into_an_open_offer_that_answers_a_request(prep):
     prep.spain_open.refresh_from_db()
     assert prep.spain_open.remaining == 20 and prep.spain_open.status == Pledge.Status.STANDBY
     # Italy accepts what is proposed from it, as from any offer
-    allocation = exchange.allocation_propose(actor=w.coordinator, offer_line=line, request_line=request.lines.get(),
-                                             quantity=30)
+    allocation = exchange.allocation_propose(
+        actor=w.coordinator, offer_line=line, request_line=request.lines.get(), quantity=30
+    )
     assert exchange.allocation_accept(actor=w.ally_a, allocation=allocation).status == "accepted"
     with pytest.raises(BusinessError) as caught:
         services.pledge_activate(actor=w.ally_b, pledge=prep.spain_open, quantity=21)
     assert "Only 20" in str(caught.value)
     services.pledge_activate(actor=w.ally_b, pledge=prep.spain_open, quantity=20)
     prep.spain_open.refresh_from_db()
-    assert prep.spain_open.status == Pledge.Status.USED and Activation.objects.filter(pledge=prep.spain_open).count() == 2
+    assert (
+        prep.spain_open.status == Pledge.Status.USED and Activation.objects.filter(pledge=prep.spain_open).count() == 2
+    )
     assert Entry.objects.filter(action="pledge.activate").count() == 2
 
 

@@ -546,10 +546,10 @@ def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: st
                 problems.add(_("%(name)s must be greater than zero.") % {"name": key}, key)
     spread = parameters.get("uncertainty") or {}
     limits: tuple[tuple[str, float], ...] = (("rt_spread", 0.99), ("rate_spread", 0.99), ("shift_days", 90))
-    for key, high in limits:
-        value = spread.get(key, 0)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= high:
-            problems.add(_("%(name)s must be between 0 and %(high)s.") % {"name": key, "high": high}, key)
+    for name, most in limits:
+        given = spread.get(name, 0)
+        if not isinstance(given, (int, float)) or isinstance(given, bool) or not 0 <= given <= most:
+            problems.add(_("%(name)s must be between 0 and %(high)s.") % {"name": name, "high": most}, name)
     if not 1 <= horizon <= MAX_HORIZON:
         problems.add(_("The horizon must be 1 to %(n)s days.") % {"n": MAX_HORIZON}, "horizon_days")
 

@@ -25,13 +25,15 @@ from aidx.interchange.api import router as interchange_router
 from aidx.logistics.api import router as logistics_router
 from aidx.matching.api import router as matching_router
 from aidx.nations.api import router as nations_router
+from aidx.preparedness.api import router as preparedness_router
 from aidx.stockpile.api import router as stockpile_router
 
 api = NinjaAPI(
     title="aidx API",
     version="1",
     description="The aid exchange: registry, catalogue and documents; requests, offers and allocations; matching; "
-    "airlift missions and deployments; the stockpile and the trust fund. "
+    "airlift missions and deployments; the stockpile and the trust fund; preparedness plans, standby pledges and "
+    "simulations of a wave. "
     "Authenticate with `Authorization: Bearer <token>`.",
     auth=auth_methods,
     urls_namespace="api",
@@ -48,12 +50,7 @@ def error_response(
 
 @api.exception_handler(BusinessError)
 def on_business_error(request: HttpRequest, exc: BusinessError) -> HttpResponse:
-    fields: dict[str, list[str]] = {}
-    for problem in exc.problems:
-        fields.setdefault(problem.field or "request", []).append(str(problem.message))
-    if list(fields) == ["request"]:
-        fields = {}
-    return error_response(request, exc.status, exc.code, exc.message, fields or None)
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -133,3 +130,4 @@ api.add_router("/logistics", logistics_router)
 api.add_router("/stockpile", stockpile_router)
 api.add_router("/fund", fund_router)
 api.add_router("/interchange", interchange_router)
+api.add_router("/preparedness", preparedness_router)

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "aidx.logistics",
     "aidx.matching",
     "aidx.interchange",
+    "aidx.preparedness",
     "aidx.web",
 ]
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("logistics/", include("aidx.logistics.urls")),
     path("matching/", include("aidx.matching.urls")),
     path("interchange/", include("aidx.interchange.urls")),
+    path("preparedness/", include("aidx.preparedness.urls")),
     path("audit/", include("aidx.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

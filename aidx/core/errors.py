@@ -24,6 +24,15 @@ class BusinessError(Exception):
     def __str__(self) -> str:
         return str(self.message)
 
+    @property
+    def fields(self) -> dict[str, list[str]] | None:
+        """Every problem by the field it is about ("request" for the input as a whole); None for one problem
+        about no field."""
+        found: dict[str, list[str]] = {}
+        for problem in self.problems:
+            found.setdefault(problem.field or "request", []).append(str(problem.message))
+        return None if list(found) == ["request"] and len(self.problems) == 1 else found
+
 
 class PermissionDenied(BusinessError):
     status = 403
@@ -36,8 +45,15 @@ class Problems:
     """Every problem of one input, found before anything is written, reported at once.
 
     A service checks all its fields (`add` a problem, or `collect` the error of a check that raises), then
-    `raise_any()`: one `BusinessError` whose `problems` lists each, so a form marks every field and the API's
-    `fields` names every one, instead of the person fixing one error only to meet the next.
+    `raise_any()`: one `BusinessError` whose `problems` lists each (and whose message says them all), so a form
+    marks every field and the API's `fields` names every one, instead of the person fixing one error only to meet
+    the next:
+
+        problems = Problems()
+        if quantity <= 0:
+            problems.add(_("The quantity must be greater than zero."), "quantity")
+        ...
+        problems.raise_any()
     """
 
     def __init__(self) -> None:
@@ -46,7 +62,7 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.found)
 
-    def add(self, message: Any, *, field: str | None = None, code: str = "invalid") -> None:
+    def add(self, message: Any, field: str | None = None, *, code: str = "invalid") -> None:
         self.found.append(BusinessError(message, code=code, field=field))
 
     def collect(self, check: Any, default: Any = None) -> Any:
@@ -66,6 +82,6 @@ class Problems:
         if len(self.found) == 1:
             raise self.found[0]
         first = self.found[0]
-        error = BusinessError(first.message, code=first.code, field=first.field)
+        error = BusinessError(" ".join(str(p.message) for p in self.found), code=first.code, field=first.field)
         error.problems = list(self.found)
         raise error

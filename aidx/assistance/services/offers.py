@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aidx.accounts.models import User
+from aidx.accounts.models import Role, User
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine
 from aidx.assistance.services.allocations import _cancel_unshipped, _live_sum
 from aidx.assistance.services.common import (
@@ -25,7 +25,8 @@ from aidx.assistance.services.common import (
 from aidx.assistance.services.status import _refresh_offer_status
 from aidx.assistance.workflow import OFFER, OPEN_REQUEST
 from aidx.audit.services import record, snapshot
-from aidx.core.errors import BusinessError
+from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.nations.models import Nation
 from aidx.nations.policy import Releasability, check_derived_releasability, derived_releasability
 from aidx.notifications import services as notifications
 
@@ -45,11 +46,19 @@ def offer_create(
     releasability: str | None = None,
     release_to: Iterable[str] | None = None,
     scenario_key: str = "",
+    on_behalf_of: Nation | None = None,
+    publish: bool = False,
 ) -> Offer:
     """A new offer, in draft until published. An offer in reply to a request is released no more widely than the
     request (nations.policy.check_derived_releasability); without a releasability it takes the request's
-    (nations.policy.derived_releasability), and allies and partners otherwise."""
+    (nations.policy.derived_releasability), and allies and partners otherwise.
+    A coordinator at the centre may make it `on_behalf_of` a nation (a standby pledge activated by the centre:
+    the offer is the pledging nation's, the audit names the actor), and `publish` it at once."""
     owner = _owner_fields(actor)
+    if on_behalf_of is not None:
+        if not (actor.is_centre and actor.has_role(Role.COORDINATOR)):
+            raise PermissionDenied(_("Only a coordinator can make an offer on behalf of a nation."))
+        owner = {"owner_nation": on_behalf_of, "owner_organisation": None}
     if terms not in Offer.Terms.values:
         raise BusinessError(_("Unknown terms: %(value)s.") % {"value": terms}, field="terms")
     currency = (currency or "").strip().upper()
@@ -94,6 +103,8 @@ def offer_create(
         target=offer,
         after={**snapshot(offer), "lines": _line_summaries(resolved)},
     )
+    if publish:
+        _publish(actor, offer)
     return offer
 
 
@@ -105,6 +116,10 @@ def _locked_offer(offer: Offer) -> Offer:
 def offer_publish(*, actor: User, offer: Offer) -> Offer:
     offer = _locked_offer(offer)
     OFFER.check(actor, offer, "publish")
+    return _publish(actor, offer)
+
+
+def _publish(actor: User, offer: Offer) -> Offer:
     before = snapshot(offer)
     OFFER.advance(offer, "publish")
     offer.published_at = timezone.now()

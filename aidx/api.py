@@ -47,7 +47,10 @@ def error_response(
 
 @api.exception_handler(BusinessError)
 def on_business_error(request: HttpRequest, exc: BusinessError) -> HttpResponse:
-    fields = {exc.field: [str(exc.message)]} if exc.field else None
+    fields: dict[str, list[str]] = {}
+    for field, message in exc.problems:  # every problem at once (aidx.core.errors.Problems)
+        if field:
+            fields.setdefault(field, []).append(message)
     return error_response(request, exc.status, exc.code, exc.message, fields)
 
 

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "aidx.fund",
     "aidx.logistics",
     "aidx.matching",
+    "aidx.resilience",
     "aidx.web",
 ]
 

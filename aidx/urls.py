@@ -30,6 +30,7 @@ urlpatterns = [
     path("fund/", include("aidx.fund.urls")),
     path("logistics/", include("aidx.logistics.urls")),
     path("matching/", include("aidx.matching.urls")),
+    path("resilience/", include("aidx.resilience.urls")),
     path("audit/", include("aidx.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -38,6 +38,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.is_centre or user.has_role(Role.STOCKPILE):
         entries.append(("stockpile:overview", _("Stockpile")))
     entries.append(("fund:overview", _("Trust fund")))
+    entries.append(("resilience:overview", _("Resilience")))
     if user.has_role(Role.COORDINATOR):
         entries.append(("matching:list", _("Matching")))
         entries.append(("audit:list", _("Audit log")))

@@ -24,13 +24,14 @@ from aidx.fund.api import router as fund_router
 from aidx.logistics.api import router as logistics_router
 from aidx.matching.api import router as matching_router
 from aidx.nations.api import router as nations_router
+from aidx.resilience.api import router as resilience_router
 from aidx.stockpile.api import router as stockpile_router
 
 api = NinjaAPI(
     title="aidx API",
     version="1",
     description="The aid exchange: registry, catalogue and documents; requests, offers and allocations; matching; "
-    "airlift missions and deployments; the stockpile and the trust fund. "
+    "airlift missions and deployments; the stockpile and the trust fund; resilience self-assessments and supply vulnerability. "
     "Authenticate with `Authorization: Bearer <token>`.",
     auth=auth_methods,
     urls_namespace="api",
@@ -123,3 +124,4 @@ api.add_router("/", matching_router)
 api.add_router("/logistics", logistics_router)
 api.add_router("/stockpile", stockpile_router)
 api.add_router("/fund", fund_router)
+api.add_router("/resilience", resilience_router)

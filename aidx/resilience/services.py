@@ -343,6 +343,7 @@ def _indicator_of(assessment: Assessment, code: str | None, problems: Problems) 
 
 @transaction.atomic
 def comment_add(*, actor: Any, assessment: Assessment, text: str, indicator: str | None = None) -> ReviewComment:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if not workflow.may_comment(actor, assessment):
         raise PermissionDenied(_("Only the centre comments on a submitted assessment."))
     problems = Problems()
@@ -368,6 +369,7 @@ def action_create(
     due: dt.date | None,
     indicator: str | None = None,
 ) -> Action:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if not workflow.may_plan(actor, assessment):
         raise PermissionDenied(_("Only the nation plans the actions of its assessment."))
     problems = Problems()
@@ -422,32 +424,34 @@ def _overlaps(a_from: dt.date, a_until: dt.date | None, b_from: dt.date, b_until
     return (b_until is None or a_from < b_until) and (a_until is None or b_from < a_until)
 
 
-def _check_ownerships(ownerships: list[Mapping[str, Any]], problems: Problems, existing: Iterable[Ownership] = ()) -> None:
+def _check_ownerships(
+    ownerships: list[Mapping[str, Any]], problems: Problems, existing: Iterable[Ownership] = (), *, single: bool = False
+) -> None:
     """Every problem of dated owners: unknown countries, empty names, until before from, overlaps."""
     spans: list[tuple[dt.date, dt.date | None, str]] = [
         (o.valid_from, o.valid_until, f"{o.owner_name} ({o.valid_from.isoformat()})") for o in existing
     ]
     for number, entry in enumerate(ownerships):
-        where = f"ownerships.{number}"
+        where = "" if single else f"ownerships.{number}."
         name = str(entry.get("owner_name") or "").strip()
         if not name:
-            problems.add(_("Ownership %(n)s: name the ultimate owner.") % {"n": number + 1}, f"{where}.owner_name")
+            problems.add(_("Ownership %(n)s: name the ultimate owner.") % {"n": number + 1}, f"{where}owner_name")
         if not known_country(entry.get("owner_country")):
             problems.add(
-                _("Unknown country: %(code)s.") % {"code": entry.get("owner_country") or "—"}, f"{where}.owner_country"
+                _("Unknown country: %(code)s.") % {"code": entry.get("owner_country") or "—"}, f"{where}owner_country"
             )
         valid_from, valid_until = entry.get("valid_from"), entry.get("valid_until")
         if not isinstance(valid_from, dt.date):
-            problems.add(_("Ownership %(n)s: give the date it began.") % {"n": number + 1}, f"{where}.valid_from")
+            problems.add(_("Ownership %(n)s: give the date it began.") % {"n": number + 1}, f"{where}valid_from")
             continue
         if valid_until is not None and valid_until <= valid_from:
-            problems.add(_("Ownership %(n)s: it must end after it begins.") % {"n": number + 1}, f"{where}.valid_until")
+            problems.add(_("Ownership %(n)s: it must end after it begins.") % {"n": number + 1}, f"{where}valid_until")
             continue
         for other_from, other_until, label in spans:
             if _overlaps(valid_from, valid_until, other_from, other_until):
                 problems.add(
                     _("Ownership %(n)s overlaps the ownership %(other)s.") % {"n": number + 1, "other": label},
-                    f"{where}.valid_from",
+                    f"{where}valid_from",
                 )
         spans.append((valid_from, valid_until, f"{name} ({valid_from.isoformat()})"))
 
@@ -525,7 +529,7 @@ def ownership_add(
         kept.append(Ownership(owner_name=current.owner_name, valid_from=current.valid_from, valid_until=valid_from))
     problems = Problems()
     entry = {"owner_name": owner_name, "owner_country": owner_country, "valid_from": valid_from, "valid_until": valid_until}
-    _check_ownerships([entry], problems, kept)
+    _check_ownerships([entry], problems, kept, single=True)
     problems.raise_any()
     if closes and current is not None:
         current.valid_until = valid_from

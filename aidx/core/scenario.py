@@ -28,6 +28,7 @@ STEPS: list[tuple[str, str]] = [
     ("stockpile.json", "aidx.stockpile.scenario"),
     ("fund.json", "aidx.fund.scenario"),
     ("matching.json", "aidx.matching.scenario"),
+    ("resilience.json", "aidx.resilience.scenario"),
 ]
 
 

@@ -149,10 +149,12 @@ class OwnerChange:
 
 
 def screen(changes: Iterable[OwnerChange], inside_on: Callable[[Any], set[str]]) -> list[OwnerChange]:
-    """Changes of ultimate owner to a country outside the alliance and its partners on the day of the change,
-    from an owner inside it (or from none known): the foreign-ownership flags."""
+    """Changes of ultimate owner from a country inside the alliance and its partners to one outside it, as they
+    stood on the day of the change: the foreign-ownership flags. (A first owner on record is not a change.)"""
     return [
         change
         for change in changes
-        if change.after not in inside_on(change.on) and (change.before is None or change.before in inside_on(change.on))
+        if change.before is not None
+        and change.before in inside_on(change.on)
+        and change.after not in inside_on(change.on)
     ]

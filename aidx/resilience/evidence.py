@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
-from aidx.catalogue.models import CapabilityType
+from aidx.catalogue.models import CapabilityType, Item
 from aidx.nations.policy import as_viewer, visible
 from aidx.resilience import analysis
 from aidx.resilience.models import Answer, Assessment, ConsumptionRate, Evidence, PlanningBeds
@@ -61,11 +61,9 @@ def rates() -> dict[str, Decimal]:
 
 
 def beds(nation: str | None = None) -> int:
-    """Beds a nation plans to fill in a wave; without a nation, all nations' together (the common stockpile)."""
-    rows = PlanningBeds.objects.all()
-    if nation:
-        rows = rows.filter(nation_id=nation)
-    return int(rows.aggregate(n=Sum("beds"))["n"] or 0)
+    """Beds a nation plans to fill in a wave; without a nation, the beds the common stockpile plans to supply."""
+    found = PlanningBeds.objects.filter(nation_id=nation).values_list("beds", flat=True).first()
+    return int(found or 0)
 
 
 def stock(*, nation: str | None) -> dict[str, int]:
@@ -90,7 +88,8 @@ def _cover(who: Any, nation: str, own: bool) -> Finding:
     cover = analysis.days_of_cover(stock(nation=nation if own else None), rates(), beds(nation))
     first = analysis.shortest(cover)
     figures = [Figure(_("days until the first critical item runs out"), first, _("days"))]
-    figures += [Figure(code, days, _("days")) for code, days in sorted(cover.items())]
+    names = {item.code: item.name for item in Item.objects.filter(code__in=cover)}
+    figures += [Figure(names.get(code, code), days, _("days")) for code, days in sorted(cover.items())]
     return Finding(kind, figures, implied=analysis.cover_level(first))
 
 

@@ -9,7 +9,7 @@ behind the supply-vulnerability analysis of the stockpile.
   documents; the centre's `ReviewComment`s sit per indicator; `Action`s are the plan for each gap.
 - A `Manufacturer` produces in one country and has dated `Ownership`s (ultimate owner and its country, intervals
   [valid_from, valid_until) that never overlap). `Product` says what it makes; `LotSource` and `OrderSource` link
-  the stockpile's lots and the fund's procurement orders to their manufacturer without touching those apps.
+  the stockpile's lots and the lines of the fund's procurement orders to their manufacturer without touching those apps.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aidx.catalogue.models import Item
 from aidx.documents.models import Document
-from aidx.fund.models import ProcurementOrder
+from aidx.fund.models import OrderLine
 from aidx.nations.models import Nation
 from aidx.nations.policy import Releasable
 from aidx.stockpile.models import Lot
@@ -324,15 +324,17 @@ class LotSource(models.Model):
 
 
 class OrderSource(models.Model):
-    order = models.OneToOneField(ProcurementOrder, on_delete=models.CASCADE, related_name="+")
-    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="orders")
+    """The manufacturer of one line of a procurement order (an order may buy from several through one supplier)."""
+
+    line = models.OneToOneField(OrderLine, on_delete=models.CASCADE, related_name="+")
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="order_lines")
 
     class Meta:
-        verbose_name = _("order's manufacturer")
-        verbose_name_plural = _("orders' manufacturers")
+        verbose_name = _("order line's manufacturer")
+        verbose_name_plural = _("order lines' manufacturers")
 
     def __str__(self) -> str:
-        return f"{self.order_id} ← {self.manufacturer_id}"
+        return f"{self.line_id} ← {self.manufacturer_id}"
 
 
 class ConsumptionRate(models.Model):
@@ -355,15 +357,19 @@ class ConsumptionRate(models.Model):
 
 
 class PlanningBeds(models.Model):
-    """Beds a nation plans to fill in a wave (illustrative until the preparedness plan gives them)."""
+    """Beds a nation plans to fill in a wave, or (no nation) the beds the common stockpile plans to supply:
+    illustrative until the preparedness plan gives them."""
 
-    nation = models.OneToOneField(Nation, on_delete=models.CASCADE, related_name="+")
+    nation = models.OneToOneField(Nation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     beds = models.PositiveIntegerField(_("beds"))
     illustrative = models.BooleanField(_("illustrative"), default=True)
 
     class Meta:
         verbose_name = _("planning beds")
         verbose_name_plural = _("planning beds")
+        constraints = [
+            models.UniqueConstraint(fields=["nation"], condition=Q(nation__isnull=True), name="planning_beds_one_common")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.nation_id}: {self.beds}"
+        return f"{self.nation_id or '—'}: {self.beds}"

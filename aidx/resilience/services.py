@@ -18,7 +18,7 @@ from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Item
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.documents.models import Document
-from aidx.fund.models import ProcurementOrder
+from aidx.fund.models import OrderLine
 from aidx.nations.models import Nation
 from aidx.nations.policy import Releasability, visible
 from aidx.resilience import workflow
@@ -555,8 +555,8 @@ def lot_link(*, actor: Any, lot: Lot, manufacturer: Manufacturer) -> LotSource:
 
 
 @transaction.atomic
-def order_link(*, actor: Any, order: ProcurementOrder, manufacturer: Manufacturer) -> OrderSource:
+def order_line_link(*, actor: Any, line: OrderLine, manufacturer: Manufacturer) -> OrderSource:
     _require_supplier_keeper(actor)
-    link, _created = OrderSource.objects.update_or_create(order=order, defaults={"manufacturer": manufacturer})
-    record(actor=actor, action="resilience.order.link", target=manufacturer, after={"order": order.pk})
+    link, _created = OrderSource.objects.update_or_create(line=line, defaults={"manufacturer": manufacturer})
+    record(actor=actor, action="resilience.order.link", target=manufacturer, after={"order_line": line.pk})
     return link

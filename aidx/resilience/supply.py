@@ -111,13 +111,12 @@ def _supplies(on: dt.date) -> tuple[dict[str, list[analysis.Supply]], dict[tuple
     for row in stock:
         if row["lot_id"] in lot_makers:
             by_item[lot_items[row["lot_id"]]][lot_makers[row["lot_id"]]] += int(row["n"] or 0)
-    order_makers = dict(OrderSource.objects.values_list("order_id", "manufacturer_id"))
     coming: dict[tuple[str, str], int] = defaultdict(int)
-    for order_id, code, quantity in OrderLine.objects.filter(
-        order_id__in=order_makers, order__status__in=PIPELINE
-    ).values_list("order_id", "item__code", "quantity"):
-        by_item[code][order_makers[order_id]] += quantity
-        coming[(code, makers[order_makers[order_id]].production_country)] += quantity
+    for manufacturer_id, code, quantity in OrderSource.objects.filter(line__order__status__in=PIPELINE).values_list(
+        "manufacturer_id", "line__item__code", "line__quantity"
+    ):
+        by_item[code][manufacturer_id] += quantity
+        coming[(code, makers[manufacturer_id].production_country)] += quantity
     for manufacturer_id, code in Product.objects.values_list("manufacturer_id", "item__code"):
         by_item[code][manufacturer_id] += 0
     return {code: [supply(m, q) for m, q in sorted(rows.items())] for code, rows in by_item.items()}, coming

@@ -88,7 +88,9 @@ def test_it_screens_owner_changes_to_countries_outside_on_the_day():
     changes = [
         OwnerChange(1, None, "DEU"),  # first owner, inside
         OwnerChange(2, "DEU", "SWE"),  # to a country not yet a member on day 2: flagged
-        OwnerChange(3, "SWE", "CHN"),  # from outside (on day 3 SWE is inside) to outside: flagged
+        OwnerChange(3, "SWE", "CHN"),  # from inside (on day 3 SWE is a member) to outside: flagged
+        OwnerChange(2, "CHN", "IND"),  # from outside to outside: not a change out of the alliance
     ]
     flagged = analysis.screen(changes, lambda day: members[day])
     assert flagged == [changes[1], changes[2]]
+    assert analysis.screen([OwnerChange(1, None, "CHN")], lambda day: members[day]) == []

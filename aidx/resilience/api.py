@@ -135,8 +135,16 @@ class ActionOut(Schema):
     actions: list[str] = Field(default_factory=list, description="What the caller may do to the action now")
 
     @staticmethod
-    def resolve_indicator(action: Action) -> str | None:
+    def resolve_indicator(action: Action | dict[str, Any]) -> str | None:
+        if isinstance(action, dict):
+            return action["indicator"]
         return action.indicator.code if action.indicator else None
+
+    @staticmethod
+    def resolve_actions(action: Action | dict[str, Any], context: dict[str, Any]) -> list[str]:
+        if isinstance(action, dict):
+            return action["actions"]
+        return workflow.ACTION.action_names(_user(context["request"]), action)
 
 
 class AssessmentDetailOut(AssessmentOut):
@@ -452,8 +460,7 @@ def assessment_transition(request: HttpRequest, assessment_id: int, action: str,
 @paginate
 def actions(request: HttpRequest, overdue: bool = False) -> Any:
     user = _user(request)
-    rows = selectors.overdue_actions(user) if overdue else selectors.actions_visible_to(user)
-    return [_action(user, a) for a in rows]
+    return selectors.overdue_actions(user) if overdue else selectors.actions_visible_to(user)
 
 
 @router.post("/actions/{int:action_id}/{name}", response=ActionOut, summary="start, complete, cancel or reopen")

@@ -31,7 +31,8 @@ api = NinjaAPI(
     title="aidx API",
     version="1",
     description="The aid exchange: registry, catalogue and documents; requests, offers and allocations; matching; "
-    "airlift missions and deployments; the stockpile and the trust fund; resilience self-assessments and supply vulnerability. "
+    "airlift missions and deployments; the stockpile and the trust fund; resilience self-assessments and supply "
+    "vulnerability. "
     "Authenticate with `Authorization: Bearer <token>`.",
     auth=auth_methods,
     urls_namespace="api",

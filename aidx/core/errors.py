@@ -61,4 +61,6 @@ class Problems:
             return
         fields = {field for field, _message in self.found}
         field = next(iter(fields)) if len(fields) == 1 else None
-        raise BusinessError(" ".join(message for _field, message in self.found), code=code, field=field, problems=self.found)
+        raise BusinessError(
+            " ".join(message for _field, message in self.found), code=code, field=field, problems=self.found
+        )

@@ -120,7 +120,7 @@ def shares(supplies: Iterable[Supply], key: str = "production_country") -> dict[
 
 def hhi(share_by: Mapping[str, Decimal]) -> int:
     """The Herfindahl–Hirschman index on the usual 0–10,000 scale: the sum of the squared shares in percent."""
-    return int(sum((share * 100) ** 2 for share in share_by.values()).quantize(Decimal(1), ROUND_HALF_UP))
+    return int(sum(((share * 100) ** 2 for share in share_by.values()), Decimal(0)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def share_outside(supplies: Iterable[Supply], inside: set[str]) -> Decimal:

@@ -40,7 +40,9 @@ class IndicatorIO(Schema):
     guidance_en: str = Field("", max_length=4000)
     guidance_nb: str = Field("", max_length=4000)
     guidance_nn: str = Field("", max_length=4000)
-    levels: dict[str, list[str]] = Field(..., description='Five descriptions (level 0 to 4) per language: {"en": [...], "nb": [...], "nn": [...]}')
+    levels: dict[str, list[str]] = Field(
+        ..., description='Five descriptions (level 0 to 4) per language: {"en": [...], "nb": [...], "nn": [...]}'
+    )
 
 
 class TemplateIn(Schema):
@@ -312,7 +314,12 @@ def _detail(user: Any, found: Assessment) -> dict[str, Any]:
         },
         "previous": before.pk if before else None,
         "comments": [
-            {"id": c.pk, "indicator": c.indicator.code if c.indicator else None, "text": c.text, "created_at": c.created_at}
+            {
+                "id": c.pk,
+                "indicator": c.indicator.code if c.indicator else None,
+                "text": c.text,
+                "created_at": c.created_at,
+            }
             for c in selectors.comments(found)
         ],
         "plan": [_action(user, a) for a in selectors.actions_visible_to(user, assessment=found)],
@@ -427,7 +434,13 @@ def comment_add(request: HttpRequest, assessment_id: int, payload: CommentIn) ->
     found = selectors.assessment(actor, assessment_id)
     made = services.comment_add(actor=actor, assessment=found, text=payload.text, indicator=payload.indicator)
     return Status(
-        201, {"id": made.pk, "indicator": made.indicator.code if made.indicator else None, "text": made.text, "created_at": made.created_at}
+        201,
+        {
+            "id": made.pk,
+            "indicator": made.indicator.code if made.indicator else None,
+            "text": made.text,
+            "created_at": made.created_at,
+        },
     )
 
 
@@ -570,6 +583,12 @@ def vulnerability(request: HttpRequest, on: dt.date | None = None, without: str 
 @router.get("/screening", response=list[FlagOut], summary="Suppliers whose owner moved outside the alliance")
 def screening(request: HttpRequest, on: dt.date | None = None) -> Any:
     return [
-        {"manufacturer": f.manufacturer.code, "on": f.on, "before": f.before, "after": f.after, "owner_name": f.owner_name}
+        {
+            "manufacturer": f.manufacturer.code,
+            "on": f.on,
+            "before": f.before,
+            "after": f.after,
+            "owner_name": f.owner_name,
+        }
         for f in supply.screening(_supply_reader(request), on)
     ]

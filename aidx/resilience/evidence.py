@@ -57,7 +57,7 @@ class Finding:
 
 def rates() -> dict[str, Decimal]:
     """Consumption per occupied bed and day of each critical item (see the module's note on preparedness)."""
-    return {code: rate for code, rate in ConsumptionRate.objects.filter(critical=True).values_list("item__code", "per_bed_day")}
+    return dict(ConsumptionRate.objects.filter(critical=True).values_list("item__code", "per_bed_day"))
 
 
 def beds(nation: str | None = None) -> int:
@@ -73,9 +73,9 @@ def stock(*, nation: str | None) -> dict[str, int]:
     rows = rows.filter(lot__owner_nation_id=nation) if nation else rows.filter(lot__owner_nation__isnull=True)
     return {
         code: int(total or 0)
-        for code, total in rows.values("lot__item__code").annotate(n=Sum(F("on_hand") - F("reserved"))).values_list(
-            "lot__item__code", "n"
-        )
+        for code, total in rows.values("lot__item__code")
+        .annotate(n=Sum(F("on_hand") - F("reserved")))
+        .values_list("lot__item__code", "n")
     }
 
 
@@ -109,7 +109,7 @@ def _requests_met(who: Any, nation: str) -> Finding:
         .values_list("request_line__request_id", "request_line__request__submitted_at", "delivered_at")
         .order_by("delivered_at")
     ):
-        if submitted is not None:
+        if submitted is not None and delivered is not None:
             first_delivery.setdefault(request_id, (delivered - submitted).total_seconds() / 86400)
     days = Decimal(str(round(statistics.median(first_delivery.values()), 1))) if first_delivery else None
     share = (Decimal(met) * 100 / Decimal(asked)).quantize(Decimal("0.1")) if asked else None

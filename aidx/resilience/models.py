@@ -368,7 +368,9 @@ class PlanningBeds(models.Model):
         verbose_name = _("planning beds")
         verbose_name_plural = _("planning beds")
         constraints = [
-            models.UniqueConstraint(fields=["nation"], condition=Q(nation__isnull=True), name="planning_beds_one_common")
+            models.UniqueConstraint(
+                fields=["nation"], condition=Q(nation__isnull=True), name="planning_beds_one_common"
+            )
         ]
 
     def __str__(self) -> str:

@@ -80,7 +80,9 @@ def _assessment(template: Template, entry: dict[str, Any]) -> int:
     )
     codes = {i.code: i for i in template.indicators.all()}
     for comment in entry.get("comments", []):
-        ReviewComment.objects.create(assessment=made, indicator=codes.get(comment["indicator"] or ""), text=comment["text"])
+        ReviewComment.objects.create(
+            assessment=made, indicator=codes.get(comment["indicator"] or ""), text=comment["text"]
+        )
     for action in entry.get("actions", []):
         Action.objects.create(
             assessment=made,

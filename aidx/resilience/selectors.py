@@ -25,9 +25,9 @@ DONE = (Assessment.Status.SUBMITTED, Assessment.Status.REVIEWED)
 def unanswered(assessment: Assessment) -> list[Indicator]:
     """The required indicators of an assessment still without a level."""
     return list(
-        Indicator.objects.filter(
-            answers__assessment=assessment, answers__level__isnull=True, required=True
-        ).order_by("requirement", "order", "code")
+        Indicator.objects.filter(answers__assessment=assessment, answers__level__isnull=True, required=True).order_by(
+            "requirement", "order", "code"
+        )
     )
 
 
@@ -43,9 +43,7 @@ def latest_template(code: str | None = None) -> Template | None:
     return rows.order_by("-created_at", "-version").first()
 
 
-def assessments_visible_to(
-    who: Any, *, nation: str | None = None, status: str | None = None
-) -> QuerySet[Assessment]:
+def assessments_visible_to(who: Any, *, nation: str | None = None, status: str | None = None) -> QuerySet[Assessment]:
     rows = visible(Assessment.objects.select_related("owner_nation", "template"), who)
     if nation:
         rows = rows.filter(owner_nation_id=nation.upper())

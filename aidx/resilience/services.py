@@ -5,7 +5,7 @@ supplier registry. Keyword-only, atomic; each validates its whole input first an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pycountry
@@ -48,7 +48,7 @@ TEXT_LIMIT = 4000
 # --- templates -----------------------------------------------------------------------------------------------
 
 
-def _check_indicators(indicators: list[Mapping[str, Any]], problems: Problems) -> None:
+def _check_indicators(indicators: Sequence[Mapping[str, Any]], problems: Problems) -> None:
     """Every problem of a template's indicators (field names say which indicator: indicators.3.weight)."""
     if not indicators:
         problems.add(_("A template needs indicators."), "indicators")
@@ -63,12 +63,20 @@ def _check_indicators(indicators: list[Mapping[str, Any]], problems: Problems) -
             problems.add(_("Two indicators have the code %(code)s.") % {"code": code}, f"{where}.code")
         seen.add(code)
         if entry.get("requirement") not in Requirement.values:
-            problems.add(_("Indicator %(code)s: the requirement must be 1 to 7.") % {"code": label}, f"{where}.requirement")
+            problems.add(
+                _("Indicator %(code)s: the requirement must be 1 to 7.") % {"code": label}, f"{where}.requirement"
+            )
         weight = entry.get("weight", 1)
         if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 10:
-            problems.add(_("Indicator %(code)s: the weight must be a whole number from 1 to 10.") % {"code": label}, f"{where}.weight")
+            problems.add(
+                _("Indicator %(code)s: the weight must be a whole number from 1 to 10.") % {"code": label},
+                f"{where}.weight",
+            )
         if entry.get("evidence", "") not in Evidence.values:
-            problems.add(_("Indicator %(code)s: unknown evidence %(value)s.") % {"code": label, "value": entry.get("evidence")}, f"{where}.evidence")
+            problems.add(
+                _("Indicator %(code)s: unknown evidence %(value)s.") % {"code": label, "value": entry.get("evidence")},
+                f"{where}.evidence",
+            )
         for language in LANGUAGES:
             question = str(entry.get(f"question_{language}") or "").strip()
             if not question:
@@ -77,11 +85,20 @@ def _check_indicators(indicators: list[Mapping[str, Any]], problems: Problems) -
                     f"{where}.question_{language}",
                 )
             elif len(question) > 500:
-                problems.add(_("Indicator %(code)s: the question is too long (at most 500 characters).") % {"code": label}, f"{where}.question_{language}")
+                problems.add(
+                    _("Indicator %(code)s: the question is too long (at most 500 characters).") % {"code": label},
+                    f"{where}.question_{language}",
+                )
             if len(str(entry.get(f"guidance_{language}") or "")) > TEXT_LIMIT:
-                problems.add(_("Indicator %(code)s: the guidance is too long.") % {"code": label}, f"{where}.guidance_{language}")
+                problems.add(
+                    _("Indicator %(code)s: the guidance is too long.") % {"code": label}, f"{where}.guidance_{language}"
+                )
             levels = (entry.get("levels") or {}).get(language)
-            if not isinstance(levels, list) or len(levels) != 5 or not all(isinstance(t, str) and t.strip() for t in levels):
+            if (
+                not isinstance(levels, list)
+                or len(levels) != 5
+                or not all(isinstance(t, str) and t.strip() for t in levels)
+            ):
                 problems.add(
                     _("Indicator %(code)s needs a description of each level 0 to 4 in %(language)s.")
                     % {"code": label, "language": language},
@@ -98,7 +115,7 @@ def _check_titles(titles: Mapping[str, str], problems: Problems) -> None:
             problems.add(_("The title is too long (at most 200 characters)."), f"title_{language}")
 
 
-def _write_indicators(template: Template, indicators: list[Mapping[str, Any]]) -> None:
+def _write_indicators(template: Template, indicators: Sequence[Mapping[str, Any]]) -> None:
     Indicator.objects.bulk_create(
         Indicator(
             template=template,
@@ -130,7 +147,7 @@ def template_create(
     actor: Any,
     code: str,
     titles: Mapping[str, str],
-    indicators: list[Mapping[str, Any]],
+    indicators: Sequence[Mapping[str, Any]],
     illustrative: bool = False,
     scenario_key: str = "",
 ) -> Template:
@@ -163,7 +180,7 @@ def template_in_use(template: Template) -> bool:
 
 @transaction.atomic
 def template_update(
-    *, actor: Any, template: Template, titles: Mapping[str, str], indicators: list[Mapping[str, Any]]
+    *, actor: Any, template: Template, titles: Mapping[str, str], indicators: Sequence[Mapping[str, Any]]
 ) -> Template:
     """Change a version nobody has used yet; a used version stays as it was answered (make a new version)."""
     _require_keeper(actor)
@@ -224,7 +241,7 @@ def assessment_start(
     return assessment
 
 
-def _level(value: Any) -> int | None | str:
+def _level(value: Any) -> int | str | None:
     """A level 0–4, None for "not answered", or "bad" for anything else."""
     if value is None or value == "":
         return None
@@ -260,7 +277,10 @@ def answers_save(*, actor: Any, assessment: Assessment, answers: Iterable[Mappin
             )
         evidence = str(entry.get("evidence") or "").strip()
         if len(evidence) > TEXT_LIMIT:
-            problems.add(_("Indicator %(code)s: the evidence is too long (at most 4,000 characters).") % {"code": code}, f"{code}.evidence")
+            problems.add(
+                _("Indicator %(code)s: the evidence is too long (at most 4,000 characters).") % {"code": code},
+                f"{code}.evidence",
+            )
         documents: list[int] | None = None
         if entry.get("documents") is not None:
             wanted = {int(d) for d in entry["documents"] if str(d).isdigit()}
@@ -300,7 +320,13 @@ def assessment_release(
     assessment.releasability = releasability
     assessment.save(update_fields=["releasability"])
     assessment.release_to.set(release_to or [])
-    record(actor=actor, action="resilience.assessment.release", target=assessment, before=before, after=snapshot(assessment))
+    record(
+        actor=actor,
+        action="resilience.assessment.release",
+        target=assessment,
+        before=before,
+        after=snapshot(assessment),
+    )
     return assessment
 
 
@@ -328,7 +354,13 @@ def assessment_transition(*, actor: Any, assessment: Assessment, action: str, re
         assessment.submitted_at = None
         ReviewComment.objects.create(assessment=assessment, text=reason.strip()[:TEXT_LIMIT], author=actor)
     assessment.save()
-    record(actor=actor, action=f"resilience.assessment.{action}", target=assessment, before=before, after=snapshot(assessment))
+    record(
+        actor=actor,
+        action=f"resilience.assessment.{action}",
+        target=assessment,
+        before=before,
+        after=snapshot(assessment),
+    )
     return assessment
 
 
@@ -388,7 +420,12 @@ def action_create(
     problems.raise_any()
     assert due is not None
     action = Action.objects.create(
-        assessment=assessment, indicator=found, description=description, responsible=responsible, due=due, created_by=actor
+        assessment=assessment,
+        indicator=found,
+        description=description,
+        responsible=responsible,
+        due=due,
+        created_by=actor,
     )
     record(actor=actor, action="resilience.action.create", target=action, after=snapshot(action))
     return action
@@ -528,7 +565,12 @@ def ownership_add(
     if closes and current is not None:
         kept.append(Ownership(owner_name=current.owner_name, valid_from=current.valid_from, valid_until=valid_from))
     problems = Problems()
-    entry = {"owner_name": owner_name, "owner_country": owner_country, "valid_from": valid_from, "valid_until": valid_until}
+    entry = {
+        "owner_name": owner_name,
+        "owner_country": owner_country,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+    }
     _check_ownerships([entry], problems, kept, single=True)
     problems.raise_any()
     if closes and current is not None:

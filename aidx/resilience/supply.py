@@ -144,7 +144,9 @@ def _pipeline() -> dict[str, int]:
 def _requested() -> set[str]:
     live = AssistanceRequest.objects.exclude(status=AssistanceRequest.Status.DRAFT)
     return set(
-        RequestLine.objects.filter(request__in=live.values("pk"), item__isnull=False).values_list("item__code", flat=True)
+        RequestLine.objects.filter(request__in=live.values("pk"), item__isnull=False).values_list(
+            "item__code", flat=True
+        )
     )
 
 

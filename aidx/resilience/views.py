@@ -6,6 +6,7 @@ Reads go through selectors (need-to-know), writes through services; a business e
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -25,12 +26,14 @@ from aidx.documents.models import Document
 from aidx.nations.models import Nation
 from aidx.nations.policy import visible
 from aidx.resilience import evidence, selectors, services, supply, workflow
-from aidx.resilience.models import Action, Assessment, Release, Requirement
+from aidx.resilience.models import Assessment, Release, Requirement
 
 
 def render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     """Every resilience page, with what its menu needs."""
-    return django_render(request, template, {**context, "may_read_supply": supply.may_read(request.user)}, status=status)
+    return django_render(
+        request, template, {**context, "may_read_supply": supply.may_read(request.user)}, status=status
+    )
 
 
 def _problems(request: HttpRequest, error: BusinessError) -> list[str]:
@@ -48,6 +51,14 @@ def _level_display(level: Any) -> str:
     return "—" if level is None else str(level)
 
 
+def _requirement_score(number: int) -> Callable[[Any], Any]:
+    return lambda row: row.scores.by_requirement.get(number)
+
+
+def _url(name: str, *args: Any) -> Callable[[str], str]:
+    return lambda action: reverse(name, args=[*args, action])
+
+
 @login_required
 def overview(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = request.user
@@ -57,10 +68,7 @@ def overview(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             exports.Column("nation", lambda r: r.nation.code, "#country +code"),
             exports.Column("assessment", lambda r: r.assessment.pk),
             exports.Column("overall", lambda r: r.scores.overall),
-            *[
-                exports.Column(f"requirement_{n}", lambda r, n=n: r.scores.by_requirement.get(n))
-                for n in Requirement.values
-            ],
+            *[exports.Column(f"requirement_{n}", _requirement_score(n)) for n in Requirement.values],
         ]
         return exports.response(request.GET["format"], columns, rows, stem="resilience-heat-map")
     problems: list[str] = []
@@ -165,7 +173,9 @@ def _context(user: Any, found: Assessment) -> dict[str, Any]:
             for a in answers
             if a.indicator.requirement == number
         ]
-        by_requirement.append({"number": number, "label": label, "score": score.by_requirement.get(number), "rows": rows})
+        by_requirement.append(
+            {"number": number, "label": label, "score": score.by_requirement.get(number), "rows": rows}
+        )
     radar = {
         "labels": [str(n) for n in Requirement.values],
         "names": [str(label) for _n, label in Requirement.choices],
@@ -180,7 +190,12 @@ def _context(user: Any, found: Assessment) -> dict[str, Any]:
         "score": score,
         "previous": before,
         "previous_score": before_score,
-        "radar": {k: [float(v) if v is not None else None for v in val] if isinstance(val, list) and k in {"current", "previous"} else val for k, val in radar.items()},
+        "radar": {
+            k: [float(v) if v is not None else None for v in val]
+            if isinstance(val, list) and k in {"current", "previous"}
+            else val
+            for k, val in radar.items()
+        },
         "general_comments": [c for c in comments if c.indicator_id is None],
         "actions": selectors.actions_visible_to(user, assessment=found),
         "gaps": evidence.gaps(findings),
@@ -218,9 +233,11 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse | Streaming
             "may_plan": workflow.may_plan(user, found),
             "documents": documents,
             "releases": Release.choices,
-            "nations": Nation.objects.exclude(pk=found.owner_nation_id).order_by("code") if workflow.may_plan(user, found) else [],
+            "nations": Nation.objects.exclude(pk=found.owner_nation_id).order_by("code")
+            if workflow.may_plan(user, found)
+            else [],
             "action_buttons": {
-                a.pk: workflow.ACTION.buttons(user, a, lambda name, a=a: reverse("resilience:action_action", args=[a.pk, name]))
+                a.pk: workflow.ACTION.buttons(user, a, _url("resilience:action_action", a.pk))
                 for a in context["actions"]
             },
         }
@@ -256,12 +273,18 @@ def assessment_print(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     found = selectors.assessment(request.user, pk)
     try:
-        services.assessment_transition(actor=request.user, assessment=found, action=action, reason=request.POST.get("reason", ""))
+        services.assessment_transition(
+            actor=request.user, assessment=found, action=action, reason=request.POST.get("reason", "")
+        )
     except BusinessError as error:
         for problem in _problems(request, error):
             messages.error(request, problem)
     else:
-        messages.success(request, _("Done: the assessment is now %(state)s.") % {"state": workflow.ASSESSMENT.state_label(Assessment.objects.get(pk=pk))})
+        messages.success(
+            request,
+            _("Done: the assessment is now %(state)s.")
+            % {"state": workflow.ASSESSMENT.state_label(Assessment.objects.get(pk=pk))},
+        )
     return redirect("resilience:assessment", pk=pk)
 
 
@@ -283,7 +306,9 @@ def action_list(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     rows = selectors.overdue_actions(request.user) if overdue else selectors.actions_visible_to(request.user)
     return render(
-        request, "resilience/action_list.html", {"actions": rows[:200], "overdue": overdue, "today": timezone.localdate()}
+        request,
+        "resilience/action_list.html",
+        {"actions": rows[:200], "overdue": overdue, "today": timezone.localdate()},
     )
 
 
@@ -311,7 +336,9 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for problem in _problems(request, error):
                 messages.error(request, problem)
         else:
-            messages.success(request, _("Version %(version)s made: change it before anyone uses it.") % {"version": made.version})
+            messages.success(
+                request, _("Version %(version)s made: change it before anyone uses it.") % {"version": made.version}
+            )
             return redirect("resilience:template", pk=made.pk)
     indicators = template.indicators.order_by("requirement", "order", "code")
     groups = [
@@ -407,5 +434,3 @@ def manufacturer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if problems else 200,
     )
-
-

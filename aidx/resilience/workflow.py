@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from aidx.accounts.models import Role
 from aidx.core.workflow import CENTRE, OWNER, Rule, Transition, Workflow, admitted
 from aidx.resilience.models import Action, Assessment
+from aidx.resilience.selectors import unanswered
 
 S = Assessment.Status
 A = Action.Status
@@ -32,8 +33,6 @@ def relations(actor: Any, record: Assessment | Action | None) -> set[str]:
 
 def _complete(assessment: Assessment) -> Any:
     # The service lists every unanswered indicator; the button only needs to know that one is missing.
-    from aidx.resilience.selectors import unanswered
-
     return _("Answer every required indicator first.") if unanswered(assessment) else None
 
 
@@ -43,7 +42,9 @@ ASSESSMENT = Workflow(
     states=S,
     relations=relations,
     transitions=[
-        Transition("submit", _("Submit to the centre"), source=[S.DRAFT], target=S.SUBMITTED, rules=[NATION], guard=_complete),
+        Transition(
+            "submit", _("Submit to the centre"), source=[S.DRAFT], target=S.SUBMITTED, rules=[NATION], guard=_complete
+        ),
         Transition("review", _("Mark reviewed"), source=[S.SUBMITTED], target=S.REVIEWED, rules=[REVIEWER]),
         Transition(
             "return",
@@ -65,7 +66,9 @@ ACTION = Workflow(
     transitions=[
         Transition("start", _("Start"), source=[A.OPEN], target=A.IN_PROGRESS, rules=[NATION]),
         Transition("complete", _("Mark done"), source=[A.OPEN, A.IN_PROGRESS], target=A.DONE, rules=[NATION]),
-        Transition("cancel", _("Cancel"), source=[A.OPEN, A.IN_PROGRESS], target=A.CANCELLED, rules=[NATION], danger=True),
+        Transition(
+            "cancel", _("Cancel"), source=[A.OPEN, A.IN_PROGRESS], target=A.CANCELLED, rules=[NATION], danger=True
+        ),
         Transition("reopen", _("Reopen"), source=[A.DONE, A.CANCELLED], target=A.OPEN, rules=[NATION]),
     ],
 )

@@ -22,7 +22,13 @@ def story(people):
     template = services.template_create(actor=SYSTEM, code="baseline", titles=TITLES, indicators=indicators())
     submitted(people.ally_a, template, level=1, title="Italy, spring")
     item = item_upsert(
-        actor=None, code="mask-ffp2", name_en="FFP2 mask", category="ppe", unit="piece", unit_weight_kg="0.012", unit_volume_m3="0.0001"
+        actor=None,
+        code="mask-ffp2",
+        name_en="FFP2 mask",
+        category="ppe",
+        unit="piece",
+        unit_weight_kg="0.012",
+        unit_volume_m3="0.0001",
     )[0]
     ConsumptionRate.objects.create(item=item, per_bed_day=6)
     PlanningBeds.objects.create(nation=None, beds=100)

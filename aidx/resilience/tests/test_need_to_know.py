@@ -84,7 +84,9 @@ def test_it_shows_each_assessment_exactly_to_those_who_may_see_it(world, records
         # acting on a hidden assessment does not tell that it exists
         posted = client.post(f"/resilience/assessments/{found.pk}/review/")
         assert posted.status_code in ((302,) if seen else (404,)), (viewer, nation, "transition")
-        api_posted = client.post(f"/api/v1/resilience/assessments/{found.pk}/review", {}, content_type="application/json")
+        api_posted = client.post(
+            f"/api/v1/resilience/assessments/{found.pk}/review", {}, content_type="application/json"
+        )
         if not seen:
             assert api_posted.status_code == 404, (viewer, nation, "api transition")
 
@@ -101,20 +103,35 @@ def test_it_computes_the_heat_maps_means_over_the_rows_shown_only(world, records
 def test_it_shows_inside_an_answer_only_the_documents_the_viewer_may_see(world, template, records):
     esp = records["ESP"]
     services.assessment_transition(actor=world.coordinator, assessment=esp, action="return", reason="more")
-    note = document_create(actor=world.ally_b, title="Zq-doc-for-australia", body="x", releasability="named", release_to=[world.aus])
-    services.answers_save(actor=world.ally_b, assessment=esp, answers=[{"indicator": "1.1", "level": 2, "documents": [note.pk]}])
+    note = document_create(
+        actor=world.ally_b, title="Zq-doc-for-australia", body="x", releasability="named", release_to=[world.aus]
+    )
+    services.answers_save(
+        actor=world.ally_b, assessment=esp, answers=[{"indicator": "1.1", "level": 2, "documents": [note.pk]}]
+    )
     # Spain's assessment is released to allies; the document inside only to Australia (and Spain, the centre)
     assert "Zq-doc-for-australia" in _client(world, "ally_b").get(f"/resilience/assessments/{esp.pk}/").content.decode()
-    assert "Zq-doc-for-australia" not in _client(world, "ally_a").get(f"/resilience/assessments/{esp.pk}/").content.decode()
-    answer = next(a for a in _client(world, "ally_a").get(f"/api/v1/resilience/assessments/{esp.pk}").json()["answers"] if a["indicator"] == "1.1")
+    assert (
+        "Zq-doc-for-australia"
+        not in _client(world, "ally_a").get(f"/resilience/assessments/{esp.pk}/").content.decode()
+    )
+    answer = next(
+        a
+        for a in _client(world, "ally_a").get(f"/api/v1/resilience/assessments/{esp.pk}").json()["answers"]
+        if a["indicator"] == "1.1"
+    )
     assert answer["documents"] == []
 
 
 def test_it_refuses_to_attach_a_document_the_nation_may_not_see(world, template, records):
-    secret = document_create(actor=world.ally_a, title="Italian", body="x", releasability="named", release_to=[world.aus])
+    secret = document_create(
+        actor=world.ally_a, title="Italian", body="x", releasability="named", release_to=[world.aus]
+    )
     draft = services.assessment_start(actor=world.ally_b, template=template)
     with pytest.raises(Exception) as error:
-        services.answers_save(actor=world.ally_b, assessment=draft, answers=[{"indicator": "1.1", "documents": [secret.pk]}])
+        services.answers_save(
+            actor=world.ally_b, assessment=draft, answers=[{"indicator": "1.1", "documents": [secret.pk]}]
+        )
     assert "document" in str(error.value)
 
 

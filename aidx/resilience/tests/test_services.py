@@ -46,7 +46,9 @@ def test_it_lists_every_problem_of_a_template_and_writes_nothing(world):
     bad[3]["requirement"] = 9
     bad[4]["code"] = bad[5]["code"]
     with pytest.raises(BusinessError) as error:
-        services.template_create(actor=world.coordinator, code="baseline", titles={"en": "x", "nb": "", "nn": "y"}, indicators=bad)
+        services.template_create(
+            actor=world.coordinator, code="baseline", titles={"en": "x", "nb": "", "nn": "y"}, indicators=bad
+        )
     fields = {field for field, _message in error.value.problems}
     assert {
         "indicators.0.weight",
@@ -82,7 +84,11 @@ def test_it_lists_every_unanswered_indicator_on_submission(world, template):
     services.answers_save(
         actor=world.ally_a,
         assessment=started,
-        answers=[{"indicator": a.indicator.code, "level": 1} for a in started.answers.all() if a.indicator.code != "3.2" and a.indicator.code != "6.1"],
+        answers=[
+            {"indicator": a.indicator.code, "level": 1}
+            for a in started.answers.all()
+            if a.indicator.code != "3.2" and a.indicator.code != "6.1"
+        ],
     )
     with pytest.raises(BusinessError) as error:
         services.assessment_transition(actor=world.ally_a, assessment=started, action="submit")
@@ -132,7 +138,9 @@ def test_it_lets_only_the_nation_answer_its_draft(world, template):
 
 def test_it_sends_an_assessment_back_with_the_reason(world, template):
     sent = submitted(world.ally_a, template)
-    back = services.assessment_transition(actor=world.coordinator, assessment=sent, action="return", reason="Evidence for 5.2")
+    back = services.assessment_transition(
+        actor=world.coordinator, assessment=sent, action="return", reason="Evidence for 5.2"
+    )
     assert back.status == Assessment.Status.DRAFT
     assert back.comments.get().text == "Evidence for 5.2"
 
@@ -147,9 +155,20 @@ def test_it_keeps_every_submitted_assessment_as_history(world, template):
 def test_it_plans_actions_and_lists_the_overdue_ones(world, template):
     sent = submitted(world.ally_a, template)
     late = services.action_create(
-        actor=world.ally_a, assessment=sent, description="Buy gowns", responsible="Health ministry", due=dt.date(2020, 1, 1), indicator="5.2"
+        actor=world.ally_a,
+        assessment=sent,
+        description="Buy gowns",
+        responsible="Health ministry",
+        due=dt.date(2020, 1, 1),
+        indicator="5.2",
     )
-    services.action_create(actor=world.ally_a, assessment=sent, description="Exercise", responsible="Civil protection", due=dt.date(2999, 1, 1))
+    services.action_create(
+        actor=world.ally_a,
+        assessment=sent,
+        description="Exercise",
+        responsible="Civil protection",
+        due=dt.date(2999, 1, 1),
+    )
     assert list(selectors.overdue_actions(world.ally_a)) == [late]
     services.action_transition(actor=world.ally_a, action=late, name="complete")
     assert not selectors.overdue_actions(world.ally_a).exists()
@@ -158,7 +177,9 @@ def test_it_plans_actions_and_lists_the_overdue_ones(world, template):
 def test_it_lists_every_problem_of_an_action(world, template):
     sent = submitted(world.ally_a, template)
     with pytest.raises(BusinessError) as error:
-        services.action_create(actor=world.ally_a, assessment=sent, description="", responsible="", due=None, indicator="8.8")
+        services.action_create(
+            actor=world.ally_a, assessment=sent, description="", responsible="", due=None, indicator="8.8"
+        )
     assert {f for f, _m in error.value.problems} == {"indicator", "description", "responsible", "due"}
     assert not Action.objects.exists()
 
@@ -194,7 +215,12 @@ def test_it_lists_every_problem_of_a_manufacturer_and_writes_nothing(world):
             production_country="XXX",
             items=["no-such-item"],
             ownerships=[
-                {"owner_name": "A", "owner_country": "ZZZ", "valid_from": dt.date(2010, 1, 1), "valid_until": dt.date(2020, 1, 1)},
+                {
+                    "owner_name": "A",
+                    "owner_country": "ZZZ",
+                    "valid_from": dt.date(2010, 1, 1),
+                    "valid_until": dt.date(2020, 1, 1),
+                },
                 {"owner_name": "B", "owner_country": "CHN", "valid_from": dt.date(2019, 1, 1)},
             ],
         )
@@ -211,9 +237,16 @@ def test_it_lists_every_problem_of_a_manufacturer_and_writes_nothing(world):
 
 
 def test_it_closes_the_current_owner_when_the_owner_changes(world):
-    maker = _maker(world.coordinator, ownerships=[{"owner_name": "Family", "owner_country": "DEU", "valid_from": dt.date(1990, 1, 1)}])
+    maker = _maker(
+        world.coordinator,
+        ownerships=[{"owner_name": "Family", "owner_country": "DEU", "valid_from": dt.date(1990, 1, 1)}],
+    )
     services.ownership_add(
-        actor=world.coordinator, manufacturer=maker, owner_name="Holding", owner_country="CHN", valid_from=dt.date(2019, 6, 1)
+        actor=world.coordinator,
+        manufacturer=maker,
+        owner_name="Holding",
+        owner_country="CHN",
+        valid_from=dt.date(2019, 6, 1),
     )
     spans = list(maker.ownerships.order_by("valid_from").values_list("owner_country", "valid_from", "valid_until"))
     assert spans == [("DEU", dt.date(1990, 1, 1), dt.date(2019, 6, 1)), ("CHN", dt.date(2019, 6, 1), None)]
@@ -223,7 +256,12 @@ def test_it_refuses_an_owner_change_that_overlaps_a_closed_one(world):
     maker = _maker(
         world.coordinator,
         ownerships=[
-            {"owner_name": "A", "owner_country": "DEU", "valid_from": dt.date(2000, 1, 1), "valid_until": dt.date(2010, 1, 1)},
+            {
+                "owner_name": "A",
+                "owner_country": "DEU",
+                "valid_from": dt.date(2000, 1, 1),
+                "valid_until": dt.date(2010, 1, 1),
+            },
             {"owner_name": "B", "owner_country": "FRA", "valid_from": dt.date(2010, 1, 1)},
         ],
     )

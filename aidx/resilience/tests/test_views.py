@@ -53,7 +53,13 @@ def test_it_answers_bad_api_input_with_every_field_at_once(world, template):
     found = services.assessment_start(actor=world.ally_a, template=template)
     response = _client(world.ally_a).put(
         f"/api/v1/resilience/assessments/{found.pk}/answers",
-        {"answers": [{"indicator": "1.1", "level": 9}, {"indicator": "5.2", "level": -2}, {"indicator": "x", "level": 1}]},
+        {
+            "answers": [
+                {"indicator": "1.1", "level": 9},
+                {"indicator": "5.2", "level": -2},
+                {"indicator": "x", "level": 1},
+            ]
+        },
         content_type="application/json",
     )
     assert response.status_code == 400
@@ -81,7 +87,14 @@ def test_it_refuses_overlapping_owners_and_unknown_countries_on_the_page_and_in_
         code="m",
         name="M",
         production_country="DEU",
-        ownerships=[{"owner_name": "A", "owner_country": "DEU", "valid_from": dt.date(2000, 1, 1), "valid_until": dt.date(2010, 1, 1)}],
+        ownerships=[
+            {
+                "owner_name": "A",
+                "owner_country": "DEU",
+                "valid_from": dt.date(2000, 1, 1),
+                "valid_until": dt.date(2010, 1, 1),
+            }
+        ],
     )
     client = _client(world.coordinator)
     page = client.post(

@@ -34,7 +34,11 @@ def _action(world, state):
     # on a reviewed assessment, whose page draws no button of its own: only the action's buttons are on it
     assessment = _assessment(world, Assessment.Status.REVIEWED)
     made = services.action_create(
-        actor=world.ally_a, assessment=assessment, description="Stock gowns", responsible="Ministry", due=dt.date(2030, 1, 1)
+        actor=world.ally_a,
+        assessment=assessment,
+        description="Stock gowns",
+        responsible="Ministry",
+        due=dt.date(2030, 1, 1),
     )
     Action.objects.filter(pk=made.pk).update(status=state)
     made.refresh_from_db()

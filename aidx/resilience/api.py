@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -558,7 +559,7 @@ def vulnerability(request: HttpRequest, on: dt.date | None = None, without: str 
         raise BusinessError(_("Unknown country: %(code)s.") % {"code": without}, field="without")
     rows = supply.vulnerability(user, on=on, without=country)
     return {
-        "on": on or dt.date.today(),
+        "on": on or timezone.localdate(),
         "without": country,
         "threshold_days": supply.THRESHOLD_DAYS,
         "items": [

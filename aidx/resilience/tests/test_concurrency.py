@@ -4,6 +4,7 @@ the service locks the manufacturer's row before it checks for overlaps."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 
 import pytest
@@ -67,5 +68,5 @@ def test_it_never_records_overlapping_owners_from_parallel_clients(world):
         thread.join(timeout=120)
     assert sorted(outcomes) == ["invalid"] * (CLIENTS - 1) + ["ok"]
     spans = list(Ownership.objects.filter(manufacturer=maker).order_by("valid_from"))
-    for before, after in zip(spans, spans[1:], strict=False):
+    for before, after in itertools.pairwise(spans):
         assert before.valid_until is not None and before.valid_until <= after.valid_from

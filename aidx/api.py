@@ -26,6 +26,7 @@ from aidx.logistics.api import router as logistics_router
 from aidx.matching.api import router as matching_router
 from aidx.nations.api import router as nations_router
 from aidx.preparedness.api import router as preparedness_router
+from aidx.resilience.api import router as resilience_router
 from aidx.stockpile.api import router as stockpile_router
 
 api = NinjaAPI(
@@ -33,7 +34,7 @@ api = NinjaAPI(
     version="1",
     description="The aid exchange: registry, catalogue and documents; requests, offers and allocations; matching; "
     "airlift missions and deployments; the stockpile and the trust fund; preparedness plans, standby pledges and "
-    "simulations of a wave. "
+    "simulations of a wave; resilience self-assessments and supply vulnerability. "
     "Authenticate with `Authorization: Bearer <token>`.",
     auth=auth_methods,
     urls_namespace="api",
@@ -131,3 +132,4 @@ api.add_router("/stockpile", stockpile_router)
 api.add_router("/fund", fund_router)
 api.add_router("/interchange", interchange_router)
 api.add_router("/preparedness", preparedness_router)
+api.add_router("/resilience", resilience_router)

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "aidx.matching",
     "aidx.interchange",
     "aidx.preparedness",
+    "aidx.resilience",
     "aidx.web",
 ]
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("matching/", include("aidx.matching.urls")),
     path("interchange/", include("aidx.interchange.urls")),
     path("preparedness/", include("aidx.preparedness.urls")),
+    path("resilience/", include("aidx.resilience.urls")),
     path("audit/", include("aidx.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

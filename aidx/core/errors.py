@@ -76,12 +76,17 @@ class Problems:
             self.found.extend(error.problems)
             return default
 
-    def raise_any(self) -> None:
+    def raise_any(self, *, code: str | None = None) -> None:
+        """Raise the problems found, if any; `code` names them all for clients (else the first problem's)."""
         if not self.found:
             return
-        if len(self.found) == 1:
-            raise self.found[0]
         first = self.found[0]
-        error = BusinessError(" ".join(str(p.message) for p in self.found), code=first.code, field=first.field)
+        if len(self.found) == 1:
+            if code is not None:
+                first.code = code
+            raise first
+        error = BusinessError(
+            " ".join(str(p.message) for p in self.found), code=code or first.code, field=first.field
+        )
         error.problems = list(self.found)
         raise error

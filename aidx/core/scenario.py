@@ -29,6 +29,7 @@ STEPS: list[tuple[str, str]] = [
     ("fund.json", "aidx.fund.scenario"),
     ("matching.json", "aidx.matching.scenario"),
     ("preparedness.json", "aidx.preparedness.scenario"),
+    ("resilience.json", "aidx.resilience.scenario"),
 ]
 
 

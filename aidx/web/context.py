@@ -40,6 +40,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         entries.append(("stockpile:overview", _("Stockpile")))
     entries.append(("fund:overview", _("Trust fund")))
     entries.append(("preparedness:plans", _("Preparedness")))
+    entries.append(("resilience:overview", _("Resilience")))
     if user.has_role(Role.COORDINATOR):
         entries.append(("matching:list", _("Matching")))
         entries.append(("audit:list", _("Audit log")))

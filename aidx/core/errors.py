@@ -85,8 +85,6 @@ class Problems:
             if code is not None:
                 first.code = code
             raise first
-        error = BusinessError(
-            " ".join(str(p.message) for p in self.found), code=code or first.code, field=first.field
-        )
+        error = BusinessError(" ".join(str(p.message) for p in self.found), code=code or first.code, field=first.field)
         error.problems = list(self.found)
         raise error

@@ -64,7 +64,9 @@ class BoundedFormSet(forms.BaseFormSet):
     """
 
     def total_form_count(self) -> int:
-        if self.is_bound and self.management_form.cleaned_data.get(TOTAL_FORM_COUNT, 0) > self.absolute_max:
+        claimed: int = self.management_form.cleaned_data.get(TOTAL_FORM_COUNT) or 0 if self.is_bound else 0
+        bound: int | None = self.absolute_max
+        if bound is not None and claimed > bound:
             return 0
         return super().total_form_count()
 

@@ -64,9 +64,9 @@ class ReceivedOut(Schema):
 
 def refused(exc: MessageRefused) -> Status:
     fields: dict[str, list[str]] = {}
-    for _code, message, where in exc.problems:
+    for _code, message, where in exc.refusals:
         fields.setdefault(where, []).append(message)
-    problems = [{"code": c, "message": m, "where": w} for c, m, w in exc.problems]
+    problems = [{"code": c, "message": m, "where": w} for c, m, w in exc.refusals]
     return Status(
         exc.status,
         {"error": {"code": exc.code, "message": str(exc.message), "fields": fields, "problems": problems}},

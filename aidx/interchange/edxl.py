@@ -82,7 +82,8 @@ class MessageRefused(BusinessError):
     def __init__(self, problems: list[tuple[str, str, str]], *, status: int = 400):
         first_code, first_message, _where = problems[0]
         super().__init__(first_message, code=first_code, status=status)
-        self.problems = problems
+        self.refusals = problems  # (code, message, where): the API answers each with its machine code
+        self.problems = [BusinessError(message, code=code, field=where) for code, message, where in problems]
 
 
 def refuse(code: str, message: str, *, where: str = "message", status: int = 400) -> MessageRefused:

@@ -635,7 +635,7 @@ def receive(*, actor: Any, data: bytes, sender: str = "") -> Outcome:
             "interchange: refused a message from %s (%s): %s",
             sender or getattr(actor, "username", "?"),
             len(data),
-            "; ".join(f"{code} at {where}: {text}" for code, text, where in refused.problems),
+            "; ".join(f"{code} at {where}: {text}" for code, text, where in refused.refusals),
         )
         raise
 

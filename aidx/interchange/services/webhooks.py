@@ -38,7 +38,7 @@ from aidx.assistance.models import Allocation, AssistanceRequest, Offer
 from aidx.audit.models import AuditEntry
 from aidx.audit.services import record, snapshot
 from aidx.core.actors import SYSTEM
-from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.interchange.edxl import refuse
 from aidx.interchange.models import Delivery, FanOutCursor, InboundLink, Subscription
 from aidx.interchange.services import outbound
@@ -112,11 +112,10 @@ def subscription_create(
     linked = User.objects.filter(username=remote_actor).first() if remote_actor else None
     if remote_actor and linked is None:
         problems["remote_actor"] = _("Unknown user %(name)s.") % {"name": remote_actor}
-    if problems:
-        field = next(iter(problems))
-        error = BusinessError(" ".join(problems.values()), field=field)
-        error.fields = problems  # type: ignore[attr-defined]
-        raise error
+    found = Problems()
+    for field, message in problems.items():
+        found.add(message, field)
+    found.raise_any()
     subscription = Subscription.objects.create(
         **owner,
         name=name,

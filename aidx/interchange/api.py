@@ -7,8 +7,6 @@ from a linked node carries `X-Aidx-Subscription`, `X-Aidx-Timestamp` and `X-Aidx
 body is read as XML.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any, Literal
 
@@ -18,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from aidx.accounts.api import api_user, require_write
+from aidx.core.bounds import Id
 from aidx.interchange import selectors
 from aidx.interchange.edxl import MessageRefused
 from aidx.interchange.models import PendingLine, PendingMessage, Subscription
@@ -127,17 +126,17 @@ def _xml(record: Any, request: HttpRequest, event: str = "") -> HttpResponse:
 
 
 @router.get("/requests/{request_id}.xml", summary="A request as EDXL-RM (RequestResource or RequisitionResource)")
-def request_xml(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_xml(request: HttpRequest, request_id: Id) -> HttpResponse:
     return _xml(selectors.record_for(api_user(request), "request", request_id), request)
 
 
 @router.get("/offers/{offer_id}.xml", summary="An offer as EDXL-RM OfferUnsolicitedResource")
-def offer_xml(request: HttpRequest, offer_id: int) -> HttpResponse:
+def offer_xml(request: HttpRequest, offer_id: Id) -> HttpResponse:
     return _xml(selectors.record_for(api_user(request), "offer", offer_id), request)
 
 
 @router.get("/allocations/{allocation_id}.xml", summary="An allocation as EDXL-RM (the message of its last step)")
-def allocation_xml(request: HttpRequest, allocation_id: int) -> HttpResponse:
+def allocation_xml(request: HttpRequest, allocation_id: Id) -> HttpResponse:
     allocation = selectors.record_for(api_user(request), "allocation", allocation_id)
     event = {
         "proposed": "propose",
@@ -216,7 +215,7 @@ def queue(request: HttpRequest) -> Any:
 
 
 @router.get("/queue/{pending_id}", response=PendingOut, summary="One message waiting for mapping")
-def pending_detail(request: HttpRequest, pending_id: int) -> Any:
+def pending_detail(request: HttpRequest, pending_id: Id) -> Any:
     return get_object_or_404(selectors.pending_visible_to(api_user(request)), pk=pending_id)
 
 
@@ -231,7 +230,7 @@ class MapIn(Schema):
     response=PendingOut,
     summary="Map a line's foreign type (remembered for the sender)",
 )
-def map_line(request: HttpRequest, pending_id: int, line_id: int, payload: MapIn) -> Any:
+def map_line(request: HttpRequest, pending_id: Id, line_id: Id, payload: MapIn) -> Any:
     user = require_write(request)
     pending = get_object_or_404(selectors.pending_visible_to(user), pk=pending_id)
     line = get_object_or_404(pending.lines.all(), pk=line_id)
@@ -240,12 +239,12 @@ def map_line(request: HttpRequest, pending_id: int, line_id: int, payload: MapIn
     )
 
 
-class ReasonIn(Schema):
+class DiscardIn(Schema):
     reason: str = Field("", max_length=500)
 
 
 @router.post("/queue/{pending_id}/create", response=PendingOut, summary="Create the request once every line is mapped")
-def pending_create(request: HttpRequest, pending_id: int) -> Any:
+def pending_create(request: HttpRequest, pending_id: Id) -> Any:
     user = require_write(request)
     pending = get_object_or_404(selectors.pending_visible_to(user), pk=pending_id)
     mapping.pending_create(actor=user, pending=pending)
@@ -253,7 +252,7 @@ def pending_create(request: HttpRequest, pending_id: int) -> Any:
 
 
 @router.post("/queue/{pending_id}/discard", response=PendingOut, summary="Discard a waiting message")
-def pending_discard(request: HttpRequest, pending_id: int, payload: ReasonIn) -> Any:
+def pending_discard(request: HttpRequest, pending_id: Id, payload: DiscardIn) -> Any:
     user = require_write(request)
     pending = get_object_or_404(selectors.pending_visible_to(user), pk=pending_id)
     return mapping.pending_discard(actor=user, pending=pending, reason=payload.reason)
@@ -303,18 +302,24 @@ def subscription_create(request: HttpRequest, payload: SubscriptionIn) -> Any:
 
 
 @router.get("/subscriptions/{subscription_id}", response=SubscriptionOut, summary="One subscription")
-def subscription_detail(request: HttpRequest, subscription_id: int) -> Any:
+def subscription_detail(request: HttpRequest, subscription_id: Id) -> Any:
     return get_object_or_404(selectors.subscriptions_of(api_user(request)), pk=subscription_id)
 
 
-@router.post(
-    "/subscriptions/{subscription_id}/{action}", response=SubscriptionOut, summary="Pause or resume a subscription"
-)
-def subscription_action(request: HttpRequest, subscription_id: int, action: Literal["pause", "resume"]) -> Any:
+def _subscription_move(request: HttpRequest, subscription_id: Id, move: Any) -> Any:
     user = require_write(request)
     subscription = get_object_or_404(selectors.subscriptions_of(user), pk=subscription_id)
-    move = webhooks.subscription_pause if action == "pause" else webhooks.subscription_resume
     return move(actor=user, subscription=subscription)
+
+
+@router.post("/subscriptions/{subscription_id}/pause", response=SubscriptionOut, summary="Pause a subscription")
+def subscription_pause(request: HttpRequest, subscription_id: Id) -> Any:
+    return _subscription_move(request, subscription_id, webhooks.subscription_pause)
+
+
+@router.post("/subscriptions/{subscription_id}/resume", response=SubscriptionOut, summary="Resume a subscription")
+def subscription_resume(request: HttpRequest, subscription_id: Id) -> Any:
+    return _subscription_move(request, subscription_id, webhooks.subscription_resume)
 
 
 class DeliveryOut(Schema):
@@ -332,7 +337,7 @@ class DeliveryOut(Schema):
 
 @router.get("/subscriptions/{subscription_id}/deliveries", response=list[DeliveryOut], summary="The delivery log")
 @paginate
-def deliveries(request: HttpRequest, subscription_id: int) -> Any:
+def deliveries(request: HttpRequest, subscription_id: Id) -> Any:
     user = api_user(request)
     subscription = get_object_or_404(selectors.subscriptions_of(user), pk=subscription_id)
     return selectors.deliveries_of(user, subscription)

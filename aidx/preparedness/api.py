@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 
 from aidx.accounts.api import api_user, require_write
 from aidx.assistance.models import AssistanceRequest
+from aidx.core.bounds import Id, Int32, MinorUnits
 from aidx.nations.policy import get_visible_or_404
 from aidx.preparedness import selectors, services
 from aidx.preparedness.models import Plan, Pledge, SimulationRun
@@ -20,7 +21,7 @@ from aidx.preparedness.workflow import PLAN, PLEDGE, RUN
 router = Router(tags=["preparedness"])
 
 
-class PlanOut(Schema):
+class PrepPlanOut(Schema):
     id: int
     name: str
     incident: str
@@ -43,30 +44,30 @@ class PlanOut(Schema):
         return selectors.consumption_rates(plan)
 
 
-class PlanIn(Schema):
+class PrepPlanIn(Schema):
     name: str = Field(..., max_length=200)
     incident: str = Field(..., max_length=100)
     valid_from: dt.date
     valid_until: dt.date | None = None
     notes: str = Field("", max_length=5000)
-    fund_lead_days: int = 30
+    fund_lead_days: Int32 = 30
     releasability: Literal["allies", "allies_partners", "named"] = "allies_partners"
     release_to: list[str] = Field(default_factory=list, max_length=100)
 
 
-class RateIn(Schema):
+class PrepRateIn(Schema):
     item: str
     basis: Literal["bed", "icu"]
     rate: float
     durable: bool = False
-    priority: int = 2
-    unit_price_minor: int = 0
-    lead_days: int | None = None
+    priority: Int32 = 2
+    unit_price_minor: MinorUnits = 0
+    lead_days: Int32 | None = None
     illustrative: bool = True
     source: str = Field("", max_length=300)
 
 
-class PledgeOut(Schema):
+class PrepPledgeOut(Schema):
     id: int
     plan: int = Field(..., alias="plan_id")
     nation: str | None = Field(None, alias="owner_nation_id")
@@ -101,11 +102,11 @@ class PledgeOut(Schema):
         return PLEDGE.action_names(api_user(context["request"]), pledge)
 
 
-class PledgeIn(Schema):
+class PrepPledgeIn(Schema):
     item: str | None = None
     capability: str | None = None
-    quantity: int
-    notice_days: int
+    quantity: Int32
+    notice_days: Int32
     origin_site: str
     valid_from: dt.date
     valid_until: dt.date | None = None
@@ -115,12 +116,12 @@ class PledgeIn(Schema):
     release_to: list[str] = Field(default_factory=list, max_length=100)
 
 
-class ActivateIn(Schema):
-    quantity: int
-    request: int | None = Field(None, description="The request for assistance the offer answers")
+class PrepActivateIn(Schema):
+    quantity: Int32
+    request: Id | None = Field(None, description="The request for assistance the offer answers")
 
 
-class ActivationOut(Schema):
+class PrepActivationOut(Schema):
     id: int
     pledge: int = Field(..., alias="pledge_id")
     offer: int = Field(..., alias="offer_id")
@@ -132,7 +133,7 @@ class ActivationOut(Schema):
         return int(activation.pledge.remaining)
 
 
-class ScenarioOut(Schema):
+class PrepScenarioOut(Schema):
     id: int
     name: str
     incident: str
@@ -144,25 +145,25 @@ class ScenarioOut(Schema):
     source: str
 
 
-class ScenarioIn(Schema):
+class PrepScenarioIn(Schema):
     name: str = Field(..., max_length=200)
     incident: str = Field("", max_length=100)
     kind: Literal["seir", "curve"] = "seir"
     start: dt.date
-    horizon_days: int = 180
+    horizon_days: Int32 = 180
     parameters: dict[str, Any]
     curve_csv: str = Field("", max_length=5_000_000, description="nation,day,hospital,icu rows for kind=curve")
     source: str = Field("", max_length=500)
 
 
-class RunIn(Schema):
-    plan: int
-    scenario: int
-    runs: int = 200
-    seed: int = 0
+class PrepRunIn(Schema):
+    plan: Id
+    scenario: Id
+    runs: Int32 = 200
+    seed: Int32 = 0
 
 
-class RunOut(Schema):
+class PrepRunOut(Schema):
     id: int
     plan: int = Field(..., alias="plan_id")
     scenario: int = Field(..., alias="scenario_id")
@@ -181,7 +182,7 @@ class RunOut(Schema):
         return RUN.action_names(api_user(context["request"]), run)
 
 
-class RunResultOut(RunOut):
+class PrepRunResultOut(PrepRunOut):
     result: dict[str, Any] | None = None
     problem: dict[str, Any] | None = Field(None, description="The exact input, to re-run or compare")
 
@@ -189,39 +190,39 @@ class RunResultOut(RunOut):
 # --- plans ------------------------------------------------------------------------------------------------
 
 
-@router.get("/plans", response=list[PlanOut], summary="Operational plans (every version) the caller may see")
+@router.get("/plans", response=list[PrepPlanOut], summary="Operational plans (every version) the caller may see")
 @paginate
 def plan_list(request: HttpRequest) -> Any:
     return selectors.plans(api_user(request))
 
 
-@router.post("/plans", response={201: PlanOut}, summary="Draft a new plan (coordinators)")
-def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
+@router.post("/plans", response={201: PrepPlanOut}, summary="Draft a new plan (coordinators)")
+def plan_create(request: HttpRequest, payload: PrepPlanIn) -> Any:
     plan = services.plan_create(actor=require_write(request), **payload.dict())
     return Status(201, plan)
 
 
-@router.get("/plans/{int:pk}", response=PlanOut, summary="A plan version, with its consumption rates")
-def plan_detail(request: HttpRequest, pk: int) -> Any:
+@router.get("/plans/{int:pk}", response=PrepPlanOut, summary="A plan version, with its consumption rates")
+def plan_detail(request: HttpRequest, pk: Id) -> Any:
     return selectors.plan(api_user(request), pk)
 
 
-@router.put("/plans/{int:pk}/rates", response=PlanOut, summary="Replace a draft plan's consumption rates")
-def plan_rates(request: HttpRequest, pk: int, payload: list[RateIn]) -> Any:
+@router.put("/plans/{int:pk}/rates", response=PrepPlanOut, summary="Replace a draft plan's consumption rates")
+def plan_rates(request: HttpRequest, pk: Id, payload: list[PrepRateIn]) -> Any:
     actor = require_write(request)
     plan = selectors.plan(actor, pk)
     services.rates_set(actor=actor, plan=plan, rates=[services.RateInput(**r.dict()) for r in payload])
     return selectors.plan(actor, pk)
 
 
-@router.post("/plans/{int:pk}/agree", response=PlanOut, summary="Agree a draft: it supersedes the agreed version")
-def plan_agree(request: HttpRequest, pk: int) -> Any:
+@router.post("/plans/{int:pk}/agree", response=PrepPlanOut, summary="Agree a draft: it supersedes the agreed version")
+def plan_agree(request: HttpRequest, pk: Id) -> Any:
     actor = require_write(request)
     return services.plan_agree(actor=actor, plan=selectors.plan(actor, pk))
 
 
-@router.post("/plans/{int:pk}/new-version", response={201: PlanOut}, summary="Start a new draft version")
-def plan_new_version(request: HttpRequest, pk: int) -> Any:
+@router.post("/plans/{int:pk}/new-version", response={201: PrepPlanOut}, summary="Start a new draft version")
+def plan_new_version(request: HttpRequest, pk: Id) -> Any:
     actor = require_write(request)
     return Status(201, services.plan_new_version(actor=actor, plan=selectors.plan(actor, pk)))
 
@@ -229,11 +230,11 @@ def plan_new_version(request: HttpRequest, pk: int) -> Any:
 # --- pledges ----------------------------------------------------------------------------------------------
 
 
-@router.get("/plans/{int:pk}/pledges", response=list[PledgeOut], summary="The plan's standby pledges")
+@router.get("/plans/{int:pk}/pledges", response=list[PrepPledgeOut], summary="The plan's standby pledges")
 @paginate
 def pledge_list(
     request: HttpRequest,
-    pk: int,
+    pk: Id,
     nation: str | None = None,
     kind: Literal["item", "capability"] | None = None,
     status: str | None = None,
@@ -243,8 +244,8 @@ def pledge_list(
     return selectors.pledges(user, plan=selectors.plan(user, pk), nation=nation, kind=kind, status=status, item=item)
 
 
-@router.post("/plans/{int:pk}/pledges", response={201: PledgeOut}, summary="Pledge for the caller's nation")
-def pledge_create(request: HttpRequest, pk: int, payload: PledgeIn) -> Any:
+@router.post("/plans/{int:pk}/pledges", response={201: PrepPledgeOut}, summary="Pledge for the caller's nation")
+def pledge_create(request: HttpRequest, pk: Id, payload: PrepPledgeIn) -> Any:
     actor = require_write(request)
     data = payload.dict()
     releasability, release_to = data.pop("releasability"), data.pop("release_to")
@@ -258,23 +259,23 @@ def pledge_create(request: HttpRequest, pk: int, payload: PledgeIn) -> Any:
     return Status(201, made[0])
 
 
-@router.get("/pledges/{int:pk}", response=PledgeOut, summary="A standby pledge")
-def pledge_detail(request: HttpRequest, pk: int) -> Any:
+@router.get("/pledges/{int:pk}", response=PrepPledgeOut, summary="A standby pledge")
+def pledge_detail(request: HttpRequest, pk: Id) -> Any:
     return selectors.pledge(api_user(request), pk)
 
 
-@router.post("/pledges/{int:pk}/withdraw", response=PledgeOut, summary="Withdraw a pledge")
-def pledge_withdraw(request: HttpRequest, pk: int) -> Any:
+@router.post("/pledges/{int:pk}/withdraw", response=PrepPledgeOut, summary="Withdraw a pledge")
+def pledge_withdraw(request: HttpRequest, pk: Id) -> Any:
     actor = require_write(request)
     return services.pledge_withdraw(actor=actor, pledge=selectors.pledge(actor, pk))
 
 
 @router.post(
     "/pledges/{int:pk}/activate",
-    response={201: ActivationOut},
+    response={201: PrepActivationOut},
     summary="Activate (part of) a pledge into an open offer of the exchange, in reply to a request if given",
 )
-def pledge_activate(request: HttpRequest, pk: int, payload: ActivateIn) -> Any:
+def pledge_activate(request: HttpRequest, pk: Id, payload: PrepActivateIn) -> Any:
     actor = require_write(request)
     pledge = selectors.pledge(actor, pk)
     answered = (
@@ -287,25 +288,25 @@ def pledge_activate(request: HttpRequest, pk: int, payload: ActivateIn) -> Any:
 # --- scenarios and runs ---------------------------------------------------------------------------------
 
 
-@router.get("/scenarios", response=list[ScenarioOut], summary="Wave scenarios")
+@router.get("/scenarios", response=list[PrepScenarioOut], summary="Wave scenarios")
 @paginate
 def scenario_list(request: HttpRequest) -> Any:
     return selectors.scenarios(api_user(request))
 
 
-@router.post("/scenarios", response={201: ScenarioOut}, summary="A wave scenario: SEIR parameters or a curve")
-def scenario_create(request: HttpRequest, payload: ScenarioIn) -> Any:
+@router.post("/scenarios", response={201: PrepScenarioOut}, summary="A wave scenario: SEIR parameters or a curve")
+def scenario_create(request: HttpRequest, payload: PrepScenarioIn) -> Any:
     return Status(201, services.scenario_create(actor=require_write(request), **payload.dict()))
 
 
-@router.get("/runs", response=list[RunOut], summary="Simulation runs the caller may see (its own; the centre all)")
+@router.get("/runs", response=list[PrepRunOut], summary="Simulation runs the caller may see (its own; the centre all)")
 @paginate
 def run_list(request: HttpRequest) -> Any:
     return selectors.runs(api_user(request))
 
 
-@router.post("/runs", response={202: RunOut}, summary="Start a simulation on the worker")
-def run_start(request: HttpRequest, payload: RunIn) -> Any:
+@router.post("/runs", response={202: PrepRunOut}, summary="Start a simulation on the worker")
+def run_start(request: HttpRequest, payload: PrepRunIn) -> Any:
     actor = require_write(request)
     plan = get_object_or_404(selectors.plans(actor), pk=payload.plan)
     scenario = selectors.scenario(actor, payload.scenario)
@@ -313,23 +314,23 @@ def run_start(request: HttpRequest, payload: RunIn) -> Any:
     return Status(202, run)
 
 
-@router.get("/runs/{int:pk}", response=RunResultOut, summary="A run: progress, then its result and exact input")
-def run_detail(request: HttpRequest, pk: int) -> Any:
+@router.get("/runs/{int:pk}", response=PrepRunResultOut, summary="A run: progress, then its result and exact input")
+def run_detail(request: HttpRequest, pk: Id) -> Any:
     return selectors.run(api_user(request), pk)
 
 
-@router.post("/runs/{int:pk}/cancel", response=RunOut, summary="Cancel a queued or running simulation")
-def run_cancel(request: HttpRequest, pk: int) -> Any:
+@router.post("/runs/{int:pk}/cancel", response=PrepRunOut, summary="Cancel a queued or running simulation")
+def run_cancel(request: HttpRequest, pk: Id) -> Any:
     actor = require_write(request)
     return services.run_cancel(actor=actor, run=selectors.run(actor, pk, with_result=False))
 
 
 @router.post(
     "/runs/{int:pk}/rerun",
-    response={202: RunOut},
+    response={202: PrepRunOut},
     summary="Run again: with the plan as it is now, or (exact=true) the same stored input",
 )
-def run_rerun(request: HttpRequest, pk: int, exact: bool = False) -> Any:
+def run_rerun(request: HttpRequest, pk: Id, exact: bool = False) -> Any:
     actor = require_write(request)
     old = selectors.run(actor, pk)
     run = services.run_start(

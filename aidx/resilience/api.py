@@ -17,6 +17,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from aidx.accounts.api import require_write
+from aidx.core.bounds import Id, Int32
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.nations.models import Nation
 from aidx.resilience import evidence, selectors, services, supply, workflow
@@ -31,8 +32,8 @@ def _user(request: HttpRequest) -> Any:
 
 class IndicatorIO(Schema):
     code: str = Field(..., max_length=10)
-    requirement: int
-    weight: int = 1
+    requirement: Int32
+    weight: Int32 = 1
     required: bool = True
     evidence: str = ""
     question_en: str = Field(..., max_length=500)
@@ -162,9 +163,9 @@ class AssessmentDetailOut(AssessmentOut):
 
 class AnswerIn(Schema):
     indicator: str = Field(..., max_length=10)
-    level: int | None = None
+    level: Int32 | None = None
     evidence: str = Field("", max_length=4000)
-    documents: list[int] | None = None
+    documents: list[Id] | None = Field(None, max_length=100)
 
 
 class AnswersIn(Schema):
@@ -172,7 +173,7 @@ class AnswersIn(Schema):
 
 
 class StartIn(Schema):
-    template: int | None = None
+    template: Id | None = None
     title: str = Field("", max_length=200)
 
 
@@ -348,7 +349,7 @@ def templates(request: HttpRequest) -> Any:
 
 
 @router.get("/templates/{int:template_id}", response=TemplateDetailOut)
-def template(request: HttpRequest, template_id: int) -> Any:
+def template(request: HttpRequest, template_id: Id) -> Any:
     found = selectors.templates().filter(pk=template_id).first()
     if found is None:
         raise Http404
@@ -372,7 +373,7 @@ def template_create(request: HttpRequest, payload: TemplateIn) -> Any:
 
 
 @router.put("/templates/{int:template_id}", response=TemplateDetailOut, summary="Change a version no one has used")
-def template_update(request: HttpRequest, template_id: int, payload: TemplateIn) -> Any:
+def template_update(request: HttpRequest, template_id: Id, payload: TemplateIn) -> Any:
     actor = require_write(request)
     found = selectors.templates().filter(pk=template_id).first()
     if found is None:
@@ -404,13 +405,13 @@ def assessment_start(request: HttpRequest, payload: StartIn) -> Any:
 
 
 @router.get("/assessments/{int:assessment_id}", response=AssessmentDetailOut)
-def assessment(request: HttpRequest, assessment_id: int) -> Any:
+def assessment(request: HttpRequest, assessment_id: Id) -> Any:
     user = _user(request)
     return _detail(user, selectors.assessment(user, assessment_id))
 
 
 @router.put("/assessments/{int:assessment_id}/answers", response=AssessmentDetailOut, summary="Save answers of a draft")
-def answers_save(request: HttpRequest, assessment_id: int, payload: AnswersIn) -> Any:
+def answers_save(request: HttpRequest, assessment_id: Id, payload: AnswersIn) -> Any:
     actor = require_write(request)
     found = selectors.assessment(actor, assessment_id)
     services.answers_save(actor=actor, assessment=found, answers=[a.dict() for a in payload.answers])
@@ -418,7 +419,7 @@ def answers_save(request: HttpRequest, assessment_id: int, payload: AnswersIn) -
 
 
 @router.put("/assessments/{int:assessment_id}/releasability", response=AssessmentDetailOut)
-def release(request: HttpRequest, assessment_id: int, payload: ReleaseIn) -> Any:
+def release(request: HttpRequest, assessment_id: Id, payload: ReleaseIn) -> Any:
     actor = require_write(request)
     found = selectors.assessment(actor, assessment_id)
     codes = [c.upper() for c in payload.release_to]
@@ -430,7 +431,7 @@ def release(request: HttpRequest, assessment_id: int, payload: ReleaseIn) -> Any
 
 
 @router.post("/assessments/{int:assessment_id}/comments", response={201: CommentOut}, summary="Comment (the centre)")
-def comment_add(request: HttpRequest, assessment_id: int, payload: CommentIn) -> Any:
+def comment_add(request: HttpRequest, assessment_id: Id, payload: CommentIn) -> Any:
     actor = require_write(request)
     found = selectors.assessment(actor, assessment_id)
     made = services.comment_add(actor=actor, assessment=found, text=payload.text, indicator=payload.indicator)
@@ -446,7 +447,7 @@ def comment_add(request: HttpRequest, assessment_id: int, payload: CommentIn) ->
 
 
 @router.post("/assessments/{int:assessment_id}/plan", response={201: ActionOut}, summary="Add an action to the plan")
-def action_create(request: HttpRequest, assessment_id: int, payload: ActionIn) -> Any:
+def action_create(request: HttpRequest, assessment_id: Id, payload: ActionIn) -> Any:
     actor = require_write(request)
     found = selectors.assessment(actor, assessment_id)
     made = services.action_create(
@@ -463,7 +464,7 @@ def action_create(request: HttpRequest, assessment_id: int, payload: ActionIn) -
 @router.post(
     "/assessments/{int:assessment_id}/{action}", response=AssessmentDetailOut, summary="submit, review or return"
 )
-def assessment_transition(request: HttpRequest, assessment_id: int, action: str, payload: TransitionIn) -> Any:
+def assessment_transition(request: HttpRequest, assessment_id: Id, action: str, payload: TransitionIn) -> Any:
     actor = require_write(request)
     found = selectors.assessment(actor, assessment_id)
     services.assessment_transition(actor=actor, assessment=found, action=action, reason=payload.reason)
@@ -478,7 +479,7 @@ def actions(request: HttpRequest, overdue: bool = False) -> Any:
 
 
 @router.post("/actions/{int:action_id}/{name}", response=ActionOut, summary="start, complete, cancel or reopen")
-def action_transition(request: HttpRequest, action_id: int, name: str) -> Any:
+def action_transition(request: HttpRequest, action_id: Id, name: str) -> Any:
     actor = require_write(request)
     found = selectors.actions_visible_to(actor).filter(pk=action_id).first()
     if found is None:
@@ -513,7 +514,7 @@ def manufacturers(request: HttpRequest) -> Any:
 
 
 @router.get("/manufacturers/{int:manufacturer_id}", response=ManufacturerOut)
-def manufacturer(request: HttpRequest, manufacturer_id: int) -> Any:
+def manufacturer(request: HttpRequest, manufacturer_id: Id) -> Any:
     found = supply.manufacturers(_supply_reader(request)).filter(pk=manufacturer_id).first()
     if found is None:
         raise Http404
@@ -535,7 +536,7 @@ def manufacturer_create(request: HttpRequest, payload: ManufacturerIn) -> Any:
 
 
 @router.post("/manufacturers/{int:manufacturer_id}/ownerships", response={201: ManufacturerOut})
-def ownership_add(request: HttpRequest, manufacturer_id: int, payload: OwnershipIO) -> Any:
+def ownership_add(request: HttpRequest, manufacturer_id: Id, payload: OwnershipIO) -> Any:
     actor = require_write(request)
     found = supply.manufacturers(actor).filter(pk=manufacturer_id).first()
     if found is None:

@@ -79,6 +79,19 @@ def user_create(
 
 
 @transaction.atomic
+def demo_accounts_deactivate(*, actor: Any) -> list[str]:
+    """Deactivate every active demo account (the well-known password); returns their usernames."""
+    demo = list(User.objects.select_for_update().filter(is_demo=True, is_active=True).order_by("username"))
+    for user in demo:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        record(
+            actor=actor, action="user.deactivate", target=user, before={"is_active": True}, after={"is_active": False}
+        )
+    return [user.username for user in demo]
+
+
+@transaction.atomic
 def user_set_roles(*, actor: Any, user: User, roles: set[str]) -> None:
     _check_roles(roles, organisation=user.organisation)
     before = sorted(user.role_grants.values_list("role", flat=True))

@@ -64,7 +64,8 @@ class BoundedFormSet(forms.BaseFormSet):
     """
 
     def total_form_count(self) -> int:
-        if self.is_bound and self.management_form.cleaned_data.get(TOTAL_FORM_COUNT, 0) > self.absolute_max:
+        bound = self.absolute_max
+        if self.is_bound and bound is not None and self.management_form.cleaned_data.get(TOTAL_FORM_COUNT, 0) > bound:
             return 0
         return super().total_form_count()
 

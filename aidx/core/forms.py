@@ -64,8 +64,8 @@ class BoundedFormSet(forms.BaseFormSet):
     """
 
     def total_form_count(self) -> int:
-        bound = self.absolute_max
-        if self.is_bound and bound is not None and self.management_form.cleaned_data.get(TOTAL_FORM_COUNT, 0) > bound:
+        claimed = self.management_form.cleaned_data.get(TOTAL_FORM_COUNT) or 0 if self.is_bound else 0
+        if self.absolute_max is not None and claimed > self.absolute_max:
             return 0
         return super().total_form_count()
 

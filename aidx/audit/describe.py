@@ -90,6 +90,7 @@ SENTENCES: dict[str, Promise] = {
     "capabilitytype.update": gettext_lazy("%(actor)s changed %(record)s"),
     "user.create": gettext_lazy("%(actor)s created %(record)s"),
     "user.roles": gettext_lazy("%(actor)s changed the roles of %(record)s"),
+    "user.deactivate": gettext_lazy("%(actor)s deactivated %(record)s"),
     "token.create": gettext_lazy("%(actor)s made %(record)s"),
     "token.revoke": gettext_lazy("%(actor)s revoked %(record)s"),
 }

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# A refusal because of the record's state (a request already withdrawn, a transition its workflow does not allow
+# now) is a conflict with that state, not bad input: the API answers 409, as its OpenAPI document says.
+CONFLICT_CODES = frozenset({"bad_state"})
+
 
 class BusinessError(Exception):
     status = 400
@@ -19,6 +23,8 @@ class BusinessError(Exception):
         self.field = field
         if status is not None:
             self.status = status
+        elif code in CONFLICT_CODES:
+            self.status = 409
         self.problems: list[BusinessError] = [self]  # every problem of the input (see Problems)
 
     def __str__(self) -> str:

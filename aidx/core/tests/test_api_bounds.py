@@ -90,9 +90,11 @@ TEXT_PATHS = sorted({(method, path) for method, path, _name in _parameters("stri
 
 
 @pytest.fixture
-def client(db) -> Client:
-    """A coordinator's write token, with CSRF enforced as for a real client; errors answer as in production."""
-    user = user_create(actor=None, username="fuzzer", password=None, roles=set())
+def client(world) -> Client:
+    """A write token of the centre with every role, so that calls get past the role checks to the look-ups; CSRF
+    enforced as for a real client; errors answer as in production."""
+    roles = {"coordinator", "stockpile", "logistics"}
+    user = user_create(actor=None, username="fuzzer", password=None, organisation=world.centre, roles=roles)
     _token, secret = token_create(actor=user, user=user, name="bounds", write=True)
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {secret}")
     client.raise_request_exception = False
@@ -229,3 +231,9 @@ def test_it_refuses_a_nul_character_on_the_pages_and_in_forms_too(db, world):
         assert "The request contains a NUL character" in answer.content.decode()
     norwegian = browser.get("/exchange/requests/", {"q": NUL}, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
     assert "The request contains" not in norwegian and "NUL" in norwegian
+
+
+@pytest.mark.parametrize("action", ["reserve", "release", "cancel"])
+def test_a_stockpile_action_on_an_unknown_allocation_is_not_found(client, action):
+    error = _assert_refused(client.post(f"/api/v1/stockpile/allocations/999999/{action}"), 404)
+    assert error["code"] == "not_found"

@@ -151,12 +151,16 @@ def main() -> None:
     rows.append(("naive greedy (daily, first come)", args.runs, time.perf_counter() - t, naive))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print()
-    print(f"| {'allocation':<34} | {'runs':>5} | {'seconds':>8} | {'unmet P50':>9} | {'P1 unmet P50':>12} |")
-    print(f"|{'-' * 36}|{'-' * 7}|{'-' * 10}|{'-' * 11}|{'-' * 14}|")
+    # The share of demand left unmet is bimodal over the runs (a late or low wave leaves none): mean and P90 too.
+    print(
+        f"| {'allocation':<34} | {'runs':>5} | {'seconds':>8} | {'unmet mean':>10} | {'unmet P90':>9} "
+        f"| {'P1 unmet mean':>13} |"
+    )
+    print(f"|{'-' * 36}|{'-' * 7}|{'-' * 10}|{'-' * 12}|{'-' * 11}|{'-' * 15}|")
     for name, runs, seconds, result in rows:
-        unmet = float(np.median(result.unmet_share))
-        p1 = float(np.median(result.p1_unmet_share))
-        print(f"| {name:<34} | {runs:>5} | {seconds:>8.2f} | {unmet:>9.1%} | {p1:>12.1%} |")
+        mean, p90 = float(result.unmet_share.mean()), float(np.percentile(result.unmet_share, 90))
+        p1 = float(result.p1_unmet_share.mean())
+        print(f"| {name:<34} | {runs:>5} | {seconds:>8.2f} | {mean:>10.1%} | {p90:>9.1%} | {p1:>13.1%} |")
     print()
     print(f"peak memory (resident): {peak_mb:.0f} MB")
     days = many.first_p1_unmet_day

@@ -132,7 +132,9 @@ def _resolve_lines(lines: Iterable[LineInput], *, offer: bool, problems: Problem
             elif line.available_until is not None and line.available_until < line.available_from:
                 problems.add(_("Line %(n)s: available until is before available from.") % {"n": number}, field=field)
             if line.origin_site and line.origin_site not in sites:
-                problems.add(_("Line %(n)s: unknown site %(code)s.") % {"n": number, "code": line.origin_site}, field=field)
+                problems.add(
+                    _("Line %(n)s: unknown site %(code)s.") % {"n": number, "code": line.origin_site}, field=field
+                )
             values.update(
                 available_from=line.available_from,
                 available_until=line.available_until,

@@ -69,6 +69,7 @@ def request_create(
     nations = problems.collect(lambda: _releasability(releasability, release_to), [])
     resolved = _resolve_lines(lines, offer=False, problems=problems)
     problems.raise_any()
+    assert isinstance(needed_by, dt.date) and site is not None  # else a problem was raised above
     request = AssistanceRequest.objects.create(
         **owner,
         **header,

@@ -27,7 +27,12 @@ def _catalogue(people):
         unit_volume_m3="0.00005",
     )
     site_create(
-        actor=None, code="rome", name="Rome Fiumicino", kind="airfield", nation=people.ita, latitude="41.8",
+        actor=None,
+        code="rome",
+        name="Rome Fiumicino",
+        kind="airfield",
+        nation=people.ita,
+        latitude="41.8",
         longitude="12.25",
     )
 

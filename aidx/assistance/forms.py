@@ -253,19 +253,10 @@ class LineForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         return not data.get("what") and data.get("quantity") is None and not data.get("notes")
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.is_blank or self.errors:
-            return data
-        if not data.get("what"):
-            self.add_error("what", _("Choose an item or a capability."))
-        if data.get("quantity") is None:
-            self.add_error("quantity", _("Give a quantity."))
-        return data
-
     def line_input(self) -> LineInput:
+        """The line as typed; a missing item or quantity is the service's to report, with every other problem."""
         data = self.cleaned_data
-        kind, _sep, code = data["what"].partition(":")
+        kind, _sep, code = (data["what"] or "").partition(":")
         return LineInput(
             quantity=data["quantity"],
             notes=data["notes"],

@@ -243,21 +243,26 @@ def _back(request: AuthenticatedHttpRequest, default: str) -> str:
 
 
 def _place_error(error: BusinessError, form: Any, lines: Any, line_forms: list[Any]) -> None:
-    """Show a service's error where it belongs: `lines.N` at the N-th line sent, a field at that field."""
-    message = str(error.message)
-    field = error.field or ""
-    if field.startswith("lines."):
-        try:
-            line_forms[int(field.split(".", 1)[1]) - 1].add_error(None, message)
-            return
-        except (ValueError, IndexError):
-            pass
-    if field == "lines":
-        lines.non_form_errors().append(message)
-    elif field in form.fields and not form.fields[field].widget.is_hidden:
-        form.add_error(field, message)
-    else:
-        form.add_error(None, message)
+    """Show each problem of a service's error where it belongs: `lines.N` at the N-th line sent, a field at that
+    field; a field the form already found wrong keeps the form's word (the service saw it blank)."""
+    for problem in error.problems:
+        message = str(problem.message)
+        field = problem.field or ""
+        if field.startswith("lines."):
+            try:
+                line_form = line_forms[int(field.split(".", 1)[1]) - 1]
+            except (ValueError, IndexError):
+                pass
+            else:
+                line_form.add_error(None, message)
+                continue
+        if field == "lines":
+            lines.non_form_errors().append(message)
+        elif field in form.fields and not form.fields[field].widget.is_hidden:
+            if field not in form.errors:
+                form.add_error(field, message)
+        else:
+            form.add_error(None, message)
 
 
 def _initial_from_post(form: Any, data: Any) -> dict[str, Any]:
@@ -315,15 +320,21 @@ def _create(
     elif request.method == "POST":
         valid = form.is_valid()
         valid = lines.is_valid() and valid
-        if valid:
-            line_forms = [line for line in lines.forms if not line.is_blank]
-            try:
-                with transaction.atomic():  # create and submit/publish together, or not at all
-                    created = save(form.cleaned_data, [line.line_input() for line in line_forms])
-            except BusinessError as error:
-                _place_error(error, form, lines, line_forms)
-            else:
-                return redirect(created)  # `save` answers with the new record's page
+        # The service judges what parsed even when something did not, so every problem shows on the first try;
+        # then nothing it wrote is kept.
+        header = {name: form.cleaned_data.get(name) for name in form.fields}
+        line_forms = [line for line in lines.forms if not line.errors and not line.is_blank]
+        try:
+            with transaction.atomic():  # create and submit/publish together, or not at all
+                created, done = save(header, [line.line_input() for line in line_forms])
+                if not valid:
+                    transaction.set_rollback(True)
+        except BusinessError as error:
+            _place_error(error, form, lines, line_forms)
+        else:
+            if valid:
+                messages.success(request, done)
+                return redirect(created)  # `save` answers with the new record's page and what was done
     invalid = request.method == "POST" and "add_line" not in request.POST
     return render(
         request,
@@ -475,7 +486,7 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
 def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
 
-    def save(header: dict[str, Any], lines: list[services.LineInput]) -> str:
+    def save(header: dict[str, Any], lines: list[services.LineInput]) -> tuple[str, str]:
         created = services.request_create(
             actor=request.user,
             title=header["title"],
@@ -486,15 +497,13 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             delivery_site=header["delivery_site"],
             contact=header["contact"],
             releasability=header["releasability"],
-            release_to=[n.code for n in header["release_to"]],
+            release_to=[n.code for n in header["release_to"] or ()],
             lines=lines,
         )
         if header["submit_now"]:
             created = services.request_submit(actor=request.user, request=created)
-            messages.success(request, _("Request submitted."))
-        else:
-            messages.success(request, _("Request saved as a draft."))
-        return _request_url(created.pk)
+            return _request_url(created.pk), _("Request submitted.")
+        return _request_url(created.pk), _("Request saved as a draft.")
 
     return _create(
         request,
@@ -613,7 +622,7 @@ def offer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     elif raw:
         reply_to = selectors.requests_visible_to(viewer).filter(pk=int(raw)).first() if raw.isdigit() else None
 
-    def save(header: dict[str, Any], lines: list[services.LineInput]) -> str:
+    def save(header: dict[str, Any], lines: list[services.LineInput]) -> tuple[str, str]:
         if raw and reply_to is None:
             raise BusinessError(_("The request this offer replies to was not found."), field="in_reply_to")
         created = services.offer_create(
@@ -626,15 +635,13 @@ def offer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             currency=header["currency"],
             transport_included=header["transport_included"],
             releasability=header["releasability"],
-            release_to=[n.code for n in header["release_to"]],
+            release_to=[n.code for n in header["release_to"] or ()],
             lines=lines,
         )
         if header["publish_now"]:
             created = services.offer_publish(actor=request.user, offer=created)
-            messages.success(request, _("Offer published."))
-        else:
-            messages.success(request, _("Offer saved as a draft."))
-        return _offer_url(created.pk)
+            return _offer_url(created.pk), _("Offer published.")
+        return _offer_url(created.pk), _("Offer saved as a draft.")
 
     return _create(
         request,

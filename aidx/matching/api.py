@@ -31,6 +31,26 @@ class RunIn(Schema):
     time_limit: float = Field(60, gt=0, le=3600)
 
 
+class UnmetOut(Schema):
+    request_line: int = Field(..., alias="request")
+    quantity: int
+    reason: str = Field(
+        "", description="no_offer, substitutes_refused, not_releasable, declined, too_late or short (see message)"
+    )
+    message: str = Field(..., description="The reason in words, in the reader's language")
+
+
+class UnusedOut(Schema):
+    offer_line: int = Field(..., alias="offer")
+    quantity: int
+    reason: str = Field(
+        "",
+        description="no_request, already_met, substitutes_refused, not_releasable, declined, too_late, surplus or "
+        "no_origin (see message)",
+    )
+    message: str = Field(..., description="The reason in words, in the reader's language")
+
+
 class RunOut(Schema):
     id: int
     status: str
@@ -45,6 +65,12 @@ class RunOut(Schema):
     finished_at: dt.datetime | None
     objective: dict[str, Any] | None = None
     certificate: dict[str, Any] | None = None
+    unmet: list[UnmetOut] = Field(
+        default_factory=list, description="Request lines the run left unmet, each with why (on one run's answer)"
+    )
+    unused: list[UnusedOut] = Field(
+        default_factory=list, description="Offer lines the run left unused, each with why (on one run's answer)"
+    )
     actions: list[str] = Field(default_factory=list, description="What the caller may do to the run now")
 
     @staticmethod
@@ -58,6 +84,14 @@ class RunOut(Schema):
     @staticmethod
     def resolve_certificate(run: MatchRun) -> dict[str, Any] | None:
         return (run.result or {}).get("certificate") if "result" not in run.get_deferred_fields() else None
+
+    @staticmethod
+    def resolve_unmet(run: MatchRun) -> list[dict[str, Any]]:
+        return selectors.left_over(run)[0] if "result" not in run.get_deferred_fields() else []
+
+    @staticmethod
+    def resolve_unused(run: MatchRun) -> list[dict[str, Any]]:
+        return selectors.left_over(run)[1] if "result" not in run.get_deferred_fields() else []
 
 
 class ProposalOut(Schema):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from aidx.accounts.models import Role, User
 from aidx.assistance.models import AssistanceRequest, Offer
 from aidx.catalogue.models import CapabilityType, Item
-from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.nations.models import Nation, Site
 from aidx.nations.policy import may_see, owned_by, validate_releasability
 
@@ -65,6 +65,8 @@ def _require_visible(actor: User, record_: AssistanceRequest | Offer) -> None:
 
 
 def _positive_quantity(value: Any, field: str = "quantity") -> int:
+    if value is None or value == "":
+        raise BusinessError(_("Give a quantity."), field=field)
     if isinstance(value, bool) or not isinstance(value, int):
         try:
             value = int(str(value).strip())
@@ -86,12 +88,15 @@ def _text(value: str, field: str, *, max_length: int, required: bool = False) ->
     return value
 
 
-def _resolve_lines(lines: Iterable[LineInput], *, offer: bool) -> list[dict[str, Any]]:
+def _resolve_lines(lines: Iterable[LineInput], *, offer: bool, problems: Problems) -> list[dict[str, Any]]:
+    """Each line's values; every problem of every line is noted in `problems` (the caller raises them at once)."""
     lines = list(lines)
     if not lines:
-        raise BusinessError(_("Add at least one line."), field="lines")
+        problems.add(_("Add at least one line."), field="lines")
+        return []
     if len(lines) > MAX_LINES:
-        raise BusinessError(_("At most %(n)s lines.") % {"n": MAX_LINES}, field="lines")
+        problems.add(_("At most %(n)s lines.") % {"n": MAX_LINES}, field="lines")
+        return []
     item_codes = {line.item for line in lines if line.item}
     capability_codes = {line.capability for line in lines if line.capability}
     site_codes = {line.origin_site for line in lines if line.origin_site}
@@ -101,35 +106,33 @@ def _resolve_lines(lines: Iterable[LineInput], *, offer: bool) -> list[dict[str,
     resolved = []
     for number, line in enumerate(lines, start=1):
         field = f"lines.{number}"
+
         if bool(line.item) == bool(line.capability):
-            raise BusinessError(_("Line %(n)s: choose an item or a capability.") % {"n": number}, field=field)
-        if line.item and line.item not in items:
-            raise BusinessError(_("Line %(n)s: unknown item %(code)s.") % {"n": number, "code": line.item}, field=field)
-        if line.capability and line.capability not in capabilities:
-            raise BusinessError(
+            problems.add(_("Line %(n)s: choose an item or a capability.") % {"n": number}, field=field)
+        elif line.item and line.item not in items:
+            problems.add(_("Line %(n)s: unknown item %(code)s.") % {"n": number, "code": line.item}, field=field)
+        elif line.capability and line.capability not in capabilities:
+            problems.add(
                 _("Line %(n)s: unknown capability %(code)s.") % {"n": number, "code": line.capability}, field=field
             )
         try:
             quantity = _positive_quantity(line.quantity, field)
         except BusinessError as error:
-            raise BusinessError(
-                _("Line %(n)s: %(error)s") % {"n": number, "error": error.message}, field=field
-            ) from None
+            problems.add(_("Line %(n)s: %(error)s") % {"n": number, "error": error.message}, field=field)
+            quantity = 0
         values: dict[str, Any] = {
             "item": items.get(line.item or ""),
             "capability": capabilities.get(line.capability or ""),
             "quantity": quantity,
-            "notes": _text(line.notes, field, max_length=500),
+            "notes": problems.collect(lambda line=line, field=field: _text(line.notes, field, max_length=500), ""),
         }
         if offer:
             if line.available_from is None:
-                raise BusinessError(_("Line %(n)s: give the date it is available from.") % {"n": number}, field=field)
-            if line.available_until is not None and line.available_until < line.available_from:
-                raise BusinessError(
-                    _("Line %(n)s: available until is before available from.") % {"n": number}, field=field
-                )
+                problems.add(_("Line %(n)s: give the date it is available from.") % {"n": number}, field=field)
+            elif line.available_until is not None and line.available_until < line.available_from:
+                problems.add(_("Line %(n)s: available until is before available from.") % {"n": number}, field=field)
             if line.origin_site and line.origin_site not in sites:
-                raise BusinessError(
+                problems.add(
                     _("Line %(n)s: unknown site %(code)s.") % {"n": number, "code": line.origin_site}, field=field
                 )
             values.update(

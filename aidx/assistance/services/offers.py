@@ -25,7 +25,7 @@ from aidx.assistance.services.common import (
 from aidx.assistance.services.status import _refresh_offer_status
 from aidx.assistance.workflow import OFFER, OPEN_REQUEST
 from aidx.audit.services import record, snapshot
-from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.nations.models import Nation
 from aidx.nations.policy import Releasability, check_derived_releasability, derived_releasability
 from aidx.notifications import services as notifications
@@ -59,33 +59,38 @@ def offer_create(
         if not (actor.is_centre and actor.has_role(Role.COORDINATOR)):
             raise PermissionDenied(_("Only a coordinator can make an offer on behalf of a nation."))
         owner = {"owner_nation": on_behalf_of, "owner_organisation": None}
+    problems = Problems()
+    header = {
+        "title": problems.collect(lambda: _text(title, "title", max_length=200, required=True), ""),
+        "description": problems.collect(lambda: _text(description, "description", max_length=10000), ""),
+    }
     if terms not in Offer.Terms.values:
-        raise BusinessError(_("Unknown terms: %(value)s.") % {"value": terms}, field="terms")
+        problems.add(_("Unknown terms: %(value)s.") % {"value": terms}, field="terms")
     currency = (currency or "").strip().upper()
     if terms == Offer.Terms.SALE:
         if price_minor is None or price_minor < 0:
-            raise BusinessError(_("A sale needs a price."), field="price_minor")
+            problems.add(_("A sale needs a price."), field="price_minor")
         if len(currency) != 3 or not currency.isalpha():
-            raise BusinessError(_("Give the currency as a three-letter ISO code."), field="currency")
+            problems.add(_("Give the currency as a three-letter ISO code."), field="currency")
     elif price_minor is not None:
-        raise BusinessError(_("Only a sale has a price."), field="price_minor")
+        problems.add(_("Only a sale has a price."), field="price_minor")
     if in_reply_to is not None:
         _require_visible(actor, in_reply_to)
         if in_reply_to.status not in OPEN_REQUEST:
-            raise BusinessError(_("That request is not open for offers."), code="bad_state", field="in_reply_to")
+            problems.add(_("That request is not open for offers."), code="bad_state", field="in_reply_to")
     if releasability is None:
         releasability, named = (
             derived_releasability(in_reply_to) if in_reply_to is not None else (Releasability.ALLIES_AND_PARTNERS, [])
         )
         release_to = named if release_to is None else release_to
-    nations = _releasability(releasability, release_to)
-    if in_reply_to is not None:
-        check_derived_releasability(in_reply_to, releasability, nations)
-    resolved = _resolve_lines(lines, offer=True)
+    nations = problems.collect(lambda: _releasability(releasability, release_to), None)
+    if in_reply_to is not None and nations is not None:
+        problems.collect(lambda: check_derived_releasability(in_reply_to, releasability, nations))
+    resolved = _resolve_lines(lines, offer=True, problems=problems)
+    problems.raise_any()
     offer = Offer.objects.create(
         **owner,
-        title=_text(title, "title", max_length=200, required=True),
-        description=_text(description, "description", max_length=10000),
+        **header,
         in_reply_to=in_reply_to,
         terms=terms,
         price_minor=price_minor,

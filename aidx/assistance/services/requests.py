@@ -24,7 +24,7 @@ from aidx.assistance.services.common import (
 )
 from aidx.assistance.workflow import REQUEST
 from aidx.audit.services import record, snapshot
-from aidx.core.errors import BusinessError
+from aidx.core.errors import BusinessError, Problems
 from aidx.nations.models import Site
 from aidx.nations.policy import Releasability
 from aidx.notifications import services as notifications
@@ -50,26 +50,32 @@ def request_create(
     """A new request for assistance, in draft until submitted."""
     owner = _owner_fields(actor)
     today = today or timezone.localdate()
+    problems = Problems()
+    header = {
+        "title": problems.collect(lambda: _text(title, "title", max_length=200, required=True), ""),
+        "description": problems.collect(lambda: _text(description, "description", max_length=10000), ""),
+        "incident": problems.collect(lambda: _text(incident, "incident", max_length=100), ""),
+        "contact": problems.collect(lambda: _text(contact, "contact", max_length=200), ""),
+    }
     if not isinstance(needed_by, dt.date):
-        raise BusinessError(_("Enter a valid date (YYYY-MM-DD)."), field="needed_by")
-    if needed_by < today:
-        raise BusinessError(_("The needed-by date is in the past."), field="needed_by")
+        problems.add(_("Enter a valid date (YYYY-MM-DD)."), field="needed_by")
+    elif needed_by < today:
+        problems.add(_("The needed-by date is in the past."), field="needed_by")
     if priority not in (1, 2, 3, 4):
-        raise BusinessError(_("The priority must be 1 (critical) to 4 (routine)."), field="priority")
+        problems.add(_("The priority must be 1 (critical) to 4 (routine)."), field="priority")
     site = delivery_site if isinstance(delivery_site, Site) else Site.objects.filter(code=delivery_site).first()
     if site is None:
-        raise BusinessError(_("Unknown site %(code)s.") % {"code": delivery_site}, field="delivery_site")
-    nations = _releasability(releasability, release_to)
-    resolved = _resolve_lines(lines, offer=False)
+        problems.add(_("Unknown site %(code)s.") % {"code": delivery_site}, field="delivery_site")
+    nations = problems.collect(lambda: _releasability(releasability, release_to), [])
+    resolved = _resolve_lines(lines, offer=False, problems=problems)
+    problems.raise_any()
+    assert isinstance(needed_by, dt.date) and site is not None  # else a problem was raised above
     request = AssistanceRequest.objects.create(
         **owner,
-        title=_text(title, "title", max_length=200, required=True),
-        description=_text(description, "description", max_length=10000),
-        incident=_text(incident, "incident", max_length=100),
+        **header,
         priority=priority,
         needed_by=needed_by,
         delivery_site=site,
-        contact=_text(contact, "contact", max_length=200),
         releasability=releasability,
         created_by=actor,
         scenario_key=scenario_key,

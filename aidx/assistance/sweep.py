@@ -75,6 +75,13 @@ surface(
     "/exchange/allocations/",
     lists={"assistance.allocation": None},
 )
+surface(
+    "assistance.allocation",
+    "detail",
+    ["exchange:allocation"],
+    _by_id("/exchange/allocations/", "/"),
+    per="assistance.allocation",
+)
 surface("assistance.inbox", "inbox", ["exchange:inbox"], "/exchange/inbox/")
 
 # --- import and export -------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ counts on medevac loads, never names.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -228,8 +229,10 @@ class Leg(models.Model):
     distance_km = models.PositiveIntegerField(_("distance (km)"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
 
-    # Not fields: selectors.mission_legs puts the loads on board and their totals on each leg it returns.
+    # Not fields: selectors.mission_legs puts the loads on board the viewer may see, the others summed, and the
+    # totals on each leg it returns.
     manifest: list[Load]
+    others: Any  # selectors.OtherLoads
     kg: int
     m3: Decimal
     patients: int

@@ -3,12 +3,18 @@
 A mission is seen by the centre, by the aircraft's owner (a nation, an organisation, or every member nation of its
 pool), and by the nations whose allocations are on board, offering and requesting. A deployment or a planner run
 is seen by its parties (the allocation's two nations; the run's nation) and the centre.
+
+A load shows its allocation, so it is seen as the allocation is: by its two parties and the centre. Whoever sees
+the mission sees the other loads on a leg as one line (`OtherLoads`: how many, kg, m³, patients), and the totals
+on board, so that the aircraft's load factor is readable without telling what the others carry, whose, or for
+whom. The picture's figures (tonnes, patients, flights with a load) count only the loads the viewer may see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +22,7 @@ from django.db.models import Min, Q, QuerySet, Sum
 
 from aidx.catalogue.models import CapabilityType
 from aidx.logistics.models import Aircraft, Deployment, Leg, Load, Mission, PlanRun, Pool, PoolHours
-from aidx.nations.policy import Viewer, as_viewer, parties_q
+from aidx.nations.policy import Viewer, as_viewer, parties_q, visible_to_parties
 
 ALLOCATION_PARTIES = ("allocation__offer_line__offer", "allocation__request_line__request")
 
@@ -46,10 +52,25 @@ def missions_visible_to(who: Any, *, status: str | None = None, aircraft: int | 
     ).order_by("-created_at", "-id")
 
 
-def mission_legs(mission: Mission) -> list[Leg]:
-    """The legs in order, each with `manifest`: the loads on board, with what, from whom, to whom."""
-    loads = list(
-        Load.objects.filter(mission=mission)
+@dataclass(frozen=True)
+class OtherLoads:
+    """The loads on board a leg that the viewer may not see, as one line: how many, and their weight, volume and
+    patients. Enough to read the load factor; nothing of what they are, whose, or for whom."""
+
+    count: int = 0
+    kg: int = 0
+    m3: Decimal = Decimal(0)
+    patients: int = 0
+
+
+def mission_legs(mission: Mission, who: Any) -> list[Leg]:
+    """The legs in order, each with `manifest`: the loads on board whose allocation the viewer may see (its two
+    parties and the centre), with what, from whom, to whom; `others`: the rest, summed (OtherLoads); and the
+    totals on board (`kg`, `m3`, `patients`: every load, so that the load factor is the aircraft's)."""
+    viewer = as_viewer(who)
+    on_mission = Load.objects.filter(mission=mission)
+    shown = list(
+        visible_to_parties(on_mission, viewer, *ALLOCATION_PARTIES)
         .select_related(
             "board_leg",
             "unload_leg",
@@ -60,12 +81,25 @@ def mission_legs(mission: Mission) -> list[Leg]:
         )
         .order_by("board_leg__sequence", "id")
     )
+    # The loads the viewer may not see are read as numbers only: no allocation, item or nation is fetched.
+    hidden = list(
+        on_mission.exclude(pk__in=[load.pk for load in shown]).values_list(
+            "board_leg__sequence", "unload_leg__sequence", "kg", "m3", "patients"
+        )
+    )
     legs = list(mission.legs.select_related("origin", "destination").order_by("sequence"))
     for leg in legs:
-        leg.manifest = [ld for ld in loads if ld.board_leg.sequence <= leg.sequence <= ld.unload_leg.sequence]
-        leg.kg = sum(ld.kg for ld in leg.manifest)
-        leg.m3 = sum((ld.m3 for ld in leg.manifest), Decimal(0))
-        leg.patients = sum(ld.patients for ld in leg.manifest)
+        leg.manifest = [ld for ld in shown if ld.board_leg.sequence <= leg.sequence <= ld.unload_leg.sequence]
+        others = [row for row in hidden if row[0] <= leg.sequence <= row[1]]
+        leg.others = OtherLoads(
+            count=len(others),
+            kg=sum(row[2] for row in others),
+            m3=sum((row[3] for row in others), Decimal(0)),
+            patients=sum(row[4] for row in others),
+        )
+        leg.kg = sum(ld.kg for ld in leg.manifest) + leg.others.kg
+        leg.m3 = sum((ld.m3 for ld in leg.manifest), Decimal(0)) + leg.others.m3
+        leg.patients = sum(ld.patients for ld in leg.manifest) + leg.others.patients
     return legs
 
 
@@ -129,7 +163,8 @@ def _in(day: dt.date | None, since: dt.date | None, until: dt.date | None) -> bo
 def logistics_figures(viewer: Any, since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
     """Figures for the picture, over what the viewer may see and the dates given (inclusive).
 
-    flights: legs flown with a load; tonnes and patients: unloaded on landed legs; missions: not cancelled, by first
+    Loads count only where the viewer may see their allocation (its two parties and the centre): flights: legs flown
+    with such a load; tonnes and patients: such loads unloaded on landed legs; missions: not cancelled, by first
     departure; field hospitals, beds and medical staff: deployments on site during the period. `series` has the same
     per week (Monday), for a chart.
     """
@@ -156,8 +191,9 @@ def logistics_figures(viewer: Any, since: dt.date | None = None, until: dt.date 
     landed = Leg.objects.filter(mission__in=visible.values("pk"), status=Leg.Status.LANDED).values_list(
         "pk", "mission_id", "sequence", "landed_at"
     )
+    loads = visible_to_parties(Load.objects.filter(mission__in=visible.values("pk")), viewer, *ALLOCATION_PARTIES)
     spans = list(
-        Load.objects.filter(mission__in=visible.values("pk")).values_list(
+        loads.values_list(
             "mission_id",
             "board_leg__sequence",
             "unload_leg__sequence",

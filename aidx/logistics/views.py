@@ -65,7 +65,7 @@ def mission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def mission_detail(request: AuthenticatedHttpRequest, mission_id: int) -> HttpResponse:
     mission = _visible_mission(request, mission_id)
-    legs = selectors.mission_legs(mission)
+    legs = selectors.mission_legs(mission, viewer_for(request.user))
     allowed = MISSION.action_names(request.user, mission)
     return render(
         request,
@@ -196,6 +196,7 @@ def _run_context(
     return {
         "run": run,
         "proposal": run.proposal,
+        "why_none": planning.why_none(run.proposal.get("summary", {})) if run.proposal else "",
         "arcs": arcs,
         "approve_form": approve_form,
         "allowed": PLAN_RUN.action_names(request.user, run),

@@ -7,11 +7,16 @@ owner and to the central coordination centre. Standing (ally, partner) is taken 
 `visible()` narrows a queryset in the database; `may_see()` answers for one record in Python.
 They must agree: `aidx/nations/tests/test_policy.py` checks that over random worlds.
 Selectors call `visible()`; nothing else filters by releasability.
+
+A record that answers or derives from another (an offer in reply to a request) reveals what it answers, so it is
+never released more widely: `check_derived_releasability()` is that rule, for every service that makes one, and
+`derived_releasability()` the widest choice it may offer as a default.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -167,6 +172,57 @@ def may_see(who: Viewer | User | Any, record: Releasable) -> bool:
     if record.releasability == Releasability.NAMED and viewer.nation is not None:
         return record.release_to.filter(pk=viewer.nation).exists()
     return False
+
+
+def viewer_for_nation(code: str, on: dt.date | None = None) -> Viewer:
+    """How a nation (its point of contact) stands on a day: to ask what a nation may see, not a user."""
+    on = on or timezone.localdate()
+    return Viewer(on=on, nation=code, standing=standing_on(on, nation=code))
+
+
+def derived_releasability(source: Releasable) -> tuple[str, list[str]]:
+    """The widest releasability a record answering `source` may have, as a form's default: the source's own;
+    for a bilateral source, its named nations and its owner nation."""
+    if source.releasability != Releasability.NAMED:
+        return source.releasability, []
+    named = {nation.code for nation in source.release_to.all()}
+    if source.owner_nation_id:
+        named.add(source.owner_nation_id)
+    return Releasability.NAMED, sorted(named)
+
+
+def check_derived_releasability(
+    source: Releasable,
+    releasability: str,
+    release_to: Iterable[Nation | str],
+    *,
+    on: dt.date | None = None,
+) -> None:
+    """A record that answers or derives from `source` (it names or quotes it) is never released more widely: all
+    it is released to must be able to see `source` on the day (its own owner is checked apart, as the one who
+    read `source` to answer it). Raises the BusinessError that says what is too wide."""
+    widest: dict[str, int] = {Releasability.ALLIES_AND_PARTNERS: 2, Releasability.ALLIES: 1}
+    if releasability in widest:
+        if widest[releasability] > widest.get(source.releasability, 0):
+            raise BusinessError(
+                gettext(
+                    "What this answers is released to: %(source)s. Release this no more widely (as that, or to "
+                    "named nations that may see it)."
+                )
+                % {"source": Releasability(source.releasability).label},
+                code="wider_than_source",
+                field="releasability",
+            )
+        return
+    codes = sorted({str(getattr(nation, "code", nation)) for nation in release_to})
+    blind = [code for code in codes if not may_see(viewer_for_nation(code, on), source)]
+    if blind:
+        raise BusinessError(
+            gettext("%(nations)s may not see what this answers: name only nations that may.")
+            % {"nations": ", ".join(blind)},
+            code="wider_than_source",
+            field="release_to",
+        )
 
 
 def parties_q(viewer: Viewer, *paths: str) -> Q:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from aidx.accounts.models import Role, User
 from aidx.nations.models import Organisation
-from aidx.nations.policy import Viewer, may_see
+from aidx.nations.policy import Viewer, may_see, viewer_for_owner
 from aidx.nations.selectors import nations_on
 from aidx.notifications.models import Notification
 
@@ -93,7 +93,11 @@ def request_circulated(request: Any) -> int:
 
 
 def offer_received(offer: Any) -> int:
+    """The requesting nation hears of an offer in reply, if the offer is released to it: the notice names the
+    offer's nation and links to it, so it is never sent where the offer itself may not be read."""
     request = offer.in_reply_to
+    if not may_see(viewer_for_owner(request), offer):
+        return 0
     params = {"nation": _owner(offer), "title": request.title}
     return notify(_owner_contacts(request), "offer_received", params, f"/exchange/offers/{offer.pk}/")
 
@@ -149,3 +153,11 @@ def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+def subscription_paused(subscription: Any) -> int:
+    """The owner of a webhook that kept failing hears that it was paused (aidx/interchange)."""
+    params = {"name": subscription.name, "failures": subscription.failures, "url": subscription.url}
+    return notify(
+        _owner_contacts(subscription), "subscription_paused", params, f"/interchange/subscriptions/{subscription.pk}/"
+    )

@@ -37,7 +37,7 @@ def test_it_creates_a_mission_with_loads_on_every_leg_they_span(airlift):
         legs=[airlift.leg("madrid", "rome"), airlift.leg("rome", "madrid", hour=14)],
         loads=[services.LoadInput(allocation=allocation.pk, board=1, unload=1)],
     )
-    first, back = selectors.mission_legs(mission)
+    first, back = selectors.mission_legs(mission, airlift.world.coordinator)
     assert [ld.quantity for ld in first.manifest] == [100] and first.kg == 4500
     assert back.manifest == [] and back.kg == 0
     assert mission.status == Mission.Status.PLANNED

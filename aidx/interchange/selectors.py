@@ -2,7 +2,9 @@
 
 Received messages, the mapping queue and subscriptions belong to whoever received or made them: a nation reads its
 own (`policy.owned_q`), the centre reads all received messages and the queue it works. A delivery log is its
-subscription's. A record as EDXL-RM is the record as its reader may see it (`policy.get_visible_or_404`).
+subscription's. A record as EDXL-RM is the record as its reader may see it on its page: through the exchange's
+selectors, which keep drafts to their owner and a reply no wider than its request (found by the need-to-know sweep:
+the raw policy filter let other nations read drafts and replies to requests hidden from them).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from aidx.assistance.models import Allocation, AssistanceRequest, Offer
+from aidx.assistance import selectors as exchange
 from aidx.interchange.models import Delivery, InboundMessage, PendingMessage, Subscription
-from aidx.nations.policy import as_viewer, get_visible_or_404, owned_q, visible_to_parties
+from aidx.nations.policy import as_viewer, owned_q
 
 
 def _owned_or_centre(who: Any) -> Q:
@@ -41,19 +43,17 @@ def deliveries_of(who: Any, subscription: Subscription) -> QuerySet[Delivery]:
 
 def record_for(who: Any, kind: str, pk: int) -> Any:
     """A request, offer or allocation the reader may see, or 404."""
+    viewer = as_viewer(who)
+    records: QuerySet[Any]
     if kind == "request":
-        return get_visible_or_404(AssistanceRequest.objects.select_related("delivery_site"), who, pk=pk)
-    if kind == "offer":
-        return get_visible_or_404(Offer.objects.all(), who, pk=pk)
-    if kind == "allocation":
-        found = visible_to_parties(
-            Allocation.objects.select_related("offer_line__offer", "request_line__request"),
-            who,
-            "request_line__request",
-            "offer_line__offer",
-        ).filter(pk=pk)
-        allocation = found.first()
-        if allocation is None:
-            raise Http404
-        return allocation
-    raise Http404
+        records = exchange.requests_visible_to(viewer)
+    elif kind == "offer":
+        records = exchange.offers_visible_to(viewer)
+    elif kind == "allocation":
+        records = exchange.allocations_visible_to(viewer)
+    else:
+        raise Http404
+    found = records.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from aidx.accounts.api import require_write
+from aidx.accounts.api import api_user, require_write
 from aidx.assistance import selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.assistance.workflow import OFFER
 from aidx.catalogue.models import CapabilityType, Item
 from aidx.core.errors import BusinessError
 from aidx.core.idempotency import idempotent
@@ -122,7 +123,20 @@ class OfferLineOut(LineQuantities):
     available_from: dt.date
     available_until: dt.date | None
     origin_site: str | None = Field(None, alias="origin_site.code")
+    origin: str | None = Field(
+        None, description="Where the goods leave from: origin_site, else the offering nation's home airfield"
+    )
+    origin_assumed: bool = Field(False, description="The line names no origin_site: origin is the home airfield")
     notes: str
+
+    @staticmethod
+    def resolve_origin(line: Any) -> str | None:
+        origin = line.origin
+        return origin.code if origin is not None else None
+
+    @staticmethod
+    def resolve_origin_assumed(line: Any) -> bool:
+        return line.origin_site_id is None and line.origin is not None
 
 
 class OfferIn(Schema):
@@ -166,6 +180,11 @@ class OfferOut(Schema):
 class OfferDetailOut(OfferOut):
     release_to: list[str] = Field(..., alias="release_codes")
     lines: list[OfferLineOut] = Field(..., alias="line_rows")
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the offer now")
+
+    @staticmethod
+    def resolve_actions(offer: Offer, context: dict[str, Any]) -> list[str]:
+        return OFFER.action_names(api_user(context["request"]), offer)
 
 
 class AllocationIn(Schema):
@@ -414,6 +433,17 @@ def offer_create(request: HttpRequest, payload: OfferIn) -> Any:
     if payload.publish:
         services.offer_publish(actor=actor, offer=created)
     return Status(201, _offer_detail(request, created.pk))
+
+
+@router.post(
+    "/offers/{int:pk}/propose-to-requester",
+    response={201: list[AllocationOut]},
+    summary="Propose an offer in reply to the nation that asked",
+)
+def offer_propose_to_requester(request: HttpRequest, pk: int) -> Any:
+    made = services.offer_propose_to_requester(actor=require_write(request), offer=_visible_offer(request, pk))
+    viewer = viewer_for(request.auth)  # type: ignore[attr-defined]
+    return Status(201, list(_for_output(selectors.allocations_visible_to(viewer)).filter(pk__in=[a.pk for a in made])))
 
 
 @router.post("/offers/{int:pk}/publish", response=OfferDetailOut, summary="Open a draft offer")

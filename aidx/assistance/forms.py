@@ -283,14 +283,18 @@ class OfferLineForm(LineForm):
     available_until = forms.DateField(label=_("Available until"), required=False, widget=forms.DateInput(DATE))
     origin_site = forms.ChoiceField(label=_("Origin"), required=False)
 
-    def __init__(self, *args: Any, site_choices: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, site_choices: list[Any], origin: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["origin_site"].choices = site_choices
         self.fields["available_from"].initial = timezone.localdate
+        if origin:  # the nation's home airfield: where the matching and the airlift assume goods leave from
+            self.fields["origin_site"].initial = origin
+            self.fields["origin_site"].help_text = _("Your nation's home airfield unless you choose another.")
 
     @property
-    def is_blank(self) -> bool:  # the date the form fills in by itself does not make a line
-        return super().is_blank and not getattr(self, "cleaned_data", {}).get("origin_site")
+    def is_blank(self) -> bool:  # the date and the origin the form fills in by itself do not make a line
+        origin = getattr(self, "cleaned_data", {}).get("origin_site")
+        return super().is_blank and origin in (None, "", self.fields["origin_site"].initial)
 
     def extra_input(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -305,9 +309,15 @@ SPARE_LINES = 3
 
 
 def line_formset(
-    kind: str, *, data: Any = None, initial: list[dict[str, Any]] | None = None, spare: int = SPARE_LINES
+    kind: str,
+    *,
+    data: Any = None,
+    initial: list[dict[str, Any]] | None = None,
+    spare: int = SPARE_LINES,
+    origin: str | None = None,
 ) -> forms.BaseFormSet:
-    """The lines of a request (`kind="request"`) or an offer, with `spare` blank rows after `initial`."""
+    """The lines of a request (`kind="request"`) or an offer, with `spare` blank rows after `initial`; an offer's
+    lines start from `origin` (the nation's home airfield), which each line may change."""
     form = RequestLineForm if kind == "request" else OfferLineForm
     formset_class = forms.formset_factory(
         form, extra=spare, max_num=MAX_LINES, absolute_max=MAX_LINES, validate_max=True
@@ -315,7 +325,10 @@ def line_formset(
     form_kwargs: dict[str, Any] = {"what_choices": catalogue_choices(prefixed=True, empty=("", "—"))}
     if kind == "offer":
         form_kwargs["site_choices"] = site_choices("—")
-    return formset_class(data=data, initial=initial, prefix="lines", form_kwargs=form_kwargs)
+        form_kwargs["origin"] = origin
+    formset = formset_class(data=data, initial=initial, prefix="lines", form_kwargs=form_kwargs)
+    formset.origin = origin  # type: ignore[attr-defined]  # kept when the page adds rows
+    return formset
 
 
 # --- acting on a record ------------------------------------------------------------------------------

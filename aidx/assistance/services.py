@@ -23,9 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidx.accounts.models import Role, User
+from aidx.assistance import selectors
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.assistance.workflow import OFFER
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import CapabilityType, Item, Substitution
+from aidx.core.actors import SYSTEM
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.nations.models import Nation, Site
 from aidx.nations.policy import (
@@ -394,11 +397,9 @@ def _locked_offer(offer: Offer) -> Offer:
 @transaction.atomic
 def offer_publish(*, actor: User, offer: Offer) -> Offer:
     offer = _locked_offer(offer)
-    _require_owner(actor, offer)
-    if offer.status != Offer.Status.DRAFT:
-        raise BusinessError(_("Only a draft can be published."), code="bad_state")
+    OFFER.check(actor, offer, "publish")
     before = snapshot(offer)
-    offer.status = Offer.Status.OPEN
+    OFFER.advance(offer, "publish")
     offer.published_at = timezone.now()
     offer.save(update_fields=["status", "published_at", "updated_at"])
     record(actor=actor, action="offer.publish", target=offer, before=before, after=snapshot(offer))
@@ -410,18 +411,31 @@ def offer_publish(*, actor: User, offer: Offer) -> Offer:
 @transaction.atomic
 def offer_withdraw(*, actor: User, offer: Offer, reason: str = "") -> Offer:
     offer = _locked_offer(offer)
-    _require_owner(actor, offer)
-    if offer.status not in {Offer.Status.DRAFT, *_OPEN_OFFER, Offer.Status.FULLY_ALLOCATED}:
-        raise BusinessError(_("This offer is already closed."), code="bad_state")
+    OFFER.check(actor, offer, "withdraw")
     before = snapshot(offer)
     _cancel_unshipped(Allocation.objects.filter(offer_line__offer=offer), actor, reason or "offer withdrawn")
-    offer.status = Offer.Status.WITHDRAWN
+    OFFER.advance(offer, "withdraw")
     offer.closed_at = timezone.now()
     offer.save(update_fields=["status", "closed_at", "updated_at"])
     record(
         actor=actor, action="offer.withdraw", target=offer, before=before, after={**snapshot(offer), "reason": reason}
     )
     return offer
+
+
+@transaction.atomic
+def offer_propose_to_requester(*, actor: User, offer: Offer) -> list[Allocation]:
+    """Propose an offer in reply to the nation that asked: each line, as far as it matches what the request still
+    needs (selectors.reply_pairs), becomes a proposed allocation that the requesting nation accepts or declines.
+    Every proposal goes through allocation_propose, with its checks and locks; all of them or none."""
+    offer = _locked_offer(offer)
+    OFFER.check(actor, offer, "propose_to_requester")
+    return [
+        allocation_propose(
+            actor=actor, offer_line=pair.offer_line, request_line=pair.request_line, quantity=pair.quantity
+        )
+        for pair in selectors.reply_pairs(offer)
+    ]
 
 
 # --- allocations -------------------------------------------------------------------------------------
@@ -746,8 +760,10 @@ def expire_overdue(*, today: dt.date | None = None) -> tuple[int, int]:
     for offer in Offer.objects.select_for_update().filter(status__in=(Offer.Status.DRAFT, *_OPEN_OFFER)):
         ends = [line.available_until for line in offer.lines.all()]
         if ends and all(end is not None and end < today for end in ends):
+            OFFER.check(SYSTEM, offer, "expire")
             before = snapshot(offer)
-            offer.status, offer.closed_at = Offer.Status.EXPIRED, timezone.now()
+            OFFER.advance(offer, "expire")
+            offer.closed_at = timezone.now()
             offer.save(update_fields=["status", "closed_at", "updated_at"])
             record(actor=None, action="offer.expire", target=offer, before=before, after=snapshot(offer))
             offers += 1

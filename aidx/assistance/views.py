@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from aidx.accounts.models import Role
 from aidx.assistance import forms, selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.assistance.workflow import OFFER
 from aidx.audit import describe
 from aidx.catalogue import selectors as catalogue
 from aidx.core import formatting
@@ -307,7 +308,7 @@ def _create(
     if request.method == "POST" and "add_line" in request.POST:
         # Redraw what was typed with more blank rows; judging a half-written form would only show noise.
         form = type(form)(initial=_initial_from_post(form, request.POST))
-        lines = forms.line_formset(kind, initial=_lines_from_post(lines))
+        lines = forms.line_formset(kind, initial=_lines_from_post(lines), origin=getattr(lines, "origin", None))
     elif request.method == "POST":
         valid = form.is_valid()
         valid = lines.is_valid() and valid
@@ -556,7 +557,6 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
-    owner = _acts_for(request.user, viewer, record)
     in_reply_to = None
     shown = record.reply_shown  # type: ignore[attr-defined]  # only if the viewer may see it (selectors.reply_reference)
     if shown:
@@ -567,9 +567,9 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
         "lines": selectors.offer_lines(record),
         "allocations": _with_actions(selectors.allocations_visible_to(viewer, offer=record.pk), request.user, viewer),
         "timeline": _timeline(record, viewer),
-        "is_owner": owner,
-        "may_withdraw": owner
-        and record.status in (Offer.Status.DRAFT, *selectors.OPEN_OFFER, Offer.Status.FULLY_ALLOCATED),
+        "buttons": OFFER.buttons(
+            request.user, record, lambda name: reverse("exchange:offer_action", args=[record.pk, name])
+        ),
     }
     return render(request, "assistance/offer_detail.html", context)
 
@@ -633,7 +633,7 @@ def offer_create(request: HttpRequest) -> HttpResponse:
         request,
         kind="offer",
         form=forms.OfferForm(data, initial=header_initial),
-        lines=forms.line_formset("offer", data=data, initial=initial_lines),
+        lines=forms.line_formset("offer", data=data, initial=initial_lines, origin=selectors.home_site_code(viewer)),
         save=save,
         template="assistance/offer_form.html",
         context={"reply_to": reply_to},
@@ -652,6 +652,9 @@ def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpRespon
         elif action == "withdraw":
             services.offer_withdraw(actor=request.user, offer=record, reason=request.POST.get("reason", "")[:500])
             messages.success(request, _("Offer withdrawn."))
+        elif action == "propose_to_requester":
+            made = services.offer_propose_to_requester(actor=request.user, offer=record)  # type: ignore[arg-type]
+            messages.success(request, _("Proposed to the requesting nation: %(n)s allocations.") % {"n": len(made)})
         else:
             raise Http404
     except BusinessError as error:

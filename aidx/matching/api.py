@@ -30,6 +30,16 @@ class RunIn(Schema):
     time_limit: float = Field(60, gt=0, le=3600)
 
 
+class LeftOutOut(Schema):
+    offer: int
+    offer_line: int
+    nation: str
+    item: str
+    quantity: int
+    reason: str = Field(..., description="no_origin: the line names no origin and its nation has no home airfield")
+    message: str
+
+
 class RunOut(Schema):
     id: int
     status: str
@@ -44,11 +54,18 @@ class RunOut(Schema):
     finished_at: dt.datetime | None
     objective: dict[str, Any] | None = None
     certificate: dict[str, Any] | None = None
+    left_out: list[LeftOutOut] = Field(
+        default_factory=list, description="Open offer lines in scope the run could not use, and why"
+    )
     actions: list[str] = Field(default_factory=list, description="What the caller may do to the run now")
 
     @staticmethod
     def resolve_actions(run: MatchRun, context: dict[str, Any]) -> list[str]:
         return MATCH_RUN.action_names(api_user(context["request"]), run)
+
+    @staticmethod
+    def resolve_left_out(run: MatchRun) -> list[dict[str, Any]]:
+        return selectors.left_out(run)
 
     @staticmethod
     def resolve_objective(run: MatchRun) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
 from aidx.catalogue.models import Substitution
@@ -52,8 +53,16 @@ def _remaining(lines: Any) -> Any:
     return lines.annotate(live=live)
 
 
-def build_problem(run: MatchRun) -> dict[str, Any]:
-    """The engine's input for the run's scope, as of its day: what is still needed and still offered."""
+# Why an open offer line in scope is not in the engine's input (stored on the run, shown on its page and in the API).
+LEFT_OUT = {
+    "no_origin": gettext_lazy("No origin: the line names none and its nation has no home airfield."),
+}
+
+
+def build_problem(run: MatchRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The engine's input for the run's scope, as of its day: what is still needed and still offered; and the open
+    offer lines it could not take, each with its reason (LEFT_OUT). A line without an origin leaves from its
+    nation's home airfield (OfferLine.origin)."""
     scope, today = run.scope or {}, run.as_of
     standings = _standings(today)
     requests = AssistanceRequest.objects.filter(status__in=("submitted", "partially_met"), needed_by__gte=today)
@@ -70,9 +79,9 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
         request_lines = request_lines.filter(item__code__in=scope["items"])
     offers = Offer.objects.filter(status__in=("open", "partially_allocated"))
     offer_lines = _remaining(
-        OfferLine.objects.filter(offer__in=offers, item__isnull=False, origin_site__isnull=False)
+        OfferLine.objects.filter(offer__in=offers, item__isnull=False)
         .filter(Q(available_until__isnull=True) | Q(available_until__gte=today))
-        .select_related("offer__owner_organisation", "origin_site", "item")
+        .select_related("offer__owner_organisation", "offer__owner_nation__home_site", "origin_site", "item")
     )
     sites: dict[str, dict[str, Any]] = {}
     items: dict[str, dict[str, Any]] = {}
@@ -111,11 +120,25 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
             restricted.append((line, request_cache[request.pk]))
     offer_rows, offer_party, offer_item = [], {}, {}
     offer_cache: dict[int, list[str]] = {}
+    left_out: list[dict[str, Any]] = []
     for line in offer_lines:
         left = line.quantity - line.live
         if left <= 0:
             continue
         offer = line.offer
+        origin = line.origin
+        if origin is None:
+            left_out.append(
+                {
+                    "offer": offer.pk,
+                    "offer_line": line.pk,
+                    "nation": _party(offer),
+                    "item": line.item.code,
+                    "quantity": left,
+                    "reason": "no_origin",
+                }
+            )
+            continue
         if offer.pk not in offer_cache:
             offer_cache[offer.pk] = sorted(_readers(offer, standings))
         offer_rows.append(
@@ -126,7 +149,7 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
                 "quantity": left,
                 "available_from": max(line.available_from, today).isoformat(),
                 "available_until": (line.available_until or today + dt.timedelta(days=3650)).isoformat(),
-                "site": site(line.origin_site),
+                "site": site(origin),
                 "releasable_to": offer_cache[offer.pk],
             }
         )
@@ -162,7 +185,7 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
             offer_line_id__in=list(offer_party),
         ).values_list("offer_line_id", "request_line_id")
     )
-    return {
+    document = {
         "params": {"base_days": 1, "km_per_day": 2000, "today": today.isoformat()},
         "sites": list(sites.values()),
         "items": list(items.values()),
@@ -171,3 +194,4 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
         "offers": offer_rows,
         "excluded": [{"offer": o, "request": r} for o, r in sorted(excluded)],
     }
+    return document, left_out

@@ -66,8 +66,11 @@ def run_execute(run_id: int) -> MatchRun:
     report = _progress(run_id)
     try:
         report("build", 1)
-        document = run.problem or build_problem(run)
-        MatchRun.objects.filter(pk=run_id).update(problem=document)
+        if run.problem:  # a re-run solves the stored input (and keeps what it left out)
+            document = run.problem
+        else:
+            document, left_out = build_problem(run)
+            MatchRun.objects.filter(pk=run_id).update(problem=document, left_out=left_out)
         report("solve", 5)
         problem = problem_from_json(document)
         result = solve(

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from aidx.assistance.models import Allocation, RequestLine
+from aidx.assistance.models import Allocation, Offer, RequestLine
 from aidx.matching.models import MatchRun, Proposal
+from aidx.matching.problem import LEFT_OUT
 
 
 def runs() -> QuerySet[MatchRun]:
@@ -69,3 +70,14 @@ def review(run: MatchRun) -> Review:
         ton_km=sum(p.ton_km for p in rows if not p.dropped),
         already_live=Allocation.objects.filter(request_line_id__in=line_ids, status__in=Allocation.LIVE).count(),
     )
+
+
+def left_out(run: MatchRun, *, with_offers: bool = False) -> list[dict[str, Any]]:
+    """The open offer lines the run could not use, as stored, each with its reason in words (`message`) and, for
+    the page, its offer (`offer_record`, one query for them all)."""
+    rows = [{**row, "message": str(LEFT_OUT.get(row["reason"], row["reason"]))} for row in run.left_out or []]
+    if with_offers:
+        offers = Offer.objects.in_bulk([row["offer"] for row in rows])
+        for row in rows:
+            row["offer_record"] = offers.get(row["offer"])
+    return rows

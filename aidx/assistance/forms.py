@@ -289,7 +289,6 @@ class OfferLineForm(LineForm):
         self.fields["available_from"].initial = timezone.localdate
         if origin:  # the nation's home airfield: where the matching and the airlift assume goods leave from
             self.fields["origin_site"].initial = origin
-            self.fields["origin_site"].help_text = _("Your nation's home airfield unless you choose another.")
 
     @property
     def is_blank(self) -> bool:  # the date and the origin the form fills in by itself do not make a line

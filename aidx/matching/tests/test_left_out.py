@@ -1,0 +1,88 @@
+"""Nothing on offer is lost without a word (issue #11, defect 4): an offer line without an origin leaves from its
+nation's home airfield; where there is none, the run records the line as left out, with the reason, on its page
+and in the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from aidx.accounts.services import token_create
+from aidx.assistance import services as exchange_services
+from aidx.assistance.services import LineInput
+from aidx.matching import selectors, services
+from aidx.matching.models import MatchRun
+from aidx.nations.services import nation_set_home_site
+
+
+def _run(exchange, capture):
+    with capture(execute=True):
+        run = services.run_start(actor=exchange.world.coordinator, time_limit=30)
+    run.refresh_from_db()
+    assert run.status == MatchRun.Status.SUCCEEDED, run.error
+    return run
+
+
+def _offer_without_origin(exchange, user, quantity):
+    offer = exchange_services.offer_create(
+        actor=user,
+        title="Masks, origin not given",
+        lines=[LineInput(item="mask-surgical", quantity=quantity, available_from=exchange.today)],
+    )
+    return exchange_services.offer_publish(actor=user, offer=offer)
+
+
+@pytest.fixture
+def unplaced(exchange):
+    """Italy needs 500 masks; Spain (home airfield: Madrid) and Australia (none) offer some without an origin."""
+    world = exchange.world
+    nation_set_home_site(actor=None, nation="ESP", site="madrid")
+    request = exchange.request(lines=(("mask-surgical", 500),))
+    spanish = _offer_without_origin(exchange, world.ally_b, 200)
+    australian = _offer_without_origin(exchange, world.partner, 100)
+    return request, spanish, australian
+
+
+def test_it_sends_a_line_without_origin_from_its_nations_home_airfield(
+    exchange, unplaced, django_capture_on_commit_callbacks
+):
+    request, spanish, _australian = unplaced
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    given = {(p.offer_line.offer_id, p.request_line.request_id): p.quantity for p in selectors.proposals(run)}
+    assert given[(spanish.pk, request.pk)] == 200
+    sites = {row["id"]: row["site"] for row in run.problem["offers"]}
+    assert sites[spanish.lines.get().pk] == "madrid"
+
+
+def test_it_records_the_lines_it_cannot_use_and_says_why(
+    client, exchange, unplaced, django_capture_on_commit_callbacks
+):
+    _request, _spanish, australian = unplaced
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    line = australian.lines.get()
+    assert run.left_out == [
+        {
+            "offer": australian.pk,
+            "offer_line": line.pk,
+            "nation": "AUS",
+            "item": "mask-surgical",
+            "quantity": 100,
+            "reason": "no_origin",
+        }
+    ]
+    assert line.pk not in {row["id"] for row in run.problem["offers"]}
+    client.force_login(exchange.world.coordinator)
+    page = client.get(f"/matching/{run.pk}/").content.decode()
+    assert 'data-testid="left-out"' in page and "Masks, origin not given" in page
+    assert "no home airfield" in page
+    _token, secret = token_create(actor=exchange.world.coordinator, user=exchange.world.coordinator, name="t")
+    answer = client.get(f"/api/v1/match-runs/{run.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert [(row["offer_line"], row["reason"]) for row in answer["left_out"]] == [(line.pk, "no_origin")]
+    assert "no home airfield" in answer["left_out"][0]["message"]
+
+
+def test_it_keeps_what_a_rerun_left_out(exchange, unplaced, django_capture_on_commit_callbacks):
+    run = _run(exchange, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.run_start(actor=exchange.world.coordinator, time_limit=30, rerun_of=run)
+    again.refresh_from_db()
+    assert again.left_out == run.left_out and len(again.left_out) == 1

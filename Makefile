@@ -91,6 +91,7 @@ bench: install
 	$(BIN)/python bench/imports.py --lines 10000
 	$(BIN)/python bench/exchange.py --lines 1000000
 	$(BIN)/python bench/stockpile.py
+	$(BIN)/python bench/hostile_input.py
 
 bench-quick: install
 	$(BIN)/python bench/allocation.py --sizes 1000 --lp-max 50000

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -21,16 +21,64 @@ from aidx.catalogue.api import router as catalogue_router
 from aidx.core.errors import BusinessError
 from aidx.documents.api import router as documents_router
 from aidx.fund.api import router as fund_router
+from aidx.interchange.api import router as interchange_router
 from aidx.logistics.api import router as logistics_router
 from aidx.matching.api import router as matching_router
 from aidx.nations.api import router as nations_router
+from aidx.preparedness.api import router as preparedness_router
+from aidx.resilience.api import router as resilience_router
 from aidx.stockpile.api import router as stockpile_router
 
-api = NinjaAPI(
+
+class ErrorDetail(Schema):
+    code: str = Field(..., description="stable for clients, e.g. not_found, invalid_input, bad_state")
+    message: str = Field(..., description="translated by Accept-Language")
+    fields: dict[str, list[str]] = Field(..., description="messages per input field (dotted path), if any")
+
+
+class ErrorOut(Schema):
+    """Every refusal: a stable `code` for programs, a `message` in the caller's language, and per-field messages."""
+
+    error: ErrorDetail
+
+
+# What each status means for every operation; all answer with ErrorOut. Added to the OpenAPI document in one place
+# (AidxAPI) rather than to each of the ~90 operations, so a new operation is documented by being added.
+ERROR_RESPONSES = {
+    400: "Refused by a business rule (the message says which), or a NUL character in the input",
+    401: "No valid API token (missing, unknown, revoked or expired) and no signed-in session",
+    403: "Signed in, but this user or token (read-only) may not do this",
+    404: "No such record, or not one the caller may see (need-to-know)",
+    409: "The record is not in a state that allows this (e.g. a request already withdrawn)",
+    413: "The request body is too large",
+    422: "The input does not match the schema (types, ranges, required fields): `fields` names each problem",
+}
+
+
+class AidxAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(error.pop("$defs", {}))
+        components["Error"] = error
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    if status == 413 and "requestBody" not in operation:
+                        continue
+                    responses.setdefault(status, {"description": description, "content": content})
+        return schema
+
+
+api = AidxAPI(
     title="aidx API",
     version="1",
     description="The aid exchange: registry, catalogue and documents; requests, offers and allocations; matching; "
-    "airlift missions and deployments; the stockpile and the trust fund. "
+    "airlift missions and deployments; the stockpile and the trust fund; preparedness plans, standby pledges and "
+    "simulations of a wave; resilience self-assessments and supply vulnerability. "
     "Authenticate with `Authorization: Bearer <token>`.",
     auth=auth_methods,
     urls_namespace="api",
@@ -47,8 +95,7 @@ def error_response(
 
 @api.exception_handler(BusinessError)
 def on_business_error(request: HttpRequest, exc: BusinessError) -> HttpResponse:
-    fields = {exc.field: [str(exc.message)]} if exc.field else None
-    return error_response(request, exc.status, exc.code, exc.message, fields)
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -98,6 +145,13 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", _("Not found."))
 
 
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    # A record named by the client that is not there: services raise BusinessError(status=404) for their own
+    # look-ups; this answers the same for any other .get() on an id from the request.
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(request, 413, "too_large", _("The request is too large."))
@@ -120,3 +174,6 @@ api.add_router("/", matching_router)
 api.add_router("/logistics", logistics_router)
 api.add_router("/stockpile", stockpile_router)
 api.add_router("/fund", fund_router)
+api.add_router("/interchange", interchange_router)
+api.add_router("/preparedness", preparedness_router)
+api.add_router("/resilience", resilience_router)

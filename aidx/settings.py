@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -86,15 +87,21 @@ INSTALLED_APPS = [
     "aidx.fund",
     "aidx.logistics",
     "aidx.matching",
+    "aidx.interchange",
+    "aidx.preparedness",
+    "aidx.resilience",
     "aidx.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aidx.web.middleware.norwegian_accept_language",
     "django.middleware.locale.LocaleMiddleware",
+    "aidx.web.middleware.refuse_nul_characters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -234,6 +241,44 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Everything the pages load is served from here (htmx, Leaflet, Chart.js and the world map from node_modules, the
+# API docs from django-ninja): no inline script or style, no eval, no frames. `data:` images are Leaflet's and
+# Swagger UI's icons written into their stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Powerful browser features no page uses are turned off for the page and anything it might embed.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+    )
+}
 if PRODUCTION:
     SECURE_SSL_REDIRECT = _env_bool("AIDX_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -247,7 +292,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"client_errors_in_one_line": {"()": "aidx.core.log.ClientErrorsInOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # On the handler too, for the loggers under django.security (one per kind of refusal: NulCharacter, ...).
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors_in_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("AIDX_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -260,7 +306,17 @@ LOGGING = {
 AIDX_PAGE_SIZE = 50
 NINJA_PAGINATION_CLASS = "aidx.core.paging.CappedPageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = AIDX_PAGE_SIZE
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+# The largest page_size is aidx.core.paging.MAX_PAGE_SIZE (500), enforced by the pagination's own input.
+
+# Interchange (aidx/interchange): this node's name in message ids and envelopes, the nations it serves (an envelope
+# addressed to none of them is refused; empty: every nation with a standing today), and the webhooks' retry timing.
+AIDX_NODE_ID = os.environ.get("AIDX_NODE_ID", "aidx")
+AIDX_INTERCHANGE_NATIONS = [code.upper() for code in _env_list("AIDX_INTERCHANGE_NATIONS", [])]
+AIDX_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("AIDX_WEBHOOK_BACKOFF_SECONDS", "10"))
+AIDX_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("AIDX_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+AIDX_WEBHOOK_PAUSE_AFTER = int(os.environ.get("AIDX_WEBHOOK_PAUSE_AFTER", "12"))
+AIDX_WEBHOOK_TICK_SECONDS = float(os.environ.get("AIDX_WEBHOOK_TICK_SECONDS", "5"))
+AIDX_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("AIDX_WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 # Covering indexes (INCLUDE) serve PostgreSQL's index-only counts; SQLite ignores the extra columns, harmlessly.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -30,7 +30,15 @@ urlpatterns = [
     path("fund/", include("aidx.fund.urls")),
     path("logistics/", include("aidx.logistics.urls")),
     path("matching/", include("aidx.matching.urls")),
+    path("interchange/", include("aidx.interchange.urls")),
+    path("preparedness/", include("aidx.preparedness.urls")),
+    path("resilience/", include("aidx.resilience.urls")),
     path("audit/", include("aidx.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "aidx.web.errors.bad_request"
+handler403 = "aidx.web.errors.permission_denied"
+handler404 = "aidx.web.errors.page_not_found"
+handler500 = "aidx.web.errors.server_error"

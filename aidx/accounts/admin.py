@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from aidx.accounts.models import APIToken, RoleGrant, User
+from aidx.audit.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -11,7 +12,7 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ["username", "nation", "organisation", "is_active", "is_demo"]
     list_filter = ["is_active", "is_demo", "nation"]
     fieldsets = (
@@ -22,6 +23,6 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(APIToken)
-class APITokenAdmin(admin.ModelAdmin):
+class APITokenAdmin(ReadOnlyAdmin):
     list_display = ["prefix", "user", "name", "scope", "created_at", "revoked_at"]
-    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    exclude = ["digest"]

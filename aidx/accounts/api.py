@@ -1,8 +1,9 @@
+import datetime as dt
 from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import HttpBearer, SessionAuth
 
 from aidx.accounts.models import APIToken, User
@@ -25,6 +26,14 @@ class TokenAuth(HttpBearer):
 
 class ActiveSessionAuth(SessionAuth):
     """The browser's session (with CSRF on writes) for the web UI's own calls."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        # Only a signed-in session has anything for a forged request to use: without one (a script whose token was
+        # refused, revoked or expired) this method just does not authenticate, and the answer is 401, not the
+        # CSRF check's 403 that made a bad token on a POST look like a browser problem.
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
@@ -62,6 +71,7 @@ class MeOut(Schema):
     language: str
     standing: str | None
     token_scope: str | None
+    token_expires_at: dt.datetime | None = Field(None, description="when the token in use stops working")
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user, their affiliation, roles and standing today")
@@ -79,4 +89,5 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "language": user.language,
         "standing": viewer.standing,
         "token_scope": token.scope if token else None,
+        "token_expires_at": token.expires_at if token else None,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
@@ -78,6 +79,19 @@ def user_create(
 
 
 @transaction.atomic
+def demo_accounts_deactivate(*, actor: Any) -> list[str]:
+    """Deactivate every active demo account (the well-known password); returns their usernames."""
+    demo = list(User.objects.select_for_update().filter(is_demo=True, is_active=True).order_by("username"))
+    for user in demo:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        record(
+            actor=actor, action="user.deactivate", target=user, before={"is_active": True}, after={"is_active": False}
+        )
+    return [user.username for user in demo]
+
+
+@transaction.atomic
 def user_set_roles(*, actor: Any, user: User, roles: set[str]) -> None:
     _check_roles(roles, organisation=user.organisation)
     before = sorted(user.role_grants.values_list("role", flat=True))
@@ -87,9 +101,17 @@ def user_set_roles(*, actor: Any, user: User, roles: set[str]) -> None:
     record(actor=actor, action="user.roles", target=user, before={"roles": before}, after={"roles": sorted(roles)})
 
 
+def token_expiry(last_day: dt.date) -> dt.datetime:
+    """The moment a token that works through `last_day` (UTC) stops: the midnight that ends that day."""
+    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+
+
 @transaction.atomic
-def token_create(*, actor: Any, user: User, name: str, write: bool = False) -> tuple[APIToken, str]:
-    """Make a token for `user`; returns it with the secret, which is never stored and cannot be shown again."""
+def token_create(
+    *, actor: Any, user: User, name: str, write: bool = False, expires_at: dt.datetime | None = None
+) -> tuple[APIToken, str]:
+    """Make a token for `user`, working until `expires_at` (None: until revoked); returns it with the secret,
+    which is never stored and cannot be shown again."""
     if actor != user and not (getattr(actor, "is_superuser", False)):
         raise PermissionDenied(_("You can only make tokens for yourself."))
     name = name.strip()
@@ -97,6 +119,8 @@ def token_create(*, actor: Any, user: User, name: str, write: bool = False) -> t
         raise BusinessError(_("Give the token a name."), field="name")
     if len(name) > 100:
         raise BusinessError(_("The name is too long (at most 100 characters)."), field="name")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise BusinessError(_("A token's expiry must be in the future."), field="expires_at")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = APIToken.objects.create(
         user=user,
@@ -104,6 +128,7 @@ def token_create(*, actor: Any, user: User, name: str, write: bool = False) -> t
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         digest=token_digest(secret),
         scope=APIToken.Scope.WRITE if write else APIToken.Scope.READ,
+        expires_at=expires_at,
     )
     record(actor=actor, action="token.create", target=token, after=snapshot(token, exclude=("digest",)))
     return token, secret
@@ -122,7 +147,8 @@ def token_revoke(*, actor: Any, token: APIToken) -> None:
 
 
 def token_authenticate(secret: str) -> APIToken | None:
-    """The active token for `secret`, its user signed in and active; marks it used (at most once a minute)."""
+    """The active token for `secret` (not revoked, not expired, its user active); marks it used (at most once a
+    minute)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     token = (
@@ -135,6 +161,8 @@ def token_authenticate(secret: str) -> APIToken | None:
     if settings.PRODUCTION and token.user.is_demo:
         return None
     now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token

@@ -26,11 +26,17 @@ def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            last_day = form.cleaned_data["expires_on"]
             _token, new_secret = services.token_create(
-                actor=request.user, user=request.user, name=form.cleaned_data["name"], write=form.cleaned_data["write"]
+                actor=request.user,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                write=form.cleaned_data["write"],
+                expires_at=services.token_expiry(last_day) if last_day else None,
             )
         except BusinessError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            field = "expires_on" if error.field == "expires_at" else error.field
+            form.add_error(field if field in form.fields else None, str(error.message))
         else:
             form = TokenForm()
     return render(

@@ -12,8 +12,9 @@ from ninja.pagination import paginate
 from aidx.accounts.api import api_user, require_write
 from aidx.assistance import selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
-from aidx.assistance.workflow import OFFER
+from aidx.assistance.workflow import ALLOCATION, OFFER, REQUEST
 from aidx.catalogue.models import CapabilityType, Item
+from aidx.core.bounds import MAX_ID, MAX_MINOR_UNITS, Id, Int32
 from aidx.core.errors import BusinessError
 from aidx.core.idempotency import idempotent
 from aidx.nations.models import Organisation
@@ -42,7 +43,7 @@ class LineQuantities(Schema):
 class RequestLineIn(Schema):
     item: str | None = Field(None, max_length=40)
     capability: str | None = Field(None, max_length=40)
-    quantity: int
+    quantity: Int32
     substitutes_ok: bool = True
     notes: str = Field("", max_length=500)
 
@@ -64,7 +65,7 @@ class RequestIn(Schema):
     needed_by: dt.date
     delivery_site: str = Field(..., max_length=40, description="site code")
     contact: str = Field("", max_length=200)
-    releasability: ReleasabilityIn = Releasability.ALLIES_AND_PARTNERS
+    releasability: ReleasabilityIn = Releasability.ALLIES_AND_PARTNERS  # type: ignore[valid-type]
     release_to: list[str] = Field(default_factory=list, max_length=100)
     lines: list[RequestLineIn] = Field(..., max_length=services.MAX_LINES)
     submit: bool = Field(False, description="circulate at once instead of keeping a draft")
@@ -102,12 +103,17 @@ class RequestOut(Schema):
 class RequestDetailOut(RequestOut):
     release_to: list[str] = Field(..., alias="release_codes")
     lines: list[RequestLineOut] = Field(..., alias="line_rows")
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the request now")
+
+    @staticmethod
+    def resolve_actions(record: AssistanceRequest, context: dict[str, Any]) -> list[str]:
+        return REQUEST.action_names(api_user(context["request"]), record)
 
 
 class OfferLineIn(Schema):
     item: str | None = Field(None, max_length=40)
     capability: str | None = Field(None, max_length=40)
-    quantity: int
+    quantity: Int32
     available_from: dt.date
     available_until: dt.date | None = None
     origin_site: str | None = Field(None, max_length=40)
@@ -142,12 +148,14 @@ class OfferLineOut(LineQuantities):
 class OfferIn(Schema):
     title: str = Field(..., max_length=200)
     description: str = Field("", max_length=10000)
-    in_reply_to: int | None = None
+    in_reply_to: Id | None = None
     terms: Literal["donation", "loan", "sale"] = "donation"
-    price_minor: int | None = Field(None, ge=0, description="price in the currency's minor units (sale only)")
+    price_minor: int | None = Field(
+        None, ge=0, le=MAX_MINOR_UNITS, description="price in the currency's minor units (sale only)"
+    )
     currency: str = Field("", max_length=3)
     transport_included: bool = False
-    releasability: ReleasabilityIn | None = Field(
+    releasability: ReleasabilityIn | None = Field(  # type: ignore[valid-type]
         None,
         description="Default: the request's for an offer in reply (it may be no wider), else allies and partners",
     )
@@ -183,14 +191,14 @@ class OfferDetailOut(OfferOut):
     actions: list[str] = Field(default_factory=list, description="What the caller may do to the offer now")
 
     @staticmethod
-    def resolve_actions(offer: Offer, context: dict[str, Any]) -> list[str]:
-        return OFFER.action_names(api_user(context["request"]), offer)
+    def resolve_actions(record: Offer, context: dict[str, Any]) -> list[str]:
+        return OFFER.action_names(api_user(context["request"]), record)
 
 
 class AllocationIn(Schema):
-    offer_line: int
-    request_line: int
-    quantity: int
+    offer_line: Id
+    request_line: Id
+    quantity: Int32
 
 
 class AllocationOut(Schema):
@@ -214,12 +222,20 @@ class AllocationOut(Schema):
     delivered_at: dt.datetime | None
 
 
+class AllocationDetailOut(AllocationOut):
+    actions: list[str] = Field(default_factory=list, description="What the caller may do to the allocation now")
+
+    @staticmethod
+    def resolve_actions(allocation: Allocation, context: dict[str, Any]) -> list[str]:
+        return ALLOCATION.action_names(api_user(context["request"]), allocation)
+
+
 class ReasonIn(Schema):
     reason: str = Field("", max_length=500)
 
 
 class DeliveryIn(Schema):
-    received_quantity: int | None = None
+    received_quantity: Int32 | None = None
     discrepancy: str = Field("", max_length=500)
 
 
@@ -299,7 +315,8 @@ def _for_output(allocations: QuerySet[Allocation]) -> QuerySet[Allocation]:
 
 def _allocation_out(request: HttpRequest, pk: int) -> Allocation:
     viewer = viewer_for(request.auth)  # type: ignore[attr-defined]
-    return get_object_or_404(_for_output(selectors.allocations_visible_to(viewer)), pk=pk)
+    allocations = _for_output(selectors.allocations_visible_to(viewer))
+    return get_object_or_404(allocations.select_related("offer_line__offer", "request_line__request"), pk=pk)
 
 
 # --- requests ----------------------------------------------------------------------------------------------
@@ -333,7 +350,7 @@ def request_list(
 
 
 @router.get("/requests/{int:pk}", response=RequestDetailOut, summary="A request with its lines and quantities")
-def request_detail(request: HttpRequest, pk: int) -> Any:
+def request_detail(request: HttpRequest, pk: Id) -> Any:
     return _request_detail(request, pk)
 
 
@@ -360,7 +377,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
 
 
 @router.patch("/requests/{int:pk}", response=RequestDetailOut, summary="Change a request's header")
-def request_update(request: HttpRequest, pk: int, payload: RequestPatch) -> Any:
+def request_update(request: HttpRequest, pk: Id, payload: RequestPatch) -> Any:
     actor = require_write(request)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     if not changes:
@@ -370,13 +387,13 @@ def request_update(request: HttpRequest, pk: int, payload: RequestPatch) -> Any:
 
 
 @router.post("/requests/{int:pk}/submit", response=RequestDetailOut, summary="Circulate a draft request")
-def request_submit(request: HttpRequest, pk: int) -> Any:
+def request_submit(request: HttpRequest, pk: Id) -> Any:
     services.request_submit(actor=require_write(request), request=_visible_request(request, pk))
     return _request_detail(request, pk)
 
 
 @router.post("/requests/{int:pk}/withdraw", response=RequestDetailOut, summary="Withdraw a request")
-def request_withdraw(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
+def request_withdraw(request: HttpRequest, pk: Id, payload: ReasonIn) -> Any:
     services.request_withdraw(
         actor=require_write(request), request=_visible_request(request, pk), reason=payload.reason
     )
@@ -394,7 +411,7 @@ def offer_list(
     nation: str | None = Query(None, max_length=3),
     item: str | None = Query(None, max_length=40),
     q: str | None = Query(None, max_length=100),
-    in_reply_to: int | None = None,
+    in_reply_to: Id | None = None,
 ) -> Any:
     offers = selectors.offers_visible_to(
         request.auth,  # type: ignore[attr-defined]
@@ -408,7 +425,7 @@ def offer_list(
 
 
 @router.get("/offers/{int:pk}", response=OfferDetailOut, summary="An offer with its lines")
-def offer_detail(request: HttpRequest, pk: int) -> Any:
+def offer_detail(request: HttpRequest, pk: Id) -> Any:
     return _offer_detail(request, pk)
 
 
@@ -447,13 +464,13 @@ def offer_propose_to_requester(request: HttpRequest, pk: int) -> Any:
 
 
 @router.post("/offers/{int:pk}/publish", response=OfferDetailOut, summary="Open a draft offer")
-def offer_publish(request: HttpRequest, pk: int) -> Any:
+def offer_publish(request: HttpRequest, pk: Id) -> Any:
     services.offer_publish(actor=require_write(request), offer=_visible_offer(request, pk))
     return _offer_detail(request, pk)
 
 
 @router.post("/offers/{int:pk}/withdraw", response=OfferDetailOut, summary="Withdraw an offer")
-def offer_withdraw(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
+def offer_withdraw(request: HttpRequest, pk: Id, payload: ReasonIn) -> Any:
     services.offer_withdraw(actor=require_write(request), offer=_visible_offer(request, pk), reason=payload.reason)
     return _offer_detail(request, pk)
 
@@ -466,8 +483,8 @@ def offer_withdraw(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
 def allocation_list(
     request: HttpRequest,
     status: Literal[tuple(Allocation.Status.values)] | None = None,  # type: ignore[valid-type]
-    request_id: int | None = Query(None, alias="request"),
-    offer_id: int | None = Query(None, alias="offer"),
+    request_id: int | None = Query(None, alias="request", ge=1, le=MAX_ID),
+    offer_id: int | None = Query(None, alias="offer", ge=1, le=MAX_ID),
 ) -> Any:
     allocations = selectors.allocations_visible_to(
         request.auth,  # type: ignore[attr-defined]
@@ -478,12 +495,12 @@ def allocation_list(
     return _for_output(allocations)
 
 
-@router.get("/allocations/{int:pk}", response=AllocationOut)
-def allocation_detail(request: HttpRequest, pk: int) -> Any:
+@router.get("/allocations/{int:pk}", response=AllocationDetailOut, summary="An allocation and what you may do to it")
+def allocation_detail(request: HttpRequest, pk: Id) -> Any:
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations", response={201: AllocationOut}, summary="Propose an allocation of an offer line")
+@router.post("/allocations", response={201: AllocationDetailOut}, summary="Propose an allocation of an offer line")
 @idempotent(Allocation, lambda request, pk: _allocation_out(request, pk))
 def allocation_propose(request: HttpRequest, payload: AllocationIn) -> Any:
     actor = require_write(request)
@@ -500,36 +517,38 @@ def allocation_propose(request: HttpRequest, payload: AllocationIn) -> Any:
     return Status(201, _allocation_out(request, allocation.pk))
 
 
-@router.post("/allocations/{int:pk}/accept", response=AllocationOut, summary="Accept (requesting nation)")
-def allocation_accept(request: HttpRequest, pk: int) -> Any:
+@router.post("/allocations/{int:pk}/accept", response=AllocationDetailOut, summary="Accept (requesting nation)")
+def allocation_accept(request: HttpRequest, pk: Id) -> Any:
     services.allocation_accept(actor=require_write(request), allocation=_visible_allocation(request, pk))
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations/{int:pk}/decline", response=AllocationOut, summary="Decline, with a reason")
-def allocation_decline(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
+@router.post("/allocations/{int:pk}/decline", response=AllocationDetailOut, summary="Decline, with a reason")
+def allocation_decline(request: HttpRequest, pk: Id, payload: ReasonIn) -> Any:
     services.allocation_decline(
         actor=require_write(request), allocation=_visible_allocation(request, pk), reason=payload.reason
     )
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations/{int:pk}/cancel", response=AllocationOut, summary="Take back before shipping")
-def allocation_cancel(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
+@router.post("/allocations/{int:pk}/cancel", response=AllocationDetailOut, summary="Take back before shipping")
+def allocation_cancel(request: HttpRequest, pk: Id, payload: ReasonIn) -> Any:
     services.allocation_cancel(
         actor=require_write(request), allocation=_visible_allocation(request, pk), reason=payload.reason
     )
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations/{int:pk}/ship", response=AllocationOut, summary="Mark shipped (offering nation)")
-def allocation_ship(request: HttpRequest, pk: int) -> Any:
+@router.post("/allocations/{int:pk}/ship", response=AllocationDetailOut, summary="Mark shipped (offering nation)")
+def allocation_ship(request: HttpRequest, pk: Id) -> Any:
     services.allocation_ship(actor=require_write(request), allocation=_visible_allocation(request, pk))
     return _allocation_out(request, pk)
 
 
-@router.post("/allocations/{int:pk}/deliver", response=AllocationOut, summary="Confirm delivery (requesting nation)")
-def allocation_deliver(request: HttpRequest, pk: int, payload: DeliveryIn) -> Any:
+@router.post(
+    "/allocations/{int:pk}/deliver", response=AllocationDetailOut, summary="Confirm delivery (requesting nation)"
+)
+def allocation_deliver(request: HttpRequest, pk: Id, payload: DeliveryIn) -> Any:
     services.allocation_deliver(
         actor=require_write(request),
         allocation=_visible_allocation(request, pk),

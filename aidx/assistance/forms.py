@@ -13,9 +13,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from aidx.assistance.models import PRIORITIES, Allocation, AssistanceRequest, Offer
-from aidx.assistance.services import MAX_LINES, LineInput
+from aidx.assistance.services import LineInput
 from aidx.catalogue.models import CapabilityType, Item
-from aidx.core.forms import AmountField, minor_units
+from aidx.core.forms import AmountField, BoundedIntegerField, bounded_formset, minor_units
 from aidx.documents.forms import NationChoiceField
 from aidx.nations import selectors as registry
 from aidx.nations.models import Nation
@@ -36,7 +36,7 @@ def _nation_label(code: str) -> str:
     return _NATION_LABELS[key]
 
 
-def nation_choices() -> list[tuple[str, str]]:
+def nation_choices() -> list[tuple[str, Any]]:
     return [ALL, *((code, _nation_label(code)) for code in Nation.objects.values_list("code", flat=True))]
 
 
@@ -56,6 +56,13 @@ def catalogue_choices(*, prefixed: bool, empty: Any = ALL) -> list[Any]:
 
 def site_choices(empty: str) -> list[tuple[str, str]]:
     return [("", empty), *((s.code, f"{s.name} · {s.nation_id}") for s in registry.sites())]
+
+
+def _set_choices(form: forms.Form, name: str, choices: Any) -> None:
+    """Fill a choice field's options when the form is made (they come from the database)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
 
 
 class FastSelect(forms.Select):
@@ -106,8 +113,8 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["nation"].choices = nation_choices()
-        self.fields["item"].choices = catalogue_choices(prefixed=False)
+        _set_choices(self, "nation", nation_choices())
+        _set_choices(self, "item", catalogue_choices(prefixed=False))
 
 
 class RequestFilterForm(FilterForm):
@@ -122,7 +129,7 @@ class RequestFilterForm(FilterForm):
     incident = forms.CharField(label=_("Incident"), required=False, max_length=100)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("needed_from") and data.get("needed_until") and data["needed_from"] > data["needed_until"]:
             self.add_error("needed_until", _("This is before the from date."))
         return data
@@ -188,7 +195,7 @@ class RequestForm(ReleasabilityFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["delivery_site"].choices = site_choices("—")
+        _set_choices(self, "delivery_site", site_choices("—"))
 
 
 class OfferForm(ReleasabilityFields):
@@ -232,33 +239,24 @@ class LineForm(forms.Form):
     """One line; a line left wholly blank is skipped, so the page can offer spare rows."""
 
     what = forms.ChoiceField(label=_("Item or capability"), required=False)
-    quantity = forms.IntegerField(
+    quantity = BoundedIntegerField(
         label=_("Quantity"), required=False, widget=forms.NumberInput(attrs={"min": 1, "step": 1})
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
 
     def __init__(self, *args: Any, what_choices: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["what"].choices = what_choices
+        _set_choices(self, "what", what_choices)
 
     @property
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
         return not data.get("what") and data.get("quantity") is None and not data.get("notes")
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.is_blank or self.errors:
-            return data
-        if not data.get("what"):
-            self.add_error("what", _("Choose an item or a capability."))
-        if data.get("quantity") is None:
-            self.add_error("quantity", _("Give a quantity."))
-        return data
-
     def line_input(self) -> LineInput:
+        """The line as typed; a missing item or quantity is the service's to report, with every other problem."""
         data = self.cleaned_data
-        kind, _sep, code = data["what"].partition(":")
+        kind, _sep, code = (data["what"] or "").partition(":")
         return LineInput(
             quantity=data["quantity"],
             notes=data["notes"],
@@ -285,7 +283,7 @@ class OfferLineForm(LineForm):
 
     def __init__(self, *args: Any, site_choices: list[Any], origin: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["origin_site"].choices = site_choices
+        _set_choices(self, "origin_site", site_choices)
         self.fields["available_from"].initial = timezone.localdate
         if origin:  # the nation's home airfield: where the matching and the airlift assume goods leave from
             self.fields["origin_site"].initial = origin
@@ -305,6 +303,9 @@ class OfferLineForm(LineForm):
 
 
 SPARE_LINES = 3
+# Lines typed into the page; a longer list comes as a spreadsheet (transfer.py, up to services.MAX_LINES). A hundred
+# offer lines are 600 fields, inside DATA_UPLOAD_MAX_NUMBER_FIELDS.
+MAX_FORM_LINES = 100
 
 
 def line_formset(
@@ -318,9 +319,7 @@ def line_formset(
     """The lines of a request (`kind="request"`) or an offer, with `spare` blank rows after `initial`; an offer's
     lines start from `origin` (the nation's home airfield), which each line may change."""
     form = RequestLineForm if kind == "request" else OfferLineForm
-    formset_class = forms.formset_factory(
-        form, extra=spare, max_num=MAX_LINES, absolute_max=MAX_LINES, validate_max=True
-    )
+    formset_class = bounded_formset(form, max_forms=MAX_FORM_LINES, extra=spare)
     form_kwargs: dict[str, Any] = {"what_choices": catalogue_choices(prefixed=True, empty=("", "—"))}
     if kind == "offer":
         form_kwargs["site_choices"] = site_choices("—")
@@ -335,11 +334,11 @@ def line_formset(
 
 class ProposeForm(forms.Form):
     pair = forms.ChoiceField(label=_("Offer line → request line"))
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = BoundedIntegerField(label=_("Quantity"), min_value=1)
 
     def __init__(self, *args: Any, pairs: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pair"].choices = pairs
+        _set_choices(self, "pair", pairs)
 
     def ids(self) -> tuple[int, int]:
         offer_line, request_line = self.cleaned_data["pair"].split(":")
@@ -347,5 +346,5 @@ class ProposeForm(forms.Form):
 
 
 class DeliverForm(forms.Form):
-    received_quantity = forms.IntegerField(label=_("Received"), required=False, min_value=0)
+    received_quantity = BoundedIntegerField(label=_("Received"), required=False, min_value=0)
     discrepancy = forms.CharField(label=_("Discrepancy"), required=False, max_length=500)

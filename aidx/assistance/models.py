@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 
 from aidx.catalogue.models import CapabilityType, Item
@@ -73,7 +74,8 @@ class AssistanceRequest(Releasable):
 
     @property
     def is_open(self) -> bool:
-        return self.status in {self.Status.SUBMITTED, self.Status.PARTIALLY_MET}
+        """Circulated, not yet met, and its needed-by date not past (whether or not the nightly job has run)."""
+        return self.status in {self.Status.SUBMITTED, self.Status.PARTIALLY_MET} and self.needed_by >= localdate()
 
 
 class Offer(Releasable):
@@ -139,10 +141,6 @@ class Offer(Releasable):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in {self.Status.OPEN, self.Status.PARTIALLY_ALLOCATED}
 
 
 class Line(models.Model):

@@ -23,18 +23,35 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.assistance.workflow import OPEN_OFFER, OPEN_REQUEST
 from aidx.audit.models import AuditEntry
 from aidx.catalogue.models import CapabilityType, Item, Substitution
 from aidx.core.paging import SplitList
 from aidx.nations.models import Nation
 from aidx.nations.policy import Viewer, as_viewer, owned_q, visible, visible_to_parties
 
-OPEN_REQUEST = (AssistanceRequest.Status.SUBMITTED, AssistanceRequest.Status.PARTIALLY_MET)
-OPEN_OFFER = (Offer.Status.OPEN, Offer.Status.PARTIALLY_ALLOCATED)
 ALLOCATION_PARTIES = ("request_line__request", "offer_line__offer")
 LIST_ORDER = ("-created_at", "-id")  # requests and offers, newest first (the indexes *_newest serve it)
+
+
+def open_requests_q(today: dt.date | None = None) -> Q:
+    """Requests still open to offers: circulated, not met, and not past their needed-by date. The date counts
+    here even before the nightly job has expired the request (services/expiry.py)."""
+    return Q(status__in=OPEN_REQUEST, needed_by__gte=today or timezone.localdate())
+
+
+def current_lines_q(today: dt.date | None = None) -> Q:
+    """Offer lines still available on `today` (a line without an end date stays available)."""
+    return Q(available_until__isnull=True) | Q(available_until__gte=today or timezone.localdate())
+
+
+def open_offers_q(today: dt.date | None = None) -> Q:
+    """Offers still open: published, not fully allocated, and with a line not past its availability."""
+    current = OfferLine.objects.filter(current_lines_q(today), offer=OuterRef("pk"))
+    return Q(status__in=OPEN_OFFER) & Q(Exists(current))
 
 
 def _circulated_or_mine(viewer: Viewer) -> Q:
@@ -100,7 +117,7 @@ def requests_visible_to(
     if status:
         result = result.filter(status=status)
     if open_only:
-        result = result.filter(status__in=OPEN_REQUEST)
+        result = result.filter(open_requests_q())
     if priority:
         result = result.filter(priority=priority)
     if nation:
@@ -168,7 +185,7 @@ def offers_visible_to(
     if status:
         result = result.filter(status=status)
     if open_only:
-        result = result.filter(status__in=OPEN_OFFER)
+        result = result.filter(open_offers_q())
     if nation:
         result = result.filter(owner_nation_id=nation.upper())
     if item:
@@ -285,6 +302,13 @@ def timeline(record: AssistanceRequest | Offer, who: Any) -> QuerySet[AuditEntry
     ).order_by("at", "id")
 
 
+def allocation_timeline(allocation: Allocation) -> QuerySet[AuditEntry]:
+    """What happened to an allocation (the caller has found it through allocations_visible_to)."""
+    return AuditEntry.objects.filter(target_type="assistance.allocation", target_id=str(allocation.pk)).order_by(
+        "at", "id"
+    )
+
+
 @dataclass(frozen=True)
 class Inbox:
     could_help: list[AssistanceRequest]
@@ -301,7 +325,7 @@ def inbox(user: Any, *, limit: int = 20) -> Inbox:
         return Inbox([], [], [], [], [])  # nobody to act for
     mine = owned_q(viewer)
     my_items = set(
-        offer_lines_left(OfferLine.objects.filter(offer__in=Offer.objects.filter(mine, status__in=OPEN_OFFER)))
+        offer_lines_left(OfferLine.objects.filter(offer__in=Offer.objects.filter(mine).filter(open_offers_q())))
         .filter(remaining__gt=0, item__isnull=False)
         .values_list("item_id", flat=True)
     )
@@ -341,8 +365,11 @@ def inbox(user: Any, *, limit: int = 20) -> Inbox:
     )
 
 
-def offer_lines_left(lines: QuerySet[OfferLine]) -> QuerySet[OfferLine]:
-    return lines.annotate(allocated=LINE_QUANTITIES["allocated"]).annotate(remaining=F("quantity") - F("allocated"))
+def offer_lines_left(lines: QuerySet[OfferLine]) -> QuerySet[Any]:  # OfferLine with allocated and remaining
+    """Each line with what its live allocations take and what is left of it (nothing once past its availability)."""
+    return lines.annotate(allocated=LINE_QUANTITIES["allocated"]).annotate(
+        remaining=Case(When(~current_lines_q(), then=Value(0)), default=F("quantity") - F("allocated"))
+    )
 
 
 @dataclass(frozen=True)
@@ -378,7 +405,7 @@ def figures(who: Any) -> Figures:
         kg=Coalesce(Sum(weight), Value(Decimal(0)), output_field=DecimalField(max_digits=20, decimal_places=4))
     )["kg"]
     return Figures(
-        open_requests=requests.filter(status__in=OPEN_REQUEST).count(),
+        open_requests=requests.filter(open_requests_q()).count(),
         open_offers=offers_visible_to(viewer, open_only=True).count(),
         requested=requested,
         accepted=accepted,

@@ -26,6 +26,7 @@ import datetime as dt
 import io
 import itertools
 import re
+import time
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -45,14 +46,27 @@ from aidx.assistance import selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
 from aidx.assistance.services import LineInput
 from aidx.catalogue.models import CapabilityType, Item
+from aidx.core import formatting
 from aidx.core.errors import BusinessError
 from aidx.core.exports import Column
 from aidx.nations.models import Site, country_name
 
 KINDS = ("request", "offer")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000  # rows read from one file; beyond, the file is refused without reading on
-MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: refuse one that would unpack to more
+MAX_ROWS = 20_000  # rows read from one file, blank ones too; beyond, the file is refused without reading on
+MAX_COLUMNS = 50  # cells read from a row; the columns after them are not read (no field lives that far right)
+# An XLSX is a zip of XML parts; openpyxl parses some whole before the first row (the shared strings, the styles,
+# the workbook) and streams the sheets. A 485 KB file whose shared strings unpacked to 190 MB took 101 s and 1 GB.
+# Its work goes with the number of XML elements (about 14 µs each on a busy CI machine, in any part), so besides
+# the unpacked bytes per part and in all (read from the zip's directory before anything is unpacked: Python's
+# zipfile stops a part at its stated size), the elements of all parts are counted, in one quick pass of the
+# unpacked bytes, before openpyxl opens the file. 20,000 rows of 7 filled cells are 420,000 elements (6 s there).
+MAX_XLSX_PART_BYTES = 24 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_XLSX_PARTS = 1_000
+MAX_XLSX_ELEMENTS = 600_000
+_START_TAG = re.compile(rb"<[A-Za-z_]")
+MAX_READ_SECONDS = 30.0  # reading the rows stops here whatever the file holds
 MAX_QUANTITY = 2_000_000_000
 NOTES_MAX = 500
 
@@ -143,21 +157,48 @@ def _csv_rows(upload: UploadedFile) -> Iterator[list[Any]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            yield row[:MAX_COLUMNS]
     except csv.Error:
         raise _unreadable() from None
 
 
+def _check_unpacked_size(upload: UploadedFile) -> None:
+    """Refuse an XLSX that would take more work to open than MAX_ROWS rows of lines need (see MAX_XLSX_ELEMENTS)."""
+    with zipfile.ZipFile(upload) as archive:
+        parts = archive.infolist()
+        if (
+            len(parts) > MAX_XLSX_PARTS
+            or any(part.file_size > MAX_XLSX_PART_BYTES for part in parts)
+            or sum(part.file_size for part in parts) > MAX_XLSX_UNPACKED_BYTES
+        ):
+            raise BusinessError(
+                _("The spreadsheet unpacks to too much data: at most %(part)s MB in one part, %(total)s MB in all.")
+                % {"part": MAX_XLSX_PART_BYTES // (1024 * 1024), "total": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)},
+                code="too_large",
+                field="file",
+                status=413,
+            )
+        elements = 0
+        for part in parts:
+            with archive.open(part) as stream:
+                carry = b""
+                while chunk := stream.read(1024 * 1024):
+                    elements += len(_START_TAG.findall(carry + chunk))
+                    carry = chunk[-1:] if chunk.endswith(b"<") else b""
+                    if elements > MAX_XLSX_ELEMENTS:
+                        raise BusinessError(
+                            _("The spreadsheet has too many cells, strings or styles: at most %(n)s.")
+                            % {"n": formatting.number(MAX_XLSX_ELEMENTS)},
+                            code="too_large",
+                            field="file",
+                            status=413,
+                        )
+
+
 def _xlsx_rows(upload: UploadedFile) -> Iterator[Sequence[Any]]:
     try:
-        with zipfile.ZipFile(upload) as archive:
-            if sum(member.file_size for member in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
-                raise BusinessError(
-                    _("The file is too large: at most %(mb)s MB.") % {"mb": max_upload_bytes() // (1024 * 1024)},
-                    code="too_large",
-                    field="file",
-                    status=413,
-                )
+        _check_unpacked_size(upload)
         upload.seek(0)
         workbook = load_workbook(upload, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -165,7 +206,8 @@ def _xlsx_rows(upload: UploadedFile) -> Iterator[Sequence[Any]]:
     try:
         if not workbook.worksheets:
             return
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
+        # max_col: a sheet whose stated dimension runs to column XFD would otherwise pad every row to 16,384 cells.
+        yield from workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
     except (KeyError, ValueError, zipfile.BadZipFile):
         raise _unreadable() from None
     finally:
@@ -250,9 +292,13 @@ def _table(source: Iterable[Sequence[Any]], kind: str) -> Table:
         problems.append(_("Missing column: %(names)s.") % {"names": ", ".join(missing)})
     header_ok = not problems
     body: list[tuple[int, list[Any]]] = []
+    deadline = time.monotonic() + MAX_READ_SECONDS
     for number, cells in itertools.chain(pending, rows):
-        if len(body) >= MAX_ROWS:
+        if number > MAX_ROWS + 2:  # the header and a row of hashtags, then MAX_ROWS rows, blank ones too
             problems.append(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
+            break
+        if time.monotonic() > deadline:
+            problems.append(_("The file takes too long to read: split it into smaller files."))
             break
         if any(not _blank(cell) for cell in cells):
             body.append((number, list(cells)))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("offers/<int:offer_id>/", views.offer_detail, name="offer"),
     path("offers/<int:offer_id>/<slug:action>/", views.offer_action, name="offer_action"),
     path("allocations/", views.allocation_list, name="allocations"),
+    path("allocations/<int:allocation_id>/", views.allocation_detail, name="allocation"),
     path("allocations/<int:allocation_id>/<slug:action>/", views.allocation_action, name="allocation_action"),
     path("inbox/", views.inbox, name="inbox"),
 ]

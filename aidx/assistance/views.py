@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
 from aidx.assistance import forms, selectors, services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
-from aidx.assistance.workflow import OFFER
+from aidx.assistance.workflow import ALLOCATION, OFFER, REQUEST
 from aidx.audit import describe
 from aidx.catalogue import selectors as catalogue
 from aidx.core import formatting
@@ -149,7 +150,7 @@ def _list_rows(page: Any, model: type[Any], url_name: str, *fields: str) -> _Cel
     return cells
 
 
-def _list_page(request: HttpRequest, template: str, page: Any, form: Any) -> HttpResponse:
+def _list_page(request: AuthenticatedHttpRequest, template: str, page: Any, form: Any) -> HttpResponse:
     """A request or offer list page: its rows, filters, the query for the pager, and the create button."""
     return render(
         request,
@@ -191,37 +192,28 @@ class _Cells:
         return self._once("number", value, formatting.number)
 
 
-def _with_actions(allocations: Any, user: Any, viewer: Viewer) -> list[Allocation]:
-    """Mark on each allocation what this user may do with it; the services check again."""
-    coordinator = user.has_role(Role.COORDINATOR)
+def _with_actions(allocations: Any, user: Any) -> list[Allocation]:
+    """Mark on each allocation what this user may do with it now, from its workflow table."""
     result = []
     for allocation in allocations:
-        request, offer = allocation.request_line.request, allocation.offer_line.offer
-        requester = _acts_for(user, viewer, request)
-        offerer = owned_by(viewer, offer)
-        status = allocation.status
-        allocation.may_decide = requester and status == Allocation.Status.PROPOSED
-        allocation.may_deliver = requester and status == Allocation.Status.SHIPPED
-        allocation.may_ship = status == Allocation.Status.ACCEPTED and (
-            (offerer and user.has_role(Role.POINT_OF_CONTACT, Role.LOGISTICS))
-            or user.has_role(Role.COORDINATOR, Role.LOGISTICS)
-        )
-        allocation.may_cancel = status in (Allocation.Status.PROPOSED, Allocation.Status.ACCEPTED) and (
-            coordinator or offerer or allocation.proposed_by_id == user.pk
-        )
+        allocation.actions = ALLOCATION.action_names(user, allocation)
         result.append(allocation)
     return result
 
 
 def _timeline(record: AssistanceRequest | Offer, viewer: Viewer) -> list[Any]:
+    # An offer's own entries name the request it answers, which this viewer may not see.
+    hidden = isinstance(record, Offer) and record.in_reply_to_id and not record.reply_shown  # type: ignore[attr-defined]
+    return _described(selectors.timeline(record, viewer), hide=("in_reply_to",) if hidden else ())
+
+
+def _described(entries: Any, *, hide: tuple[str, ...] = ()) -> list[Any]:
     entries = list(
-        selectors.timeline(record, viewer)
-        .select_related("actor__nation", "actor__organisation")
-        .prefetch_related("actor__role_grants")
+        entries.select_related("actor__nation", "actor__organisation").prefetch_related("actor__role_grants")
     )
-    if isinstance(record, Offer) and record.in_reply_to_id and not record.reply_shown:  # type: ignore[attr-defined]
-        for entry in entries:  # the offer's own entries name the request it answers, which this viewer may not see
-            entry.changes.pop("in_reply_to", None)
+    for entry in entries:
+        for name in hide:
+            entry.changes.pop(name, None)
     return [_labelled(entry) for entry in describe.with_sentences(entries)]
 
 
@@ -229,6 +221,10 @@ def _labelled(entry: Any) -> Any:
     entry.label = ACTIONS.get(entry.action, entry.action)
     entry.about_allocation = entry.target_type == "assistance.allocation"
     return entry
+
+
+def _action_url(kind: str, pk: int, name: str) -> str:
+    return reverse(f"exchange:{kind}_action", args=[pk, name])
 
 
 def _request_url(request_id: int) -> str:
@@ -239,7 +235,7 @@ def _offer_url(offer_id: int) -> str:
     return reverse("exchange:offer", args=[offer_id])
 
 
-def _back(request: HttpRequest, default: str) -> str:
+def _back(request: AuthenticatedHttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -247,21 +243,26 @@ def _back(request: HttpRequest, default: str) -> str:
 
 
 def _place_error(error: BusinessError, form: Any, lines: Any, line_forms: list[Any]) -> None:
-    """Show a service's error where it belongs: `lines.N` at the N-th line sent, a field at that field."""
-    message = str(error.message)
-    field = error.field or ""
-    if field.startswith("lines."):
-        try:
-            line_forms[int(field.split(".", 1)[1]) - 1].add_error(None, message)
-            return
-        except (ValueError, IndexError):
-            pass
-    if field == "lines":
-        lines.non_form_errors().append(message)
-    elif field in form.fields and not form.fields[field].widget.is_hidden:
-        form.add_error(field, message)
-    else:
-        form.add_error(None, message)
+    """Show each problem of a service's error where it belongs: `lines.N` at the N-th line sent, a field at that
+    field; a field the form already found wrong keeps the form's word (the service saw it blank)."""
+    for problem in error.problems:
+        message = str(problem.message)
+        field = problem.field or ""
+        if field.startswith("lines."):
+            try:
+                line_form = line_forms[int(field.split(".", 1)[1]) - 1]
+            except (ValueError, IndexError):
+                pass
+            else:
+                line_form.add_error(None, message)
+                continue
+        if field == "lines":
+            lines.non_form_errors().append(message)
+        elif field in form.fields and not form.fields[field].widget.is_hidden:
+            if field not in form.errors:
+                form.add_error(field, message)
+        else:
+            form.add_error(None, message)
 
 
 def _initial_from_post(form: Any, data: Any) -> dict[str, Any]:
@@ -302,7 +303,14 @@ class _Prefixed:
 
 
 def _create(
-    request: HttpRequest, *, kind: str, form: Any, lines: Any, save: Any, template: str, context: dict[str, Any]
+    request: AuthenticatedHttpRequest,
+    *,
+    kind: str,
+    form: Any,
+    lines: Any,
+    save: Any,
+    template: str,
+    context: dict[str, Any],
 ) -> HttpResponse:
     """The request and offer create pages: parse the header and lines, call `save`, or show what is wrong."""
     if request.method == "POST" and "add_line" in request.POST:
@@ -312,15 +320,21 @@ def _create(
     elif request.method == "POST":
         valid = form.is_valid()
         valid = lines.is_valid() and valid
-        if valid:
-            line_forms = [line for line in lines.forms if not line.is_blank]
-            try:
-                with transaction.atomic():  # create and submit/publish together, or not at all
-                    created = save(form.cleaned_data, [line.line_input() for line in line_forms])
-            except BusinessError as error:
-                _place_error(error, form, lines, line_forms)
-            else:
-                return redirect(created)  # `save` answers with the new record's page
+        # The service judges what parsed even when something did not, so every problem shows on the first try;
+        # then nothing it wrote is kept.
+        header = {name: form.cleaned_data.get(name) for name in form.fields}
+        line_forms = [line for line in lines.forms if not line.errors and not line.is_blank]
+        try:
+            with transaction.atomic():  # create and submit/publish together, or not at all
+                created, done = save(header, [line.line_input() for line in line_forms])
+                if not valid:
+                    transaction.set_rollback(True)
+        except BusinessError as error:
+            _place_error(error, form, lines, line_forms)
+        else:
+            if valid:
+                messages.success(request, done)
+                return redirect(created)  # `save` answers with the new record's page and what was done
     invalid = request.method == "POST" and "add_line" not in request.POST
     return render(
         request,
@@ -339,7 +353,7 @@ def _create(
 
 
 @login_required
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     form = forms.RequestFilterForm(request.GET or None)
     filters = filters_of(form)
@@ -387,24 +401,23 @@ def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: A
         offers = offers.exclude(owner_nation_id=record.owner_nation_id)
     else:
         offers = offers.exclude(owner_organisation_id=record.owner_organisation_id)
-    today = timezone.localdate()
     offer_lines = list(
         selectors.offer_lines_left(OfferLine.objects.filter(offer__in=offers.values("pk")))
-        .filter(remaining__gt=0)
-        .filter(Q(available_until__isnull=True) | Q(available_until__gte=today))
+        .filter(remaining__gt=0)  # past its availability, nothing is left of a line
         .select_related("offer__owner_nation", "offer__owner_organisation", "item", "capability")
         .order_by("offer_id", "id")
     )
     pairs = []
     for line in lines:
-        needed = line.quantity - line.allocated
+        needed = line.quantity - line.allocated  # type: ignore[attr-defined]  # annotated by the selector
         if needed <= 0:
             continue
+        serves: set[tuple[str, int | None]]
         if line.capability_id:
             serves = {("capability", line.capability_id)}
         else:
             serves = {("item", line.item_id)}
-            if line.substitutes_ok:
+            if line.substitutes_ok and line.item is not None:
                 serves |= {("item", item.pk) for item in catalogue.substitutes_for(line.item)}
         for offered in offer_lines:
             key = ("capability", offered.capability_id) if offered.capability_id else ("item", offered.item_id)
@@ -413,7 +426,7 @@ def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: A
                 label = _("%(owner)s · %(offer)s: %(left)s × %(what)s left → %(needed)s × %(wanted)s needed") % {
                     "owner": owner,
                     "offer": offered.offer.title,
-                    "left": offered.remaining,
+                    "left": offered.remaining,  # type: ignore[attr-defined]
                     "what": offered.what,
                     "needed": needed,
                     "wanted": line.what,
@@ -423,7 +436,7 @@ def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: A
 
 
 @login_required
-def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=request_id)
     lines = list(selectors.request_lines(record))
@@ -451,12 +464,12 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     context = {
         "record": record,
         "lines": lines,
-        "allocations": _with_actions(selectors.allocations_visible_to(viewer, request=record.pk), request.user, viewer),
+        "allocations": _with_actions(selectors.allocations_visible_to(viewer, request=record.pk), request.user),
         "replies": selectors.offers_visible_to(viewer, in_reply_to=record.pk),
         "timeline": _timeline(record, viewer),
         "propose": propose,
         "is_owner": owner,
-        "may_withdraw": owner and record.status in (AssistanceRequest.Status.DRAFT, *selectors.OPEN_REQUEST),
+        "buttons": REQUEST.buttons(request.user, record, lambda name: _action_url("request", record.pk, name)),
         "may_reply": record.is_open
         and not owned_by(viewer, record)
         and request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
@@ -470,10 +483,10 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @login_required
-def request_create(request: HttpRequest) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
 
-    def save(header: dict[str, Any], lines: list[services.LineInput]) -> str:
+    def save(header: dict[str, Any], lines: list[services.LineInput]) -> tuple[str, str]:
         created = services.request_create(
             actor=request.user,
             title=header["title"],
@@ -484,15 +497,13 @@ def request_create(request: HttpRequest) -> HttpResponse:
             delivery_site=header["delivery_site"],
             contact=header["contact"],
             releasability=header["releasability"],
-            release_to=[n.code for n in header["release_to"]],
+            release_to=[n.code for n in header["release_to"] or ()],
             lines=lines,
         )
         if header["submit_now"]:
             created = services.request_submit(actor=request.user, request=created)
-            messages.success(request, _("Request submitted."))
-        else:
-            messages.success(request, _("Request saved as a draft."))
-        return _request_url(created.pk)
+            return _request_url(created.pk), _("Request submitted.")
+        return _request_url(created.pk), _("Request saved as a draft.")
 
     return _create(
         request,
@@ -507,18 +518,22 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+def request_action(request: AuthenticatedHttpRequest, request_id: int, action: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.requests_visible_to(viewer), viewer, pk=request_id)
+    reason = request.POST.get("reason", "")[:500]
+    acts = {
+        "submit": (lambda: services.request_submit(actor=request.user, request=record), _("Request submitted.")),
+        "withdraw": (
+            lambda: services.request_withdraw(actor=request.user, request=record, reason=reason),
+            _("Request withdrawn."),
+        ),
+    }
+    if action not in acts:
+        raise Http404
     try:
-        if action == "submit":
-            services.request_submit(actor=request.user, request=record)
-            messages.success(request, _("Request submitted."))
-        elif action == "withdraw":
-            services.request_withdraw(actor=request.user, request=record, reason=request.POST.get("reason", "")[:500])
-            messages.success(request, _("Request withdrawn."))
-        else:
-            raise Http404
+        acts[action][0]()
+        messages.success(request, acts[action][1])
     except BusinessError as error:
         messages.error(request, str(error.message))
     return redirect(_request_url(record.pk))
@@ -528,7 +543,7 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
 
 
 @login_required
-def offer_list(request: HttpRequest) -> HttpResponse:
+def offer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     form = forms.OfferFilterForm(request.GET or None)
     filters = filters_of(form)
@@ -554,9 +569,10 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
+def offer_detail(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
+    owner = _acts_for(request.user, viewer, record)
     in_reply_to = None
     shown = record.reply_shown  # type: ignore[attr-defined]  # only if the viewer may see it (selectors.reply_reference)
     if shown:
@@ -565,11 +581,10 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
         "record": record,
         "in_reply_to": in_reply_to,
         "lines": selectors.offer_lines(record),
-        "allocations": _with_actions(selectors.allocations_visible_to(viewer, offer=record.pk), request.user, viewer),
+        "allocations": _with_actions(selectors.allocations_visible_to(viewer, offer=record.pk), request.user),
         "timeline": _timeline(record, viewer),
-        "buttons": OFFER.buttons(
-            request.user, record, lambda name: reverse("exchange:offer_action", args=[record.pk, name])
-        ),
+        "is_owner": owner,
+        "buttons": OFFER.buttons(request.user, record, lambda name: _action_url("offer", record.pk, name)),
     }
     return render(request, "assistance/offer_detail.html", context)
 
@@ -578,13 +593,14 @@ def _reply_lines(reply_to: AssistanceRequest) -> list[dict[str, Any]]:
     """The lines of an offer in reply, prefilled with what the request still needs."""
     rows = []
     for line in selectors.request_lines(reply_to):
-        what = f"item:{line.item.code}" if line.item_id else f"capability:{line.capability.code}"
-        rows.append({"what": what, "quantity": max(line.quantity - line.allocated, 0) or line.quantity})
+        what = f"item:{line.item.code}" if line.item else f"capability:{getattr(line.capability, 'code', '')}"
+        left = line.quantity - line.allocated  # type: ignore[attr-defined]  # annotated by the selector
+        rows.append({"what": what, "quantity": max(left, 0) or line.quantity})
     return rows
 
 
 @login_required
-def offer_create(request: HttpRequest) -> HttpResponse:
+def offer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     data = request.POST if request.method == "POST" else None
     reply_to = None
@@ -606,7 +622,7 @@ def offer_create(request: HttpRequest) -> HttpResponse:
     elif raw:
         reply_to = selectors.requests_visible_to(viewer).filter(pk=int(raw)).first() if raw.isdigit() else None
 
-    def save(header: dict[str, Any], lines: list[services.LineInput]) -> str:
+    def save(header: dict[str, Any], lines: list[services.LineInput]) -> tuple[str, str]:
         if raw and reply_to is None:
             raise BusinessError(_("The request this offer replies to was not found."), field="in_reply_to")
         created = services.offer_create(
@@ -619,15 +635,13 @@ def offer_create(request: HttpRequest) -> HttpResponse:
             currency=header["currency"],
             transport_included=header["transport_included"],
             releasability=header["releasability"],
-            release_to=[n.code for n in header["release_to"]],
+            release_to=[n.code for n in header["release_to"] or ()],
             lines=lines,
         )
         if header["publish_now"]:
             created = services.offer_publish(actor=request.user, offer=created)
-            messages.success(request, _("Offer published."))
-        else:
-            messages.success(request, _("Offer saved as a draft."))
-        return _offer_url(created.pk)
+            return _offer_url(created.pk), _("Offer published.")
+        return _offer_url(created.pk), _("Offer saved as a draft.")
 
     return _create(
         request,
@@ -642,21 +656,26 @@ def offer_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpResponse:
+def offer_action(request: AuthenticatedHttpRequest, offer_id: int, action: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
+    reason = request.POST.get("reason", "")[:500]
+    acts = {
+        "publish": (lambda: services.offer_publish(actor=request.user, offer=record), _("Offer published.")),
+        "withdraw": (
+            lambda: services.offer_withdraw(actor=request.user, offer=record, reason=reason),
+            _("Offer withdrawn."),
+        ),
+        "propose_to_requester": (
+            lambda: services.offer_propose_to_requester(actor=request.user, offer=record),
+            _("Proposed to the requesting nation, who accepts or declines."),
+        ),
+    }
+    if action not in acts:
+        raise Http404
     try:
-        if action == "publish":
-            services.offer_publish(actor=request.user, offer=record)
-            messages.success(request, _("Offer published."))
-        elif action == "withdraw":
-            services.offer_withdraw(actor=request.user, offer=record, reason=request.POST.get("reason", "")[:500])
-            messages.success(request, _("Offer withdrawn."))
-        elif action == "propose_to_requester":
-            made = services.offer_propose_to_requester(actor=request.user, offer=record)  # type: ignore[arg-type]
-            messages.success(request, _("Proposed to the requesting nation: %(n)s allocations.") % {"n": len(made)})
-        else:
-            raise Http404
+        acts[action][0]()
+        messages.success(request, acts[action][1])
     except BusinessError as error:
         messages.error(request, str(error.message))
     return redirect(_offer_url(record.pk))
@@ -666,7 +685,7 @@ def offer_action(request: HttpRequest, offer_id: int, action: str) -> HttpRespon
 
 
 @login_required
-def allocation_list(request: HttpRequest) -> HttpResponse:
+def allocation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     form = forms.AllocationFilterForm(request.GET or None)
     page = page_of(request, _listed(selectors.allocations_visible_to(viewer, **filters_of(form))))
@@ -698,10 +717,12 @@ def _allocation_rows(page: Any) -> None:
     statuses = _labels(Allocation, "status")
     request_url = reverse("exchange:request", args=[0]).removesuffix("0/")
     offer_url = reverse("exchange:offer", args=[0]).removesuffix("0/")
+    allocation_url = reverse("exchange:allocation", args=[0]).removesuffix("0/")
     page.object_list = list(page.object_list)
     for allocation in page.object_list:
         record, offer = allocation.request_line.request, allocation.offer_line.offer
         allocation.request_url, allocation.offer_url = f"{request_url}{record.pk}/", f"{offer_url}{offer.pk}/"
+        allocation.url = f"{allocation_url}{allocation.pk}/"
         allocation.what_label = str(allocation.offer_line.what)
         allocation.from_label, allocation.to_label = cells.owner(offer), cells.owner(record)
         allocation.status_label = statuses.get(allocation.status, allocation.status)
@@ -709,8 +730,22 @@ def _allocation_rows(page: Any) -> None:
 
 
 @login_required
+def allocation_detail(request: AuthenticatedHttpRequest, allocation_id: int) -> HttpResponse:
+    """One allocation: what goes from whom to whom, its state, its history, and what the user may do now."""
+    viewer = viewer_for(request.user)
+    allocation = get_object_or_404(selectors.allocations_visible_to(viewer), pk=allocation_id)
+    context = {
+        "allocation": allocation,
+        "allocations": _with_actions([allocation], request.user),
+        "timeline": _described(selectors.allocation_timeline(allocation)),
+        "request_path": request.path,
+    }
+    return render(request, "assistance/allocation_detail.html", context)
+
+
+@login_required
 @require_POST
-def allocation_action(request: HttpRequest, allocation_id: int, action: str) -> HttpResponse:
+def allocation_action(request: AuthenticatedHttpRequest, allocation_id: int, action: str) -> HttpResponse:
     viewer = viewer_for(request.user)
     allocation = get_object_or_404(selectors.allocations_visible_to(viewer), pk=allocation_id)
     back = _back(request, _request_url(allocation.request_line.request_id))
@@ -753,15 +788,15 @@ def allocation_action(request: HttpRequest, allocation_id: int, action: str) -> 
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     # The inbox is about one's own nation or organisation; without one there is nothing of one's own.
     work = selectors.inbox(request.user) if viewer.nation or viewer.organisation else None
     context = {
         "work": work,
-        "awaiting": _with_actions(work.awaiting_decision, request.user, viewer) if work else [],
-        "to_ship": _with_actions(work.to_ship, request.user, viewer) if work else [],
-        "to_receive": _with_actions(work.to_receive, request.user, viewer) if work else [],
+        "awaiting": _with_actions(work.awaiting_decision, request.user) if work else [],
+        "to_ship": _with_actions(work.to_ship, request.user) if work else [],
+        "to_receive": _with_actions(work.to_receive, request.user) if work else [],
         "changes": [_labelled(entry) for entry in work.changes] if work else [],
         "notifications": notifications_of(request.user, unread_only=True)[:20],
     }

@@ -1,12 +1,20 @@
-"""The life cycle of an offer, and who may act on it.
+"""The exchange's life cycles: requests, offers and the allocations between them, and who may move each.
 
-Relations of an actor to an offer: "owner", the actor speaks for the offering nation (or organisation); "centre",
-the actor is at the coordination centre. Open, partially and fully allocated follow from the offer's live
-allocations (services._refresh_offer_status); the transitions here are what people and the schedule do.
+Relations of an actor (a signed-in person) to a record, in the exchange's words:
 
-An offer made in reply to a request can be proposed to the requester at once ("propose_to_requester"): every line
-that matches what the request still needs becomes a proposed allocation, through the same service as any
-proposal, so that an offer in reply is never left waiting for a match run that might not use it.
+- "owner": the actor speaks for the nation (or organisation) that made the request or the offer;
+- "requester" / "offerer": the actor speaks for the nation that made the allocation's request / offer;
+- "proposer": the actor proposed the allocation (a coordinator, or the offering nation);
+- "centre": the actor belongs to the coordination centre.
+
+Some changes are consequences, never buttons, and belong to the system: a request is met or partially met as
+allocations are accepted (`progress`, whose state the service derives), requests and offers whose dates have
+passed expire (the scheduled job), and the allocations not yet shipped lapse when their request or offer is
+withdrawn or expires (`lapse`, recorded under the name of whoever withdrew it).
+
+An offer made in reply to a request can be proposed to the requester at once (`propose_to_requester`): every
+line that matches what the request still needs becomes a proposed allocation, through the same service as any
+proposal, so that an offer in reply never waits for a match run that might not use it.
 """
 
 from __future__ import annotations
@@ -16,29 +24,82 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from aidx.accounts.models import Role
-from aidx.assistance import selectors
-from aidx.assistance.models import AssistanceRequest, Offer
+from aidx.assistance.models import Allocation, AssistanceRequest, Offer
 from aidx.core.workflow import CENTRE, OWNER, Rule, Transition, Workflow
 from aidx.nations.policy import may_see, owned_by, viewer_for_owner
 
-S = Offer.Status
-OWNERS = (Rule(roles={Role.POINT_OF_CONTACT, Role.COORDINATOR}, relations={OWNER}),)
+R = AssistanceRequest.Status
+O = Offer.Status  # noqa: E741 - the offer's states, as R and A
+A = Allocation.Status
+
+REQUESTER = "requester"
+OFFERER = "offerer"
+PROPOSER = "proposer"
+
 SYSTEM = Rule(system=True)
+# A nation's point of contact speaks for its records; a coordinator for the centre's own.
+SPEAKERS = frozenset({Role.POINT_OF_CONTACT, Role.COORDINATOR})
+OWNERS = (Rule(roles=SPEAKERS, relations={OWNER}),)
+OWNERS_ONLY = _("Only the owning nation's point of contact can do this.")
+REQUESTERS_ONLY = _("Only the requesting nation's point of contact can do this.")
+
+OPEN_REQUEST = (R.SUBMITTED, R.PARTIALLY_MET)
+OPEN_OFFER = (O.OPEN, O.PARTIALLY_ALLOCATED)
 
 
-def _relations(actor: Any, offer: Offer) -> set[str]:
-    relations = {OWNER} if owned_by(actor, offer) else set()
-    if actor.is_centre:
-        relations.add(CENTRE)
+def _centre(actor: Any) -> set[str]:
+    return {CENTRE} if actor.is_centre else set()
+
+
+def _record_relations(actor: Any, record: AssistanceRequest | Offer) -> set[str]:
+    return _centre(actor) | ({OWNER} if owned_by(actor, record) else set())
+
+
+def _allocation_relations(actor: Any, allocation: Allocation) -> set[str]:
+    relations = _centre(actor)
+    if owned_by(actor, allocation.request_line.request):
+        relations.add(REQUESTER)
+    if owned_by(actor, allocation.offer_line.offer):
+        relations.add(OFFERER)
+    if allocation.proposed_by_id is not None and allocation.proposed_by_id == actor.pk:
+        relations.add(PROPOSER)
     return relations
 
 
+REQUEST = Workflow(
+    "assistance.request",
+    model=AssistanceRequest,
+    states=R,
+    relations=_record_relations,
+    transitions=[
+        # The needed-by date is checked by the service against the day it acts on (history replays earlier days).
+        Transition("submit", _("Submit"), source=[R.DRAFT], target=R.SUBMITTED, rules=OWNERS, refusal=OWNERS_ONLY),
+        Transition(
+            "withdraw",
+            _("Withdraw"),
+            source=[R.DRAFT, *OPEN_REQUEST],
+            target=R.WITHDRAWN,
+            rules=OWNERS,
+            refusal=OWNERS_ONLY,
+            danger=True,
+            inputs=[("reason", _("Reason for withdrawing"))],
+        ),
+        Transition("expire", _("Expire"), source=[R.DRAFT, *OPEN_REQUEST], target=R.EXPIRED, rules=[SYSTEM]),
+        Transition(
+            "progress", _("Met as allocations are accepted"), source=[*OPEN_REQUEST, R.MET], target=None, rules=[SYSTEM]
+        ),
+    ],
+)
+
+
 def _proposable(offer: Offer) -> Any:
-    """Why the offer cannot be proposed to the requester now, or None."""
+    """Why an offer cannot be proposed to the nation whose request it answers now, or None."""
+    from aidx.assistance import selectors  # here: the selectors read this module's states
+
     request = offer.in_reply_to
     if request is None:
         return _("This offer answers no request.")
-    if request.status not in (AssistanceRequest.Status.SUBMITTED, AssistanceRequest.Status.PARTIALLY_MET):
+    if request.status not in OPEN_REQUEST:
         return _("The request is not open.")
     if not may_see(viewer_for_owner(request), offer):
         return _("The offer is not releasable to the requesting nation.")
@@ -50,31 +111,121 @@ def _proposable(offer: Offer) -> Any:
 OFFER = Workflow(
     "assistance.offer",
     model=Offer,
-    states=S,
-    relations=_relations,
+    states=O,
+    relations=_record_relations,
     transitions=[
-        Transition("publish", _("Publish"), source=[S.DRAFT], target=S.OPEN, rules=OWNERS),
-        # the offering nation, or a coordinator (who may propose any pair)
+        Transition("publish", _("Publish"), source=[O.DRAFT], target=O.OPEN, rules=OWNERS, refusal=OWNERS_ONLY),
+        Transition(
+            "withdraw",
+            _("Withdraw"),
+            source=[O.DRAFT, *OPEN_OFFER, O.FULLY_ALLOCATED],
+            target=O.WITHDRAWN,
+            rules=OWNERS,
+            refusal=OWNERS_ONLY,
+            danger=True,
+            inputs=[("reason", _("Reason for withdrawing"))],
+        ),
+        # an offer in reply, proposed at once to the nation that asked: the offering nation, or the centre's
+        # coordinator (who may propose any pair); every matching line becomes a proposed allocation
         Transition(
             "propose_to_requester",
             _("Propose to the requester"),
-            source=[S.OPEN, S.PARTIALLY_ALLOCATED],
+            source=OPEN_OFFER,
             target=None,
             rules=[*OWNERS, Rule(roles={Role.COORDINATOR}, relations={CENTRE})],
             guard=_proposable,
         ),
+        Transition("expire", _("Expire"), source=[O.DRAFT, *OPEN_OFFER], target=O.EXPIRED, rules=[SYSTEM]),
         Transition(
-            "withdraw",
-            _("Withdraw"),
-            source=[S.DRAFT, S.OPEN, S.PARTIALLY_ALLOCATED, S.FULLY_ALLOCATED],
-            target=S.WITHDRAWN,
-            rules=OWNERS,
-            danger=True,
-            inputs=[("reason", _("Reason"))],
+            "progress",
+            _("Allocated as allocations are proposed"),
+            source=[*OPEN_OFFER, O.FULLY_ALLOCATED],
+            target=None,
+            rules=[SYSTEM],
         ),
-        # every line's availability has ended (services.expire_overdue, on the schedule)
+    ],
+)
+
+
+def _request_open(allocation: Allocation) -> Any:
+    if allocation.request_line.request.status not in OPEN_REQUEST:
+        return _("The request is not open.")
+    return None
+
+
+REQUESTERS = (Rule(roles=SPEAKERS, relations={REQUESTER}),)
+
+ALLOCATION = Workflow(
+    "assistance.allocation",
+    model=Allocation,
+    states=A,
+    relations=_allocation_relations,
+    transitions=[
         Transition(
-            "expire", _("Expire"), source=[S.DRAFT, S.OPEN, S.PARTIALLY_ALLOCATED], target=S.EXPIRED, rules=[SYSTEM]
+            "accept",
+            _("Accept"),
+            source=[A.PROPOSED],
+            target=A.ACCEPTED,
+            rules=REQUESTERS,
+            guard=_request_open,
+            refusal=REQUESTERS_ONLY,
+        ),
+        Transition(
+            "decline",
+            _("Decline"),
+            source=[A.PROPOSED],
+            target=A.DECLINED,
+            rules=REQUESTERS,
+            refusal=REQUESTERS_ONLY,
+            danger=True,
+            inputs=[("reason", _("Reason for declining (required)"))],
+            required=["reason"],
+        ),
+        # The offering nation ships (its point of contact, logistics officer, or the stockpile's manager for the
+        # stockpile's offers), or the centre's. The system ships the loads of a mission as it takes off: the
+        # mission's operator made that move (logistics/workflow.py), and the loads were boarded by the parties.
+        Transition(
+            "ship",
+            _("Mark shipped"),
+            source=[A.ACCEPTED],
+            target=A.SHIPPED,
+            refusal=_("Only the offering nation or the centre can mark this shipped."),
+            rules=[
+                Rule(roles={Role.POINT_OF_CONTACT, Role.LOGISTICS, Role.STOCKPILE}, relations={OFFERER}),
+                Rule(roles={Role.COORDINATOR, Role.LOGISTICS}, relations={CENTRE}),
+                SYSTEM,
+            ],
+        ),
+        Transition(
+            "deliver",
+            _("Confirm delivery"),
+            source=[A.SHIPPED],
+            target=A.DELIVERED,
+            rules=REQUESTERS,
+            refusal=REQUESTERS_ONLY,
+            inputs=[("received_quantity", _("Received quantity")), ("discrepancy", _("Discrepancy, if any"))],
+        ),
+        # Taken back before shipping: by the offering nation, the centre's coordinator, or whoever proposed it.
+        Transition(
+            "cancel",
+            _("Cancel allocation"),
+            source=[A.PROPOSED, A.ACCEPTED],
+            target=A.CANCELLED,
+            refusal=_("Only the offering nation or a coordinator can cancel this allocation."),
+            rules=[
+                Rule(roles={Role.COORDINATOR}),
+                Rule(roles=SPEAKERS, relations={OFFERER}),
+                Rule(relations={PROPOSER}),
+            ],
+            danger=True,
+            inputs=[("reason", _("Reason (optional)"))],
+        ),
+        Transition(
+            "lapse",
+            _("Lapse with its request or offer"),
+            source=[A.PROPOSED, A.ACCEPTED],
+            target=A.CANCELLED,
+            rules=[SYSTEM],
         ),
     ],
 )

@@ -35,6 +35,10 @@ SENTENCES: dict[str, Promise] = {
     "allocation.accept": gettext_lazy("%(actor)s accepted %(record)s"),
     "allocation.decline": gettext_lazy("%(actor)s declined %(record)s"),
     "allocation.cancel": gettext_lazy("%(actor)s cancelled %(record)s"),
+    "admin.add": gettext_lazy("%(actor)s added %(record)s in the administration"),
+    "admin.change": gettext_lazy("%(actor)s changed %(record)s in the administration"),
+    "admin.delete": gettext_lazy("%(actor)s deleted %(record)s in the administration"),
+    "allocation.lapse": gettext_lazy("%(record)s lapsed with its request or offer (%(actor)s)"),
     "allocation.ship": gettext_lazy("%(actor)s marked %(record)s shipped"),
     "allocation.deliver": gettext_lazy("%(actor)s confirmed the delivery of %(record)s"),
     "matchrun.start": gettext_lazy("%(actor)s started %(record)s"),
@@ -87,6 +91,7 @@ SENTENCES: dict[str, Promise] = {
     "capabilitytype.update": gettext_lazy("%(actor)s changed %(record)s"),
     "user.create": gettext_lazy("%(actor)s created %(record)s"),
     "user.roles": gettext_lazy("%(actor)s changed the roles of %(record)s"),
+    "user.deactivate": gettext_lazy("%(actor)s deactivated %(record)s"),
     "token.create": gettext_lazy("%(actor)s made %(record)s"),
     "token.revoke": gettext_lazy("%(actor)s revoked %(record)s"),
 }

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from aidx.audit.admin import AuditedAdmin
 from aidx.catalogue.models import CapabilityType, Item, Substitution
 
 
@@ -10,7 +11,7 @@ class SubstitutionInline(admin.TabularInline):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(AuditedAdmin):
     list_display = ["code", "name_en", "category", "unit", "unit_weight_kg", "illustrative"]
     list_filter = ["category"]
     search_fields = ["code", "name_en", "name_nb", "name_nn"]
@@ -18,6 +19,6 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(CapabilityType)
-class CapabilityTypeAdmin(admin.ModelAdmin):
+class CapabilityTypeAdmin(AuditedAdmin):
     list_display = ["code", "name_en", "kind", "payload_kg", "icu_beds", "staff"]
     list_filter = ["kind"]

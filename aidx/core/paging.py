@@ -9,11 +9,15 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 
 # Above this many rows a list says "10,000+" rather than the exact number (see CappedPaginator).
 COUNT_CAP = 10_000
+# The API's largest `page_size` (as the README says) and page number; larger ones are refused with 422, never clipped
+# silently. MAX_PAGE keeps the offset, (page - 1) × page_size, well inside the 64-bit integers databases skip by.
+MAX_PAGE_SIZE = 500
+MAX_PAGE = 1_000_000
 
 
 def capped_count(object_list: Any, cap: int = COUNT_CAP) -> int:
@@ -96,17 +100,26 @@ class CappedPaginator(Paginator):
 
 
 class CappedPageNumberPagination(PageNumberPagination):
-    """The API's pagination (NINJA_PAGINATION_CLASS): `page` and `page_size` as ninja's PageNumberPagination,
-    but the count is capped as in CappedPaginator: `count` is exact up to COUNT_CAP; above it `count` is
-    COUNT_CAP and `count_capped` is true. Pages past the cap are still served (an offset, not a count).
+    """The API's pagination (NINJA_PAGINATION_CLASS): `page` and `page_size` as ninja's PageNumberPagination, both
+    bounded (a larger one is refused with 422), and the count capped as in CappedPaginator: `count` is exact up to
+    COUNT_CAP; above it `count` is COUNT_CAP and `count_capped` is true. Pages past the cap are still served (an
+    offset, not a count), up to MAX_PAGE.
     """
 
     cap = COUNT_CAP
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
 
     class Output(Schema):
         items: list[Any]
         count: int
         count_capped: bool
+
+    def __init__(self, **kwargs: Any) -> None:
+        # ninja's own cap is NINJA_MAX_PER_PAGE_SIZE (100 unless set), which it applies silently; Input refuses more.
+        super().__init__(max_page_size=MAX_PAGE_SIZE, **kwargs)
 
     def _counted(self, queryset: Any) -> dict[str, Any]:
         found = capped_count(queryset, self.cap)

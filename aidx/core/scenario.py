@@ -28,6 +28,8 @@ STEPS: list[tuple[str, str]] = [
     ("stockpile.json", "aidx.stockpile.scenario"),
     ("fund.json", "aidx.fund.scenario"),
     ("matching.json", "aidx.matching.scenario"),
+    ("preparedness.json", "aidx.preparedness.scenario"),
+    ("resilience.json", "aidx.resilience.scenario"),
 ]
 
 

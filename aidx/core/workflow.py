@@ -86,6 +86,7 @@ class Transition:
     danger: bool = False  # drawn as a destructive action
     inputs: tuple[tuple[str, Any], ...] = ()  # what the action asks for: (name, label), e.g. ("reason", _("Reason"))
     required: tuple[str, ...] = ()  # the names of those that must be given
+    refusal: Any = None  # lazy text: who may make it, told to one who may not (else "You may not do this.")
 
     def __init__(
         self,
@@ -99,6 +100,7 @@ class Transition:
         danger: bool = False,
         inputs: Iterable[tuple[str, Any]] = (),
         required: Iterable[str] = (),
+        refusal: Any = None,
     ):
         values = {
             "name": name,
@@ -110,6 +112,7 @@ class Transition:
             "danger": danger,
             "inputs": tuple(inputs),
             "required": tuple(required),
+            "refusal": refusal,
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -186,7 +189,7 @@ class Workflow:
         if relations is None:
             relations = self.relations_of(actor, record)
         if not any(rule.admits(actor, relations) for rule in transition.rules):
-            return Decision(False, "forbidden", gettext("You may not do this."))
+            return Decision(False, "forbidden", str(transition.refusal or gettext("You may not do this.")))
         if self.state(record) not in transition.source:
             return Decision(
                 False,

@@ -7,6 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from aidx.accounts.api import api_user, require_write
+from aidx.core.bounds import Id
 from aidx.core.errors import BusinessError
 from aidx.documents import selectors, services
 from aidx.documents.models import Document
@@ -55,7 +56,7 @@ def documents(
 
 
 @router.get("/{int:document_id}", response=DocumentOut)
-def document(request: HttpRequest, document_id: int) -> Any:
+def document(request: HttpRequest, document_id: Id) -> Any:
     user = api_user(request)
     return get_visible_or_404(selectors.documents_visible_to(user), user, pk=document_id)
 

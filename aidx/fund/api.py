@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from aidx.accounts.api import require_write
+from aidx.core.bounds import MAX_INT32, MAX_MINOR_UNITS, Id
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.fund import selectors, services
 from aidx.fund.models import Pledge, ProcurementOrder
@@ -69,14 +70,14 @@ class PledgeOut(Schema):
 
 class PledgeIn(Schema):
     nation: str = Field(..., min_length=3, max_length=3)
-    amount_minor: int = Field(..., gt=0)
+    amount_minor: int = Field(..., gt=0, le=MAX_MINOR_UNITS)
     currency: str = Field(..., min_length=3, max_length=3)
     pledged_on: dt.date | None = None
     earmark: str = Field("", max_length=200)
 
 
 class ContributionIn(Schema):
-    amount_minor: int = Field(..., gt=0)
+    amount_minor: int = Field(..., gt=0, le=MAX_MINOR_UNITS)
     received_on: dt.date | None = None
 
 
@@ -101,8 +102,8 @@ class StatementOut(Schema):
 
 class OrderLineIn(Schema):
     item: str = Field(..., max_length=40)
-    quantity: int = Field(..., gt=0)
-    unit_price_minor: int = Field(..., ge=0)
+    quantity: int = Field(..., gt=0, le=MAX_INT32)
+    unit_price_minor: int = Field(..., ge=0, le=MAX_MINOR_UNITS)
 
 
 class OrderIn(Schema):
@@ -141,7 +142,7 @@ class OrderDetailOut(OrderOut):
 
 class TransportIn(Schema):
     description: str = Field(..., min_length=1, max_length=300)
-    amount_minor: int = Field(..., gt=0)
+    amount_minor: int = Field(..., gt=0, le=MAX_MINOR_UNITS)
     currency: str = Field(..., min_length=3, max_length=3)
     paid_on: dt.date | None = None
     recipient: str | None = Field(None, max_length=3)
@@ -177,7 +178,7 @@ def pledges(request: HttpRequest, nation: str | None = None) -> Any:
 
 
 @router.get("/pledges/{int:pledge_id}", response=PledgeOut)
-def pledge(request: HttpRequest, pledge_id: int) -> Any:
+def pledge(request: HttpRequest, pledge_id: Id) -> Any:
     return selectors.pledge(_user(request), pledge_id)
 
 
@@ -196,7 +197,7 @@ def pledge_create(request: HttpRequest, payload: PledgeIn) -> Any:
 
 
 @router.post("/pledges/{int:pledge_id}/contributions", response={201: ContributionOut})
-def contribution_create(request: HttpRequest, pledge_id: int, payload: ContributionIn) -> Any:
+def contribution_create(request: HttpRequest, pledge_id: Id, payload: ContributionIn) -> Any:
     actor = _manager(request)
     if not Pledge.objects.filter(pk=pledge_id).exists():
         raise Http404
@@ -253,7 +254,7 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
 
 
 @router.get("/orders/{int:order_id}", response=OrderDetailOut)
-def order(request: HttpRequest, order_id: int) -> Any:
+def order(request: HttpRequest, order_id: Id) -> Any:
     user = _user(request)
     if not may_manage(user):
         raise PermissionDenied(_("Only a fund manager or a coordinator can do this."))
@@ -271,17 +272,17 @@ def _order_action(request: HttpRequest, order_id: int, call: Any) -> Any:
 
 
 @router.post("/orders/{int:order_id}/approve", response=OrderDetailOut, summary="Approve: commit the funds")
-def order_approve(request: HttpRequest, order_id: int) -> Any:
+def order_approve(request: HttpRequest, order_id: Id) -> Any:
     return _order_action(request, order_id, services.order_approve)
 
 
 @router.post("/orders/{int:order_id}/cancel", response=OrderDetailOut, summary="Cancel: release committed funds")
-def order_cancel(request: HttpRequest, order_id: int) -> Any:
+def order_cancel(request: HttpRequest, order_id: Id) -> Any:
     return _order_action(request, order_id, services.order_cancel)
 
 
 @router.post("/orders/{int:order_id}/receive", response=OrderDetailOut, summary="Received: lots into stock, and paid")
-def order_receive(request: HttpRequest, order_id: int) -> Any:
+def order_receive(request: HttpRequest, order_id: Id) -> Any:
     return _order_action(request, order_id, services.order_receive)
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aidx.catalogue.models import Item
+from aidx.core.forms import BoundedIntegerField, bounded_formset
 from aidx.nations.models import Nation, Site
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -49,8 +50,8 @@ class OrderForm(forms.Form):
 
 class OrderLineForm(forms.Form):
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.all(), to_field_name="code", required=False)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False)
+    quantity = BoundedIntegerField(label=_("Quantity"), min_value=1, required=False)
     unit_price = forms.CharField(label=_("Unit price"), max_length=30, required=False)
 
 
-OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=3, max_num=20)
+OrderLineFormSet = bounded_formset(OrderLineForm, max_forms=20, extra=3)

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from aidx.accounts.api import api_user, require_write
+from aidx.core.bounds import MAX_INT32, Id, Int32
 from aidx.logistics import planning, selectors, services
 from aidx.logistics.models import Deployment, Leg, Mission, PlanRun
 from aidx.logistics.workflow import DEPLOYMENT, MISSION, PLAN_RUN
@@ -123,14 +124,14 @@ class LegIn(Schema):
 
 
 class LoadIn(Schema):
-    allocation: int
-    quantity: int | None = Field(None, gt=0)
-    board: int = Field(1, ge=1)
-    unload: int | None = Field(None, ge=1)
+    allocation: Id
+    quantity: int | None = Field(None, gt=0, le=MAX_INT32)
+    board: int = Field(1, ge=1, le=MAX_INT32)
+    unload: int | None = Field(None, ge=1, le=MAX_INT32)
 
 
 class MissionIn(Schema):
-    aircraft: int
+    aircraft: Id
     legs: list[LegIn] = Field(..., min_length=1, max_length=services.MAX_LEGS)
     loads: list[LoadIn] = Field(default_factory=list, max_length=services.MAX_LOADS)
     tasked_by: str | None = Field(None, max_length=3)
@@ -269,7 +270,7 @@ def missions(request: HttpRequest, status: str | None = None) -> Any:
 
 
 @router.get("/missions/{int:mission_id}", response=MissionOut)
-def mission(request: HttpRequest, mission_id: int) -> Any:
+def mission(request: HttpRequest, mission_id: Id) -> Any:
     return _mission(request, mission_id)
 
 
@@ -288,12 +289,12 @@ def mission_create(request: HttpRequest, payload: MissionIn) -> Any:
 
 
 @router.post("/missions/{int:mission_id}/approve", response=MissionOut)
-def mission_approve(request: HttpRequest, mission_id: int) -> Any:
+def mission_approve(request: HttpRequest, mission_id: Id) -> Any:
     return services.mission_approve(actor=require_write(request), mission=_mission(request, mission_id))
 
 
 @router.post("/missions/{int:mission_id}/cancel", response=MissionOut)
-def mission_cancel(request: HttpRequest, mission_id: int) -> Any:
+def mission_cancel(request: HttpRequest, mission_id: Id) -> Any:
     return services.mission_cancel(actor=require_write(request), mission=_mission(request, mission_id))
 
 
@@ -305,21 +306,21 @@ def _leg(request: HttpRequest, mission_id: int, sequence: int) -> Leg:
 
 
 @router.post("/missions/{int:mission_id}/legs/{int:sequence}/depart", response=MissionOut)
-def leg_depart(request: HttpRequest, mission_id: int, sequence: int, payload: TimeIn | None = None) -> Any:
+def leg_depart(request: HttpRequest, mission_id: Id, sequence: Int32, payload: TimeIn | None = None) -> Any:
     leg = _leg(request, mission_id, sequence)
     services.leg_depart(actor=require_write(request), leg=leg, at=payload.at if payload else None)
     return _mission(request, mission_id)
 
 
 @router.post("/missions/{int:mission_id}/legs/{int:sequence}/land", response=MissionOut)
-def leg_land(request: HttpRequest, mission_id: int, sequence: int, payload: TimeIn | None = None) -> Any:
+def leg_land(request: HttpRequest, mission_id: Id, sequence: Int32, payload: TimeIn | None = None) -> Any:
     leg = _leg(request, mission_id, sequence)
     services.leg_land(actor=require_write(request), leg=leg, at=payload.at if payload else None)
     return _mission(request, mission_id)
 
 
 @router.post("/missions/{int:mission_id}/receipt", response=ReceiptOut, summary="Confirm receipt of your loads")
-def receipt(request: HttpRequest, mission_id: int) -> Any:
+def receipt(request: HttpRequest, mission_id: Id) -> Any:
     return {"delivered": services.receipt_confirm(actor=require_write(request), mission=_mission(request, mission_id))}
 
 
@@ -347,17 +348,17 @@ def _run(request: HttpRequest, run_id: int) -> PlanRun:
 
 
 @router.get("/plan-runs/{int:run_id}", response=PlanRunOut)
-def plan_run(request: HttpRequest, run_id: int) -> Any:
+def plan_run(request: HttpRequest, run_id: Id) -> Any:
     return _run(request, run_id)
 
 
 @router.post("/plan-runs/{int:run_id}/cancel", response=PlanRunOut)
-def plan_run_cancel(request: HttpRequest, run_id: int) -> Any:
+def plan_run_cancel(request: HttpRequest, run_id: Id) -> Any:
     return planning.plan_run_cancel(actor=require_write(request), run=_run(request, run_id))
 
 
 @router.post("/plan-runs/{int:run_id}/approve", response=list[MissionSummaryOut])
-def plan_run_approve(request: HttpRequest, run_id: int) -> Any:
+def plan_run_approve(request: HttpRequest, run_id: Id) -> Any:
     return planning.plan_run_approve(actor=require_write(request), run=_run(request, run_id))
 
 
@@ -375,26 +376,26 @@ def _deployment(request: HttpRequest, deployment_id: int) -> Deployment:
 
 
 @router.get("/deployments/{int:deployment_id}", response=DeploymentDetailOut)
-def deployment(request: HttpRequest, deployment_id: int) -> Any:
+def deployment(request: HttpRequest, deployment_id: Id) -> Any:
     return _deployment(request, deployment_id)
 
 
 @router.post("/deployments/{int:deployment_id}/arrive", response=DeploymentDetailOut, summary="Arrived on site")
-def deployment_arrive(request: HttpRequest, deployment_id: int, payload: DayIn | None = None) -> Any:
+def deployment_arrive(request: HttpRequest, deployment_id: Id, payload: DayIn | None = None) -> Any:
     found = _deployment(request, deployment_id)
     services.deployment_arrive(actor=require_write(request), deployment=found, on=payload.on if payload else None)
     return _deployment(request, deployment_id)
 
 
 @router.post("/deployments/{int:deployment_id}/return", response=DeploymentDetailOut, summary="Back home")
-def deployment_return(request: HttpRequest, deployment_id: int, payload: DayIn | None = None) -> Any:
+def deployment_return(request: HttpRequest, deployment_id: Id, payload: DayIn | None = None) -> Any:
     found = _deployment(request, deployment_id)
     services.deployment_return(actor=require_write(request), deployment=found, on=payload.on if payload else None)
     return _deployment(request, deployment_id)
 
 
 @router.post("/deployments/{int:deployment_id}/cancel", response=DeploymentDetailOut, summary="Call off")
-def deployment_cancel(request: HttpRequest, deployment_id: int) -> Any:
+def deployment_cancel(request: HttpRequest, deployment_id: Id) -> Any:
     services.deployment_cancel(actor=require_write(request), deployment=_deployment(request, deployment_id))
     return _deployment(request, deployment_id)
 

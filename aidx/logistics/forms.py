@@ -17,6 +17,7 @@ from aidx.assistance import selectors as exchange_selectors
 from aidx.assistance.models import Allocation
 from aidx.catalogue import selectors as catalogue_selectors
 from aidx.catalogue.models import CapabilityType
+from aidx.core.forms import BoundedIntegerField, bounded_formset
 from aidx.logistics import selectors, services
 from aidx.logistics.models import Aircraft
 from aidx.logistics.workflow import may_operate, may_register, may_task
@@ -103,9 +104,7 @@ class WindowForm(forms.Form):
         return data
 
 
-WindowFormSet = forms.formset_factory(
-    WindowForm, extra=2, max_num=MAX_WINDOWS, absolute_max=MAX_WINDOWS, validate_max=True
-)
+WindowFormSet = bounded_formset(WindowForm, max_forms=MAX_WINDOWS, extra=2)
 
 
 # --- deployments ---------------------------------------------------------------------------------------------
@@ -116,10 +115,10 @@ class DeploymentForm(forms.Form):
     site = forms.ChoiceField(label=_("Site"))
     starts = forms.DateField(label=_("From"), widget=DATE)
     ends = forms.DateField(label=_("Until"), widget=DATE)
-    doctors = forms.IntegerField(label=_("Doctors"), min_value=0, initial=0)
-    nurses = forms.IntegerField(label=_("Nurses"), min_value=0, initial=0)
-    paramedics = forms.IntegerField(label=_("Paramedics and rescuers"), min_value=0, initial=0)
-    other_staff = forms.IntegerField(label=_("Other staff"), min_value=0, initial=0)
+    doctors = BoundedIntegerField(label=_("Doctors"), min_value=0, initial=0)
+    nurses = BoundedIntegerField(label=_("Nurses"), min_value=0, initial=0)
+    paramedics = BoundedIntegerField(label=_("Paramedics and rescuers"), min_value=0, initial=0)
+    other_staff = BoundedIntegerField(label=_("Other staff"), min_value=0, initial=0)
     languages = forms.CharField(
         label=_("Languages"), max_length=100, required=False, help_text=_("ISO 639 codes, comma-separated.")
     )
@@ -196,23 +195,21 @@ class LegForm(forms.Form):
 
 class LoadForm(forms.Form):
     allocation = forms.TypedChoiceField(label=_("Allocation"), coerce=int)
-    quantity = forms.IntegerField(
+    quantity = BoundedIntegerField(
         label=_("Quantity"), min_value=1, required=False, help_text=_("Empty: all not yet on a mission.")
     )
-    board = forms.IntegerField(
+    board = BoundedIntegerField(
         label=_("Boards on leg"), min_value=1, required=False, widget=forms.NumberInput(attrs={"placeholder": "1"})
     )
-    unload = forms.IntegerField(label=_("Unloaded after leg"), min_value=1, required=False)
+    unload = BoundedIntegerField(label=_("Unloaded after leg"), min_value=1, required=False)
 
     def __init__(self, *args: Any, allocations: list[tuple[Any, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice_field(self, "allocation").choices = allocations
 
 
-LegFormSet = forms.formset_factory(
-    LegForm, extra=2, max_num=services.MAX_LEGS, absolute_max=services.MAX_LEGS, validate_max=True
-)
-LoadFormSet = forms.formset_factory(LoadForm, extra=3, max_num=50, absolute_max=50, validate_max=True)
+LegFormSet = bounded_formset(LegForm, max_forms=services.MAX_LEGS, extra=2)
+LoadFormSet = bounded_formset(LoadForm, max_forms=50, extra=3)
 
 
 def loadable_allocations(user: Any) -> list[tuple[Any, str]]:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from aidx.assistance.models import Allocation
 from aidx.audit.services import record, snapshot
@@ -39,6 +39,26 @@ class Built:
     aircraft: dict[str, Aircraft]
     sites: dict[str, Site]
     unplaced: list[dict[str, Any]]
+    awaiting_acceptance: int = 0  # allocations proposed to the requester, not yet cargo
+
+
+# Why a plan has no mission, by the code its summary stores (`why_none`), in words for the page and the API.
+NO_MISSION = {
+    "no_consignments": gettext_lazy("No accepted allocation is waiting for transport."),
+    "awaiting_acceptance": gettext_lazy(
+        "No accepted allocation is waiting for transport: the proposed ones wait for the requester's acceptance."
+    ),
+    "no_aircraft": gettext_lazy(
+        "No aircraft can fly: none you may task is active, available and has its payload, volume, speed and range."
+    ),
+    "none_placed": gettext_lazy("No consignment fits an aircraft's payload, range or time: see why under Not placed."),
+}
+
+
+def why_none(summary: dict[str, Any]) -> str:
+    """The reason in words why a plan with this summary proposes no mission ('' if it proposes some)."""
+    code = summary.get("why_none") or ""
+    return str(NO_MISSION.get(code, code))
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -144,7 +164,14 @@ def build_problem(actor: Any, *, not_before: dt.datetime) -> Built:
         shipments=tuple(shipments),
         start=not_before,
     )
-    return Built(problem, allocations, fleet, sites, unplaced)
+    awaiting = (
+        Allocation.objects.filter(parties_q(viewer_for(actor), "request_line__request", "offer_line__offer"))
+        .filter(status=Allocation.Status.PROPOSED, offer_line__item__isnull=False)
+        .count()
+        if not shipments
+        else 0
+    )
+    return Built(problem, allocations, fleet, sites, unplaced, awaiting)
 
 
 def _label(allocation: Allocation) -> str:
@@ -152,6 +179,16 @@ def _label(allocation: Allocation) -> str:
         f"{allocation.quantity} × {allocation.offer_line.what} ({allocation.offer_line.offer.owner_nation_id} → "
         f"{allocation.request_line.request.owner_nation_id})"
     )
+
+
+def _why_none(built: Built, missions: list[Any]) -> str:
+    if missions:
+        return ""
+    if not built.problem.shipments:
+        return "awaiting_acceptance" if built.awaiting_acceptance else "no_consignments"
+    if not built.problem.aircraft:
+        return "no_aircraft"
+    return "none_placed"
 
 
 def _split(total: int, parts: int) -> list[int]:
@@ -239,6 +276,7 @@ def proposal_of(built: Built, result: Plan) -> dict[str, Any]:
             "placed_kg": result.placed_kg,
             "shipments": len(built.problem.shipments),
             "aircraft": len(built.problem.aircraft),
+            "why_none": _why_none(built, missions),
         },
     }
 

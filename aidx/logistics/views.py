@@ -196,6 +196,7 @@ def _run_context(
     return {
         "run": run,
         "proposal": run.proposal,
+        "why_none": planning.why_none(run.proposal.get("summary", {})) if run.proposal else "",
         "arcs": arcs,
         "approve_form": approve_form,
         "allowed": PLAN_RUN.action_names(request.user, run),

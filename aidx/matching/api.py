@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 
 from aidx.accounts.api import api_user, require_write
 from aidx.accounts.models import Role
+from aidx.core.bounds import MAX_INT32, Id
 from aidx.core.errors import PermissionDenied
 from aidx.matching import selectors, services
 from aidx.matching.models import MatchRun
@@ -26,18 +27,28 @@ class ScopeIn(Schema):
 class RunIn(Schema):
     mode: Literal["priority", "fair"] = "priority"
     scope: ScopeIn = Field(default_factory=ScopeIn)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=MAX_INT32)
     time_limit: float = Field(60, gt=0, le=3600)
 
 
-class LeftOutOut(Schema):
-    offer: int
-    offer_line: int
-    nation: str
-    item: str
+class UnmetOut(Schema):
+    request_line: int = Field(..., alias="request")
     quantity: int
-    reason: str = Field(..., description="no_origin: the line names no origin and its nation has no home airfield")
-    message: str
+    reason: str = Field(
+        "", description="no_offer, substitutes_refused, not_releasable, declined, too_late or short (see message)"
+    )
+    message: str = Field(..., description="The reason in words, in the reader's language")
+
+
+class UnusedOut(Schema):
+    offer_line: int = Field(..., alias="offer")
+    quantity: int
+    reason: str = Field(
+        "",
+        description="no_request, already_met, substitutes_refused, not_releasable, declined, too_late, surplus or "
+        "no_origin (see message)",
+    )
+    message: str = Field(..., description="The reason in words, in the reader's language")
 
 
 class RunOut(Schema):
@@ -54,8 +65,11 @@ class RunOut(Schema):
     finished_at: dt.datetime | None
     objective: dict[str, Any] | None = None
     certificate: dict[str, Any] | None = None
-    left_out: list[LeftOutOut] = Field(
-        default_factory=list, description="Open offer lines in scope the run could not use, and why"
+    unmet: list[UnmetOut] = Field(
+        default_factory=list, description="Request lines the run left unmet, each with why (on one run's answer)"
+    )
+    unused: list[UnusedOut] = Field(
+        default_factory=list, description="Offer lines the run left unused, each with why (on one run's answer)"
     )
     actions: list[str] = Field(default_factory=list, description="What the caller may do to the run now")
 
@@ -64,16 +78,20 @@ class RunOut(Schema):
         return MATCH_RUN.action_names(api_user(context["request"]), run)
 
     @staticmethod
-    def resolve_left_out(run: MatchRun) -> list[dict[str, Any]]:
-        return selectors.left_out(run)
-
-    @staticmethod
     def resolve_objective(run: MatchRun) -> dict[str, Any] | None:
         return (run.result or {}).get("objective") if "result" not in run.get_deferred_fields() else None
 
     @staticmethod
     def resolve_certificate(run: MatchRun) -> dict[str, Any] | None:
         return (run.result or {}).get("certificate") if "result" not in run.get_deferred_fields() else None
+
+    @staticmethod
+    def resolve_unmet(run: MatchRun) -> list[dict[str, Any]]:
+        return selectors.left_over(run)[0] if "result" not in run.get_deferred_fields() else []
+
+    @staticmethod
+    def resolve_unused(run: MatchRun) -> list[dict[str, Any]]:
+        return selectors.left_over(run)[1] if "result" not in run.get_deferred_fields() else []
 
 
 class ProposalOut(Schema):
@@ -87,7 +105,7 @@ class ProposalOut(Schema):
 
 
 class DropIn(Schema):
-    proposals: list[int] = Field(..., max_length=100000)
+    proposals: list[Id] = Field(..., max_length=100000)
     dropped: bool = True
 
 
@@ -120,18 +138,18 @@ def run_start(request: HttpRequest, payload: RunIn) -> Any:
 
 
 @router.get("/match-runs/{int:pk}", response=RunOut, summary="A run: progress, then the objective and proof")
-def run_detail(request: HttpRequest, pk: int) -> Any:
+def run_detail(request: HttpRequest, pk: Id) -> Any:
     return _run(request, pk)
 
 
 @router.get("/match-runs/{int:pk}/proposals", response=list[ProposalOut], summary="The run's proposals")
 @paginate
-def run_proposals(request: HttpRequest, pk: int) -> Any:
+def run_proposals(request: HttpRequest, pk: Id) -> Any:
     return _run(request, pk).proposals.order_by("id")
 
 
 @router.post("/match-runs/{int:pk}/drop", response=RunOut, summary="Drop (or keep again) proposals before publishing")
-def run_drop(request: HttpRequest, pk: int, payload: DropIn) -> Any:
+def run_drop(request: HttpRequest, pk: Id, payload: DropIn) -> Any:
     run = _run(request, pk)
     services.proposal_drop(
         actor=require_write(request), run=run, proposal_ids=payload.proposals, dropped=payload.dropped
@@ -140,12 +158,12 @@ def run_drop(request: HttpRequest, pk: int, payload: DropIn) -> Any:
 
 
 @router.post("/match-runs/{int:pk}/cancel", response=RunOut, summary="Cancel a queued, running or unpublished run")
-def run_cancel(request: HttpRequest, pk: int) -> Any:
+def run_cancel(request: HttpRequest, pk: Id) -> Any:
     services.run_cancel(actor=require_write(request), run=_run(request, pk))
     return _run(request, pk)
 
 
 @router.post("/match-runs/{int:pk}/publish", response=RunOut, summary="Propose the kept allocations to the nations")
-def run_publish(request: HttpRequest, pk: int) -> Any:
+def run_publish(request: HttpRequest, pk: Id) -> Any:
     services.run_publish(actor=require_write(request), run=_run(request, pk))
     return _run(request, pk)

@@ -31,9 +31,6 @@ class MatchRun(models.Model):
     as_of = models.DateField(_("as of"))
     problem = models.JSONField(_("exact input"), null=True, blank=True, editable=False)
     result = models.JSONField(_("output"), null=True, blank=True, editable=False)
-    # Open offer lines in scope the engine could not be given, with the reason (problem.LEFT_OUT): nothing on offer
-    # is dropped without a word.
-    left_out = models.JSONField(_("left out"), default=list, blank=True, editable=False)
     phase = models.CharField(_("phase"), max_length=60, blank=True)
     percent = models.FloatField(_("progress"), default=0)
     cancel_requested = models.BooleanField(default=False)

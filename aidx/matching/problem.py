@@ -10,9 +10,8 @@ from typing import Any
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy
 
-from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
+from aidx.assistance.models import Allocation, AssistanceRequest, OfferLine, RequestLine
 from aidx.catalogue.models import Substitution
 from aidx.matching.models import MatchRun
 from aidx.nations.models import Membership
@@ -48,21 +47,31 @@ def _readers(record: Any, standings: dict[str, str]) -> set[str]:
     return readers | {_party(record)}
 
 
-def _remaining(lines: Any) -> Any:
+def remaining(lines: Any) -> Any:
+    """Request or offer lines with `live`: what their live allocations take."""
     live = Coalesce(Sum("allocations__quantity", filter=Q(allocations__status__in=Allocation.LIVE)), 0)
     return lines.annotate(live=live)
 
 
-# Why an open offer line in scope is not in the engine's input (stored on the run, shown on its page and in the API).
-LEFT_OUT = {
-    "no_origin": gettext_lazy("No origin: the line names none and its nation has no home airfield."),
-}
+def offer_lines_in_scope(run: MatchRun) -> Any:
+    """Open offer lines of an item still available on the run's day (every run takes every offer)."""
+    today = run.as_of
+    return OfferLine.objects.filter(offer__status__in=("open", "partially_allocated"), item__isnull=False).filter(
+        Q(available_until__isnull=True) | Q(available_until__gte=today)
+    )
 
 
-def build_problem(run: MatchRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The engine's input for the run's scope, as of its day: what is still needed and still offered; and the open
-    offer lines it could not take, each with its reason (LEFT_OUT). A line without an origin leaves from its
-    nation's home airfield (OfferLine.origin)."""
+# A line leaves from its origin, else from its nation's home airfield (OfferLine.origin); with neither, transport
+# cannot be planned from it: reasons.complete reports it as unused, "no_origin".
+HAS_ORIGIN = Q(origin_site__isnull=False) | Q(offer__owner_nation__home_site__isnull=False)
+NO_ORIGIN = Q(origin_site__isnull=True) & (
+    Q(offer__owner_nation__isnull=True) | Q(offer__owner_nation__home_site__isnull=True)
+)
+
+
+def build_problem(run: MatchRun) -> dict[str, Any]:
+    """The engine's input for the run's scope, as of its day: what is still needed and still offered (a line
+    without an origin from its nation's home airfield)."""
     scope, today = run.scope or {}, run.as_of
     standings = _standings(today)
     requests = AssistanceRequest.objects.filter(status__in=("submitted", "partially_met"), needed_by__gte=today)
@@ -70,17 +79,16 @@ def build_problem(run: MatchRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         requests = requests.filter(incident=scope["incident"])
     if scope.get("nations"):
         requests = requests.filter(owner_nation_id__in=scope["nations"])
-    request_lines = _remaining(
+    request_lines = remaining(
         RequestLine.objects.filter(request__in=requests, item__isnull=False).select_related(
             "request__owner_organisation", "request__delivery_site", "item"
         )
     )
     if scope.get("items"):
         request_lines = request_lines.filter(item__code__in=scope["items"])
-    offers = Offer.objects.filter(status__in=("open", "partially_allocated"))
-    offer_lines = _remaining(
-        OfferLine.objects.filter(offer__in=offers, item__isnull=False)
-        .filter(Q(available_until__isnull=True) | Q(available_until__gte=today))
+    offer_lines = remaining(
+        offer_lines_in_scope(run)
+        .filter(HAS_ORIGIN)
         .select_related("offer__owner_organisation", "offer__owner_nation__home_site", "origin_site", "item")
     )
     sites: dict[str, dict[str, Any]] = {}
@@ -120,25 +128,11 @@ def build_problem(run: MatchRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             restricted.append((line, request_cache[request.pk]))
     offer_rows, offer_party, offer_item = [], {}, {}
     offer_cache: dict[int, list[str]] = {}
-    left_out: list[dict[str, Any]] = []
     for line in offer_lines:
         left = line.quantity - line.live
         if left <= 0:
             continue
         offer = line.offer
-        origin = line.origin
-        if origin is None:
-            left_out.append(
-                {
-                    "offer": offer.pk,
-                    "offer_line": line.pk,
-                    "nation": _party(offer),
-                    "item": line.item.code,
-                    "quantity": left,
-                    "reason": "no_origin",
-                }
-            )
-            continue
         if offer.pk not in offer_cache:
             offer_cache[offer.pk] = sorted(_readers(offer, standings))
         offer_rows.append(
@@ -149,7 +143,7 @@ def build_problem(run: MatchRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 "quantity": left,
                 "available_from": max(line.available_from, today).isoformat(),
                 "available_until": (line.available_until or today + dt.timedelta(days=3650)).isoformat(),
-                "site": site(origin),
+                "site": site(line.origin),
                 "releasable_to": offer_cache[offer.pk],
             }
         )
@@ -168,30 +162,32 @@ def build_problem(run: MatchRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     serves: dict[str, set[str]] = defaultdict(set)
     for entry in substitutions:
         serves[entry["requested"]].add(entry["offered"])
-    # Pairs the engine cannot see as infeasible: a request line that takes no substitutes, and a request
-    # not releasable to the offering party (the engine only knows an offer's releasability).
-    excluded: set[tuple[int, int]] = set()
+    # Pairs the engine cannot see as infeasible, with the cause (the engine's explain.py names it): a request line
+    # that takes no substitutes, and a request not releasable to the offering party (the engine only knows an
+    # offer's releasability). The first cause found stands.
+    excluded: dict[tuple[int, int], str] = {}
     for line in strict:
         for code in serves[line.item.code]:
-            excluded.update((offer_pk, line.pk) for offer_pk in by_item[code])
+            for offer_pk in by_item[code]:
+                excluded.setdefault((offer_pk, line.pk), "substitutes_refused")
     for line, readers in restricted:
         for code in {line.item.code, *serves[line.item.code]}:
-            excluded.update((pk, line.pk) for pk in by_item[code] if offer_party[pk] not in readers)
+            for pk in by_item[code]:
+                if offer_party[pk] not in readers:
+                    excluded.setdefault((pk, line.pk), "not_releasable")
     # Pairs declined before are not proposed again.
-    excluded.update(
-        Allocation.objects.filter(
-            status=Allocation.Status.DECLINED,
-            request_line_id__in=[r["id"] for r in request_rows],
-            offer_line_id__in=list(offer_party),
-        ).values_list("offer_line_id", "request_line_id")
-    )
-    document = {
+    for pair in Allocation.objects.filter(
+        status=Allocation.Status.DECLINED,
+        request_line_id__in=[r["id"] for r in request_rows],
+        offer_line_id__in=list(offer_party),
+    ).values_list("offer_line_id", "request_line_id"):
+        excluded.setdefault(pair, "declined")
+    return {
         "params": {"base_days": 1, "km_per_day": 2000, "today": today.isoformat()},
         "sites": list(sites.values()),
         "items": list(items.values()),
         "substitutions": substitutions,
         "requests": request_rows,
         "offers": offer_rows,
-        "excluded": [{"offer": o, "request": r} for o, r in sorted(excluded)],
+        "excluded": [{"offer": o, "request": r, "why": why} for (o, r), why in sorted(excluded.items())],
     }
-    return document, left_out

@@ -13,11 +13,12 @@ from django.utils.translation import gettext_noop
 
 from aidx.audit.services import record
 from aidx.core.actors import SYSTEM
+from aidx.matching import reasons
 from aidx.matching.models import MatchRun, Proposal
 from aidx.matching.problem import build_problem
 from aidx.matching.workflow import MATCH_RUN
 from aidx.optimize.allocation import solve
-from aidx.optimize.allocation.cli import problem_from_json, result_to_json
+from aidx.optimize.allocation.cli import excluded_causes, problem_from_json, result_to_json
 
 
 class Cancelled(Exception):
@@ -66,11 +67,8 @@ def run_execute(run_id: int) -> MatchRun:
     report = _progress(run_id)
     try:
         report("build", 1)
-        if run.problem:  # a re-run solves the stored input (and keeps what it left out)
-            document = run.problem
-        else:
-            document, left_out = build_problem(run)
-            MatchRun.objects.filter(pk=run_id).update(problem=document, left_out=left_out)
+        document = run.problem or build_problem(run)
+        MatchRun.objects.filter(pk=run_id).update(problem=document)
         report("solve", 5)
         problem = problem_from_json(document)
         result = solve(
@@ -81,7 +79,7 @@ def run_execute(run_id: int) -> MatchRun:
             progress=lambda phase, percent: report(phase, 5 + 0.9 * percent),
             workers=match_workers(),
         )
-        output = result_to_json(problem, result)
+        output = reasons.complete(run, result_to_json(problem, result, excluded_why=excluded_causes(document)))
         report("store", 96)
     except Cancelled:
         _system_transition(run_id, "stop", finished_at=timezone.now())

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from aidx.assistance.models import Allocation, Offer, RequestLine
+from aidx.assistance.models import Allocation, OfferLine, RequestLine
+from aidx.matching import reasons
 from aidx.matching.models import MatchRun, Proposal
-from aidx.matching.problem import LEFT_OUT
 
 
 def runs() -> QuerySet[MatchRun]:
@@ -32,6 +32,7 @@ def proposals(run: MatchRun) -> QuerySet[Proposal]:
 class Review:
     by_nation: list[dict[str, Any]]
     unmet: list[dict[str, Any]]
+    unused: list[dict[str, Any]]
     kept: int
     dropped: int
     ton_km: float
@@ -54,17 +55,12 @@ def review(run: MatchRun) -> Review:
         if not proposal.dropped:
             entry["quantity"] += proposal.quantity
             entry["ton_km"] += proposal.ton_km
-    unmet_rows = (run.result or {}).get("unmet", [])
-    lines = RequestLine.objects.in_bulk([row["request"] for row in unmet_rows])
-    unmet = [
-        {"line": lines.get(row["request"]), "quantity": row["quantity"]}
-        for row in unmet_rows
-        if row["request"] in lines
-    ]
+    unmet, unused = left_over(run, with_lines=True)
     line_ids = {p.request_line_id for p in rows}
     return Review(
         by_nation=sorted(by_nation.values(), key=lambda e: str(e["nation"])),
         unmet=unmet,
+        unused=unused,
         kept=sum(1 for p in rows if not p.dropped),
         dropped=sum(1 for p in rows if p.dropped),
         ton_km=sum(p.ton_km for p in rows if not p.dropped),
@@ -72,12 +68,17 @@ def review(run: MatchRun) -> Review:
     )
 
 
-def left_out(run: MatchRun, *, with_offers: bool = False) -> list[dict[str, Any]]:
-    """The open offer lines the run could not use, as stored, each with its reason in words (`message`) and, for
-    the page, its offer (`offer_record`, one query for them all)."""
-    rows = [{**row, "message": str(LEFT_OUT.get(row["reason"], row["reason"]))} for row in run.left_out or []]
-    if with_offers:
-        offers = Offer.objects.in_bulk([row["offer"] for row in rows])
-        for row in rows:
-            row["offer_record"] = offers.get(row["offer"])
-    return rows
+def left_over(run: MatchRun, *, with_lines: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The request lines a run left unmet and the offer lines it left unused, each with its reason in words
+    (`message`) and, `with_lines`, the line itself (`line`; one query per side)."""
+    result = run.result or {}
+    unmet = [{**row, "message": reasons.unmet_message(row.get("reason", ""))} for row in result.get("unmet", [])]
+    unused = [{**row, "message": reasons.unused_message(row.get("reason", ""))} for row in result.get("unused", [])]
+    if with_lines:
+        requests = RequestLine.objects.select_related("request", "item").in_bulk([row["request"] for row in unmet])
+        offers = OfferLine.objects.select_related("offer__owner_nation", "offer__owner_organisation", "item").in_bulk(
+            [row["offer"] for row in unused]
+        )
+        unmet = [{**row, "line": requests[row["request"]]} for row in unmet if row["request"] in requests]
+        unused = [{**row, "line": offers[row["offer"]]} for row in unused if row["offer"] in offers]
+    return unmet, unused

@@ -59,8 +59,8 @@ def run_start(
         rerun_of=rerun_of,
     )
     if rerun_of is not None:
-        run.problem, run.as_of, run.left_out = rerun_of.problem, rerun_of.as_of, rerun_of.left_out
-        run.save(update_fields=["problem", "as_of", "left_out"])
+        run.problem, run.as_of = rerun_of.problem, rerun_of.as_of
+        run.save(update_fields=["problem", "as_of"])
     record(actor=actor, action="matchrun.start", target=run, after=snapshot(run, exclude=("problem", "result")))
     transaction.on_commit(lambda: execute_match_run.enqueue(run.pk))
     return run

@@ -77,7 +77,6 @@ def run_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
         {
             "run": run,
             "review": review,
-            "left_out": selectors.left_out(run, with_offers=True),
             "allowed": allowed,
             # drop, keep and publish act on the review below; the others are buttons at the top
             "buttons": MATCH_RUN.buttons(

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from aidx.audit.admin import AuditedAdmin
 from aidx.nations.models import Membership, Nation, Organisation, Site
 
 
@@ -9,19 +10,19 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Nation)
-class NationAdmin(admin.ModelAdmin):
+class NationAdmin(AuditedAdmin):
     list_display = ["code", "name"]
     search_fields = ["code"]
     inlines = [MembershipInline]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ["code", "name_en", "kind", "nation"]
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(AuditedAdmin):
     list_display = ["code", "name", "kind", "nation", "icao"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "icao", "iata"]

@@ -27,6 +27,7 @@ MESSAGES = {
     "allocation_accepted": _("%(nation)s accepted %(quantity)s × %(what)s (%(title)s)"),
     "allocation_declined": _("%(nation)s declined %(quantity)s × %(what)s (%(title)s): %(reason)s"),
     "lot_expired": _("Lot %(lot)s of %(what)s expired on %(date)s with %(quantity)s on hand: it is out of the offer."),
+    "subscription_paused": _("Webhook %(name)s was paused after %(failures)s failed deliveries: %(url)s"),
 }
 
 

@@ -153,3 +153,11 @@ def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+def subscription_paused(subscription: Any) -> int:
+    """The owner of a webhook that kept failing hears that it was paused (aidx/interchange)."""
+    params = {"name": subscription.name, "failures": subscription.failures, "url": subscription.url}
+    return notify(
+        _owner_contacts(subscription), "subscription_paused", params, f"/interchange/subscriptions/{subscription.pk}/"
+    )

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from aidx.accounts.api import api_user, require_write
+from aidx.core.bounds import MAX_INT32, MAX_MINOR_UNITS, Id
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.nations.models import Nation
 from aidx.stockpile import selectors, services
@@ -139,7 +140,7 @@ class ReceiptIn(Schema):
     expiry_date: dt.date | None = None
     donor: str | None = Field(None, max_length=3)
     source: Literal[tuple(Lot.Source.values)] = Lot.Source.DONATION  # type: ignore[valid-type]
-    unit_value_minor: int = Field(0, ge=0)
+    unit_value_minor: int = Field(0, ge=0, le=MAX_MINOR_UNITS)
     currency: str = Field("EUR", min_length=3, max_length=3)
     occurred_on: dt.date | None = None
 
@@ -152,19 +153,19 @@ class StatusIn(Schema):
 class TransferIn(Schema):
     source: str = Field(..., max_length=40)
     destination: str = Field(..., max_length=40)
-    quantity: int = Field(..., gt=0)
+    quantity: int = Field(..., gt=0, le=MAX_INT32)
     reason: str = Field("", max_length=500)
 
 
 class CountIn(Schema):
     warehouse: str = Field(..., max_length=40)
-    counted: int = Field(..., ge=0)
+    counted: int = Field(..., ge=0, le=MAX_INT32)
     reason: str = Field(..., min_length=1, max_length=500)
 
 
 class DisposalIn(Schema):
     warehouse: str = Field(..., max_length=40)
-    quantity: int = Field(..., gt=0)
+    quantity: int = Field(..., gt=0, le=MAX_INT32)
     reason: str = Field(..., min_length=1, max_length=500)
 
 
@@ -186,7 +187,7 @@ def lots(
 
 
 @router.get("/lots/{int:lot_id}", response=LotOut)
-def lot(request: HttpRequest, lot_id: int) -> Any:
+def lot(request: HttpRequest, lot_id: Id) -> Any:
     found = selectors.lots(_reader(request)).filter(pk=lot_id).first()
     if found is None:
         raise BusinessError(_("Not found."), code="not_found", status=404)
@@ -199,7 +200,7 @@ def ledger(
     request: HttpRequest,
     kind: Literal[tuple(Movement.Kind.values)] | None = None,  # type: ignore[valid-type]
     item: str | None = Query(None, max_length=40),
-    lot: int | None = None,
+    lot: Id | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> Any:
@@ -245,14 +246,14 @@ def receipt(request: HttpRequest, payload: ReceiptIn) -> Any:
 
 
 @router.post("/lots/{int:lot_id}/status", response=LotOut, summary="Quarantine, recall (final), or free a lot")
-def lot_status(request: HttpRequest, lot_id: int, payload: StatusIn) -> Any:
+def lot_status(request: HttpRequest, lot_id: Id, payload: StatusIn) -> Any:
     actor = _writer(request)
     services.lot_set_status(actor=actor, lot=lot_id, status=payload.status, reason=payload.reason)
     return selectors.lots(actor).get(pk=lot_id)
 
 
 @router.post("/lots/{int:lot_id}/transfer", response={201: MovementOut})
-def lot_transfer(request: HttpRequest, lot_id: int, payload: TransferIn) -> Any:
+def lot_transfer(request: HttpRequest, lot_id: Id, payload: TransferIn) -> Any:
     actor = _writer(request)
     moved = services.transfer(
         actor=actor,
@@ -266,7 +267,7 @@ def lot_transfer(request: HttpRequest, lot_id: int, payload: TransferIn) -> Any:
 
 
 @router.post("/lots/{int:lot_id}/count", response={200: MovementOut, 204: None}, summary="Book a count")
-def lot_count(request: HttpRequest, lot_id: int, payload: CountIn) -> Any:
+def lot_count(request: HttpRequest, lot_id: Id, payload: CountIn) -> Any:
     actor = _writer(request)
     moved = services.adjust(
         actor=actor, lot=lot_id, warehouse=payload.warehouse, counted=payload.counted, reason=payload.reason
@@ -275,7 +276,7 @@ def lot_count(request: HttpRequest, lot_id: int, payload: CountIn) -> Any:
 
 
 @router.post("/lots/{int:lot_id}/disposal", response={201: MovementOut})
-def lot_disposal(request: HttpRequest, lot_id: int, payload: DisposalIn) -> Any:
+def lot_disposal(request: HttpRequest, lot_id: Id, payload: DisposalIn) -> Any:
     actor = _writer(request)
     moved = services.dispose(
         actor=actor, lot=lot_id, warehouse=payload.warehouse, quantity=payload.quantity, reason=payload.reason
@@ -284,16 +285,16 @@ def lot_disposal(request: HttpRequest, lot_id: int, payload: DisposalIn) -> Any:
 
 
 @router.post("/allocations/{int:allocation_id}/reserve", response={201: MovementOut})
-def allocation_reserve(request: HttpRequest, allocation_id: int) -> Any:
+def allocation_reserve(request: HttpRequest, allocation_id: Id) -> Any:
     return Status(201, services.reserve(actor=_writer(request), allocation=allocation_id))
 
 
 @router.post("/allocations/{int:allocation_id}/release", response={201: MovementOut}, summary="Release FEFO and ship")
-def allocation_release(request: HttpRequest, allocation_id: int) -> Any:
+def allocation_release(request: HttpRequest, allocation_id: Id) -> Any:
     return Status(201, services.release(actor=_writer(request), allocation=allocation_id))
 
 
 @router.post("/allocations/{int:allocation_id}/cancel", response={200: MovementOut, 204: None})
-def allocation_cancel(request: HttpRequest, allocation_id: int) -> Any:
+def allocation_cancel(request: HttpRequest, allocation_id: Id) -> Any:
     moved = services.cancel_reservation(actor=_writer(request), allocation=allocation_id)
     return moved if moved is not None else Status(204, None)

@@ -8,4 +8,9 @@ class StockpileConfig(AppConfig):
     verbose_name = _("Stockpile")
 
     def ready(self) -> None:
-        from aidx.stockpile import signals  # noqa: F401 - connects the exchange's allocation saves
+        from aidx.assistance import hooks
+        from aidx.stockpile import services
+
+        # The exchange calls these from its shipping and closing services (no model signal): see hooks.py.
+        hooks.on_shipped(services.allocation_shipped)
+        hooks.on_closed(services.allocation_closed)

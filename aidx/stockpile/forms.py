@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aidx.catalogue.models import Item
-from aidx.core.forms import AmountField, minor_units
+from aidx.core.forms import AmountField, BoundedIntegerField, minor_units
 from aidx.nations.models import Nation, Site
 from aidx.stockpile.models import Lot, Movement
 
@@ -21,7 +21,7 @@ class ReceiptForm(forms.Form):
     warehouse = _warehouses()
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.all(), to_field_name="code")
     lot_number = forms.CharField(label=_("Lot number"), max_length=60)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=2_000_000_000)
+    quantity = BoundedIntegerField(label=_("Quantity"), min_value=1, max_value=2_000_000_000)
     expiry_date = forms.DateField(
         label=_("Expiry date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -42,19 +42,19 @@ class ReceiptForm(forms.Form):
 class TransferForm(forms.Form):
     source = _warehouses()
     destination = _warehouses()
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = BoundedIntegerField(label=_("Quantity"), min_value=1)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
 
 class CountForm(forms.Form):
     warehouse = _warehouses()
-    counted = forms.IntegerField(label=_("Counted quantity"), min_value=0)
+    counted = BoundedIntegerField(label=_("Counted quantity"), min_value=0)
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
 class DisposalForm(forms.Form):
     warehouse = _warehouses()
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = BoundedIntegerField(label=_("Quantity"), min_value=1)
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 

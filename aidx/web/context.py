@@ -34,10 +34,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("nations:list", _("Nations")),
         ("nations:sites", _("Sites")),
         ("catalogue:items", _("Catalogue")),
+        ("interchange:index", _("Interchange")),
     ]
     if user.is_centre or user.has_role(Role.STOCKPILE):
         entries.append(("stockpile:overview", _("Stockpile")))
     entries.append(("fund:overview", _("Trust fund")))
+    entries.append(("preparedness:plans", _("Preparedness")))
+    entries.append(("resilience:overview", _("Resilience")))
     if user.has_role(Role.COORDINATOR):
         entries.append(("matching:list", _("Matching")))
         entries.append(("audit:list", _("Audit log")))

@@ -204,3 +204,14 @@ def test_it_lists_in_a_constant_number_of_queries(client, exchange, api, django_
         with django_assert_max_num_queries(len(few.captured_queries) + 1):
             assert client.get(path, **italy).status_code == 200
     assert Offer.objects.count() == 33
+
+
+def test_an_action_the_records_state_does_not_allow_is_a_409_conflict(client, exchange, api):
+    """A refusal by the workflow (not by the input) is a conflict with the record's state, as the OpenAPI says."""
+    italy = api(exchange.world.ally_a)
+    request = client.post("/api/v1/requests", _request_body(exchange), content_type="application/json", **italy)
+    path = f"/api/v1/requests/{request.json()['id']}/withdraw"
+    assert client.post(path, {}, content_type="application/json", **italy).status_code == 200
+    again = client.post(path, {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="nb", **italy)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "bad_state"
+    assert again.json()["error"]["message"]

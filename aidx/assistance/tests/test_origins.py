@@ -153,7 +153,7 @@ def test_it_proposes_to_the_requester_from_the_page_and_the_api(client, exchange
     page = client.get(f"/exchange/offers/{offer.pk}/").content.decode()
     assert 'data-action="propose_to_requester"' in page
     answer = client.post(f"/exchange/offers/{offer.pk}/propose_to_requester/", follow=True)
-    assert "Proposed to the requesting nation: 3 allocations." in answer.content.decode()
+    assert "Proposed to the requesting nation, who accepts or declines." in answer.content.decode()
     assert 'data-action="propose_to_requester"' not in answer.content.decode()
     second = exchange.offer(lines=(("mask-surgical", 100),))
     second.in_reply_to = request

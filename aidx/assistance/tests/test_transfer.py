@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from aidx.assistance import services, transfer
 from aidx.assistance.models import AssistanceRequest, Offer, OfferLine, RequestLine
 from aidx.assistance.services import LineInput
+from aidx.assistance.tests.hostile import shared_strings_bomb
 from aidx.audit.models import AuditEntry
 from aidx.catalogue.services import capability_type_upsert
 
@@ -334,6 +335,55 @@ def test_it_refuses_an_oversize_file(poc, exchange):
     assert response.status_code == 413
     assert "The file is too large: at most 10 MB." in response.content.decode()
     assert counts() == before
+
+
+def test_it_refuses_a_spreadsheet_that_unpacks_to_too_much_before_opening_it(poc, exchange, monkeypatch):
+    """Under the old 200 MB total the 190 MB of shared strings were parsed whole: 101 s and 1 GB."""
+    bomb = shared_strings_bomb(transfer.MAX_XLSX_PART_BYTES + 1024 * 1024)
+    assert len(bomb) < 500 * 1024
+    opened = []
+    monkeypatch.setattr(transfer, "load_workbook", lambda *args, **kwargs: opened.append(args))
+    before = counts()
+    response = upload(poc, exchange, "request", SimpleUploadedFile("bomb.xlsx", bomb))
+    assert response.status_code == 413
+    assert "The spreadsheet unpacks to too much data: at most 24 MB in one part, 64 MB in all." in (
+        response.content.decode()
+    )
+    assert opened == [] and counts() == before
+
+
+def test_it_counts_the_elements_of_a_spreadsheet_before_opening_it(poc, exchange, monkeypatch):
+    """Within the bytes, a part of many tiny elements is still slow to parse: 23 MB of shared strings took 42 s."""
+    bomb = shared_strings_bomb(1024**2)  # about 100,000 elements
+    monkeypatch.setattr(transfer, "MAX_XLSX_ELEMENTS", 50_000)
+    opened = []
+    monkeypatch.setattr(transfer, "load_workbook", lambda *args, **kwargs: opened.append(args))
+    response = upload(poc, exchange, "request", SimpleUploadedFile("many.xlsx", bomb))
+    assert response.status_code == 413 and opened == []
+    assert "The spreadsheet has too many cells, strings or styles: at most 50,000." in response.content.decode()
+
+
+def test_it_reads_a_spreadsheet_of_shared_strings_within_the_bounds(poc, exchange):
+    rows = (("item", "quantity"), ("mask-ffp2", "3"))
+    response = upload(poc, exchange, "request", SimpleUploadedFile("fine.xlsx", shared_strings_bomb(1024**2, rows)))
+    assert response.status_code == 200
+    assert response.context["preview"].summary() == [{"kind": "item", "code": "mask-ffp2", "lines": 1, "quantity": 3}]
+
+
+def test_it_reads_no_further_right_than_the_fields_can_be(poc, exchange):
+    """A cell in column XFD made openpyxl pad every row of the sheet to 16,384 cells."""
+    wide = ["item", "quantity", *([None] * 16_000), "far away"]
+    table = transfer.read_upload(xlsx_upload([wide, ["mask-ffp2", 3]]), "request")
+    assert {len(cells) for _row, cells in table.rows} <= {transfer.MAX_COLUMNS}
+    assert "far away" not in table.ignored
+    assert table.columns == {0: "item", 1: "quantity"}
+
+
+def test_it_stops_at_max_rows_counting_blank_rows_too(poc, exchange, monkeypatch):
+    monkeypatch.setattr(transfer, "MAX_ROWS", 10)
+    rows = [["item", "quantity"], *([[None, None]] * 30), ["mask-ffp2", 3]]
+    table = transfer.read_upload(csv_upload(rows), "request")
+    assert table.rows == [] and table.problems == ["The file has more than 10 rows."]
 
 
 @pytest.mark.parametrize(

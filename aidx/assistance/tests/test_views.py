@@ -324,7 +324,7 @@ def test_it_shows_service_refusals_and_changes_nothing(client, exchange):
     assert allocation.status == "proposed"
     client.force_login(exchange.world.ally_b)  # Spain may not accept on Italy's behalf
     answer = client.post(f"/exchange/allocations/{allocation.pk}/accept/", follow=True)
-    assert "Only the owning nation" in answer.content.decode()
+    assert "Only the requesting nation" in answer.content.decode()
     allocation.refresh_from_db()
     assert allocation.status == "proposed"
     client.force_login(exchange.world.coordinator)  # over-allocation: a form error on the quantity, 400

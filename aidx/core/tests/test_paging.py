@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from aidx.accounts.models import User
 from aidx.accounts.services import token_create
 from aidx.core import paging
-from aidx.nations.models import Nation
+from aidx.nations.models import Nation, Site
 
 
 @pytest.fixture
@@ -68,3 +68,21 @@ def test_a_capped_list_page_says_10000_plus(client, scenario, monkeypatch):
     monkeypatch.setattr(paging.CappedPaginator, "cap", 10_000)
     page = client.get("/exchange/offers/").content.decode()
     assert "10,000+" not in page and " offers" in page
+
+
+@pytest.mark.django_db
+def test_the_api_pages_by_up_to_500_as_the_readme_says(client, world):
+    """ninja's own cap (NINJA_MAX_PER_PAGE_SIZE, 100 unless set) clipped page_size=500 to 100 without a word."""
+    _token, secret = token_create(actor=world.ally_a, user=world.ally_a, name="test")
+    Site.objects.bulk_create(
+        [
+            Site(code=f"s{n}", name=f"Site {n}", nation=world.ita, kind="airfield", latitude=0, longitude=0)
+            for n in range(620)
+        ]
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    first = client.get("/api/v1/sites", {"page_size": 500}, **auth).json()
+    second = client.get("/api/v1/sites", {"page_size": 500, "page": 2}, **auth).json()
+    assert first["count"] == 620 and len(first["items"]) == 500 and len(second["items"]) == 120
+    refused = client.get("/api/v1/sites", {"page_size": 501}, **auth)
+    assert refused.status_code == 422 and set(refused.json()["error"]["fields"]) == {"page_size"}

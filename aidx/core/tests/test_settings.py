@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -78,3 +79,31 @@ def test_it_generates_and_keeps_a_secret_key_in_embedded_mode(tmp_path):
     key = first.stdout.strip()
     assert len(key) >= 50 and (tmp_path / "secret_key").read_text().strip() == key
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 60, "django-insecure-" + "abcdefghij" * 5])
+def test_the_deploy_check_refuses_a_short_or_weak_secret_key(key):
+    result = run({**PRODUCTION, "AIDX_SECRET_KEY": key}, "check", "--deploy")
+    assert result.returncode != 0
+    assert "aidx.E003" in result.stderr and "secrets.token_urlsafe" in result.stderr
+
+
+def test_the_checks_hints_name_commands_that_exist(world, settings):
+    """The demo-accounts hint named `aidx demo_accounts --deactivate`, which did not exist."""
+    from django.core.checks import registry
+    from django.core.management import get_commands
+
+    settings.PRODUCTION = True
+    settings.SECRET_KEY = "short"
+    world.ally_a.is_demo = True
+    world.ally_a.save()
+    messages = registry.registry.run_checks(include_deployment_checks=True)
+    hints = [m.hint for m in messages if m.id and m.id.startswith("aidx.") and m.hint]
+    assert len(hints) >= 2
+    named = {word.split()[0] for hint in hints for word in hint.split("aidx ")[1:]}
+    assert named and named <= set(get_commands()), named
+    out = io.StringIO()
+    call_command("demo_accounts", "--deactivate", stdout=out)
+    assert "ally_a" in out.getvalue()
+    world.ally_a.refresh_from_db()
+    assert not world.ally_a.is_active and no_demo_accounts_in_production(None) == []

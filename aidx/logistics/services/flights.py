@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from aidx.assistance import services as exchange
 from aidx.assistance.models import Allocation
 from aidx.audit.services import record, snapshot
-from aidx.core.actors import is_system
+from aidx.core.actors import SYSTEM, is_system
 from aidx.core.errors import BusinessError
 from aidx.logistics.models import Leg, Load, Mission
 from aidx.logistics.services.fleet import book_pool_hours
@@ -61,7 +61,7 @@ def leg_depart(*, actor: Any, leg: Leg | int, at: dt.datetime | None = None) -> 
     record(actor=actor, action="leg.depart", target=leg, before=before, after=snapshot(leg))
     for load in leg.boarding.select_related("allocation"):
         if load.allocation.status == Allocation.Status.ACCEPTED:
-            exchange.allocation_ship(actor=actor, allocation=load.allocation)
+            exchange.allocation_ship(actor=SYSTEM, allocation=load.allocation)  # as the mission takes off
     move(actor, mission, "depart", action="airborne", leg=leg.sequence)
     return leg
 

@@ -266,7 +266,10 @@ def mission_create(
 ) -> Mission:
     """A planned mission: the aircraft, its legs in order, and the loads on board. `replay` (the system only)
     records a flown mission whose allocations are already shipped or delivered."""
-    aircraft = Aircraft.objects.select_related("capability", "pool").get(pk=getattr(aircraft, "pk", aircraft))
+    found = Aircraft.objects.select_related("capability", "pool").filter(pk=getattr(aircraft, "pk", aircraft)).first()
+    if found is None:
+        raise BusinessError(_("There is no such aircraft."), code="not_found", field="aircraft")
+    aircraft = found
     if not may_operate(actor, aircraft):
         raise PermissionDenied(_("Only a coordinator or a logistics officer of the aircraft's owner can do this."))
     if replay and not is_system(actor):

@@ -1,6 +1,6 @@
 """Nothing on offer is lost without a word (issue #11, defect 4): an offer line without an origin leaves from its
-nation's home airfield; where there is none, the run records the line as left out, with the reason, on its page
-and in the API."""
+nation's home airfield; where there is none, the run reports the line unused, "no_origin", with the reason in
+words on its page and in the API (reasons.py)."""
 
 from __future__ import annotations
 
@@ -53,36 +53,22 @@ def test_it_sends_a_line_without_origin_from_its_nations_home_airfield(
     assert sites[spanish.lines.get().pk] == "madrid"
 
 
-def test_it_records_the_lines_it_cannot_use_and_says_why(
+def test_it_reports_the_lines_it_cannot_use_and_says_why(
     client, exchange, unplaced, django_capture_on_commit_callbacks
 ):
-    _request, _spanish, australian = unplaced
+    _request, spanish, australian = unplaced
     run = _run(exchange, django_capture_on_commit_callbacks)
     line = australian.lines.get()
-    assert run.left_out == [
-        {
-            "offer": australian.pk,
-            "offer_line": line.pk,
-            "nation": "AUS",
-            "item": "mask-surgical",
-            "quantity": 100,
-            "reason": "no_origin",
-        }
-    ]
+    no_origin = [row for row in run.result["unused"] if row["reason"] == "no_origin"]
+    assert no_origin == [{"offer": line.pk, "quantity": 100, "reason": "no_origin"}]
+    assert spanish.lines.get().pk not in {row["offer"] for row in no_origin}  # it left from Madrid
     assert line.pk not in {row["id"] for row in run.problem["offers"]}
     client.force_login(exchange.world.coordinator)
     page = client.get(f"/matching/{run.pk}/").content.decode()
-    assert 'data-testid="left-out"' in page and "Masks, origin not given" in page
+    assert 'data-testid="unused"' in page and "Masks, origin not given" in page
     assert "no home airfield" in page
     _token, secret = token_create(actor=exchange.world.coordinator, user=exchange.world.coordinator, name="t")
     answer = client.get(f"/api/v1/match-runs/{run.pk}", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
-    assert [(row["offer_line"], row["reason"]) for row in answer["left_out"]] == [(line.pk, "no_origin")]
-    assert "no home airfield" in answer["left_out"][0]["message"]
-
-
-def test_it_keeps_what_a_rerun_left_out(exchange, unplaced, django_capture_on_commit_callbacks):
-    run = _run(exchange, django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
-        again = services.run_start(actor=exchange.world.coordinator, time_limit=30, rerun_of=run)
-    again.refresh_from_db()
-    assert again.left_out == run.left_out and len(again.left_out) == 1
+    unused = [row for row in answer["unused"] if row["reason"] == "no_origin"]
+    assert [row["offer_line"] for row in unused] == [line.pk]
+    assert "no home airfield" in unused[0]["message"]

@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from .explain import explain
 from .model import (
     Item,
     OfferLine,
@@ -141,8 +142,15 @@ def _plain(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
-def result_to_json(problem: Problem, res: Result) -> dict:
+def excluded_causes(doc: dict) -> dict[tuple[Any, Any], str]:
+    """The cause an input gives for each excluded pair (its optional ``why``), for the reasons of the output."""
+    return {(e["offer"], e["request"]): str(e["why"]) for e in doc.get("excluded") or () if e.get("why")}
+
+
+def result_to_json(problem: Problem, res: Result, *, excluded_why: dict[tuple[Any, Any], str] | None = None) -> dict:
+    """The output document; every unmet request line and unused offer line carries its ``reason`` (explain.py)."""
     oid, rid = problem.offers.ids, problem.requests.ids
+    reasons = explain(problem, res, excluded_why=excluded_why)
     allocs = [
         {"offer": _plain(oid[o]), "request": _plain(rid[r]), "quantity": int(q), "fixed": bool(f)}
         for o, r, q, f in zip(
@@ -153,12 +161,14 @@ def result_to_json(problem: Problem, res: Result) -> dict:
             strict=False,
         )
     ]
-    unmet = [{"request": _plain(rid[r]), "quantity": int(q)} for r, q in enumerate(res.unmet.tolist()) if q > 0]
+    unmet = [{"request": row.line, "quantity": row.quantity, "reason": row.reason} for row in reasons.requests]
+    unused = [{"offer": row.line, "quantity": row.quantity, "reason": row.reason} for row in reasons.offers]
     return {
         "status": res.status,
         "mode": res.mode,
         "allocations": allocs,
         "unmet": unmet,
+        "unused": unused,
         "objective": {
             "met_by_priority": {str(p): m for p, m in zip((1, 2, 3, 4), res.met_by_priority, strict=False)},
             "demand_by_priority": {str(p): d for p, d in zip((1, 2, 3, 4), res.demand_by_priority, strict=False)},
@@ -210,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     except TimeoutError as exc:
         print(f"allocation: {exc}", file=sys.stderr)
         return 1
-    json.dump(result_to_json(problem, res), sys.stdout, indent=1)
+    json.dump(result_to_json(problem, res, excluded_why=excluded_causes(doc)), sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0
 

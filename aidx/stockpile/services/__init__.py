@@ -21,7 +21,14 @@ from aidx.stockpile.services.movements import adjust, dispose, transfer
 from aidx.stockpile.services.offer import agency_user, free_stock, link_offer, offer_sync
 from aidx.stockpile.services.projection import Difference, check_balances, rebuild_balances
 from aidx.stockpile.services.receipts import receive
-from aidx.stockpile.services.releases import allocation_closed, cancel_reservation, issue, release, reserve
+from aidx.stockpile.services.releases import (
+    allocation_closed,
+    allocation_shipped,
+    cancel_reservation,
+    issue,
+    release,
+    reserve,
+)
 
 __all__ = [
     "LOCK_ORDER",
@@ -32,6 +39,7 @@ __all__ = [
     "adjust",
     "agency_user",
     "allocation_closed",
+    "allocation_shipped",
     "cancel_reservation",
     "check_balances",
     "currency_code",

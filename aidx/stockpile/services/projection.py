@@ -54,6 +54,9 @@ def check_balances() -> list[Difference]:
             "lot_id", "warehouse_id", "on_hand", "reserved", "blocked"
         )
     }
+    # An empty balance (a count of zero where nothing was kept books no entry) is the same as no balance.
+    kept = {key: value for key, value in kept.items() if value[:2] != (0, 0)}
+    replayed = {key: value for key, value in replayed.items() if value[:2] != (0, 0)}
     return [
         Difference(lot, warehouse, kept.get((lot, warehouse)), replayed.get((lot, warehouse)))
         for lot, warehouse in sorted(set(kept) | set(replayed))

@@ -15,7 +15,7 @@ from aidx.assistance.models import Allocation
 from aidx.catalogue.models import Item
 from aidx.core.errors import BusinessError
 from aidx.nations.models import Site
-from aidx.stockpile.models import Balance, Entry, Lot, Movement
+from aidx.stockpile.models import Balance, Entry, Lot, Movement, StockOffer
 from aidx.stockpile.services.common import (
     SUPPORT_AGENCY,
     _item_of,
@@ -114,11 +114,15 @@ def _outstanding_reservations(allocation: Allocation, lot: Lot | None = None) ->
 
 
 def _stock_allocation(allocation: Allocation | int) -> Allocation:
-    allocation = (
+    found = (
         Allocation.objects.select_for_update(of=("self",))
         .select_related("offer_line__offer__owner_organisation", "offer_line__item", "request_line__request")
-        .get(pk=getattr(allocation, "pk", allocation))
+        .filter(pk=getattr(allocation, "pk", allocation))
+        .first()
     )
+    if found is None:
+        raise BusinessError(_("Not found."), code="not_found", status=404)
+    allocation = found
     offer = allocation.offer_line.offer
     if offer.owner_organisation is None or offer.owner_organisation.code != SUPPORT_AGENCY:
         raise BusinessError(_("This allocation is not served from the stockpile."), code="not_stockpile")
@@ -175,9 +179,30 @@ def _cancel(actor: Any, allocation: Allocation, reason: str, lot: Lot | None = N
     )
 
 
-def allocation_closed(*, allocation: Allocation) -> Movement | None:
-    """The exchange cancelled or declined an allocation: give its reserved stock back (see signals.py)."""
-    return _cancel(None, allocation, _("allocation %(status)s") % {"status": allocation.get_status_display()})
+# --- kept in step with the exchange (registered with aidx.assistance.hooks in StockpileConfig.ready) -------------
+
+
+def _holds_for(allocation: Allocation, kind: str) -> bool:
+    return Movement.objects.filter(allocation=allocation, kind=kind).exists()
+
+
+def allocation_closed(*, actor: Any, allocation: Allocation) -> Movement | None:
+    """The exchange declined, cancelled or lapsed an allocation: its reserved stock goes back, booked under the
+    name of whoever closed it (their right to close it was the exchange's to check)."""
+    if not _holds_for(allocation, Movement.Kind.RESERVATION):
+        return None
+    return _cancel(actor, allocation, _("allocation %(status)s") % {"status": allocation.get_status_display()})
+
+
+def allocation_shipped(*, actor: Any, allocation: Allocation) -> Movement | None:
+    """The exchange marked an allocation of a stockpile offer shipped without a release from the stockpile (the
+    offering agency pressed "Mark shipped", or a mission took off with it): the release is booked now, under the
+    shipper's name, earliest expiry first, or the shipment fails for want of stock."""
+    if not StockOffer.objects.filter(offer__lines=allocation.offer_line_id).exists():
+        return None
+    if _holds_for(allocation, Movement.Kind.RELEASE):
+        return None  # released from the stockpile, which marked it shipped
+    return _release(actor, _stock_allocation(allocation), record_only=True)
 
 
 @transaction.atomic
@@ -203,7 +228,17 @@ def release(
     of an allocation already shipped outside aidx (history being replayed) without shipping it again.
     """
     _require_manager(actor)
-    allocation = _stock_allocation(allocation)
+    return _release(actor, _stock_allocation(allocation), today=today, margin_days=margin_days, record_only=record_only)
+
+
+def _release(
+    actor: Any,
+    allocation: Allocation,
+    *,
+    today: dt.date | None = None,
+    margin_days: int | None = None,
+    record_only: bool = False,
+) -> Movement:
     allowed = (Allocation.Status.SHIPPED, Allocation.Status.DELIVERED) if record_only else (Allocation.Status.ACCEPTED,)
     if allocation.status not in allowed:
         raise BusinessError(_("Only an accepted allocation can be released."), code="bad_state")

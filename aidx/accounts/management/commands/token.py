@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aidx.accounts.models import User
-from aidx.accounts.services import token_create, token_revoke
+from aidx.accounts.services import token_create, token_expiry, token_revoke
 from aidx.core.errors import BusinessError
 
 
@@ -18,6 +19,11 @@ class Command(BaseCommand):
         create.add_argument("username")
         create.add_argument("--write", action="store_true", help="allow writing (default: read only)")
         create.add_argument("--name", default="command line")
+        create.add_argument(
+            "--until",
+            type=dt.date.fromisoformat,
+            help="the last day the token works, YYYY-MM-DD (default: until revoked)",
+        )
         listing = sub.add_parser("list", help="list a user's tokens")
         listing.add_argument("username")
         revoke = sub.add_parser("revoke", help="revoke a token by its prefix")
@@ -31,12 +37,20 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {options['username']!r}.") from None
         try:
             if options["action"] == "create":
-                _token, secret = token_create(actor=user, user=user, name=options["name"], write=options["write"])
+                until = options["until"]
+                _token, secret = token_create(
+                    actor=user,
+                    user=user,
+                    name=options["name"],
+                    write=options["write"],
+                    expires_at=token_expiry(until) if until else None,
+                )
                 self.stdout.write(secret)
             elif options["action"] == "list":
                 for token in user.api_tokens.all():
-                    state = "revoked" if token.revoked_at else "active"
-                    self.stdout.write(f"{token.prefix}\t{token.scope}\t{state}\t{token.name}")
+                    state = "revoked" if token.revoked_at else "expired" if token.is_expired else "active"
+                    until = token.expires_at.isoformat() if token.expires_at else "-"
+                    self.stdout.write(f"{token.prefix}\t{token.scope}\t{state}\t{until}\t{token.name}")
             else:
                 active = user.api_tokens.filter(prefix=options["prefix"], revoked_at__isnull=True).first()
                 if active is None:

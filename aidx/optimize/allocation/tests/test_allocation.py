@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aidx.optimize.allocation import (
@@ -235,6 +235,7 @@ def test_it_agrees_with_the_line_level_oracle(seed, n_req, n_off, n_items, excl)
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**6), excl=st.integers(0, 5))
+@example(seed=2253, excl=0)  # HiGHS presolve once called the oracle's second step infeasible (reference.py)
 def test_it_sends_goods_of_earlier_ship_days_along_the_origin_chain_exactly(seed, excl):
     # one nation offers from two sites on many ship days (long origin chains) to requests with tight
     # needed-by days at three sites, some pairs excluded: same optimum as the line-level oracle, every

@@ -1,0 +1,59 @@
+"""Reads of the interchange, each through the need-to-know policy.
+
+Received messages, the mapping queue and subscriptions belong to whoever received or made them: a nation reads its
+own (`policy.owned_q`), the centre reads all received messages and the queue it works. A delivery log is its
+subscription's. A record as EDXL-RM is the record as its reader may see it (`policy.get_visible_or_404`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from aidx.assistance.models import Allocation, AssistanceRequest, Offer
+from aidx.interchange.models import Delivery, InboundMessage, PendingMessage, Subscription
+from aidx.nations.policy import as_viewer, get_visible_or_404, owned_q, visible_to_parties
+
+
+def _owned_or_centre(who: Any) -> Q:
+    viewer = as_viewer(who)
+    return Q() if viewer.is_centre else owned_q(viewer)
+
+
+def messages_visible_to(who: Any) -> QuerySet[InboundMessage]:
+    return InboundMessage.objects.filter(_owned_or_centre(who)).select_related("received_by")
+
+
+def pending_visible_to(who: Any) -> QuerySet[PendingMessage]:
+    return PendingMessage.objects.filter(_owned_or_centre(who)).prefetch_related("lines__item", "lines__capability")
+
+
+def subscriptions_of(who: Any) -> QuerySet[Subscription]:
+    """A subscription (its URL, events and delivery log) is its owner's alone, the centre's included."""
+    return Subscription.objects.filter(owned_q(who))
+
+
+def deliveries_of(who: Any, subscription: Subscription) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(subscription__in=subscriptions_of(who), subscription=subscription)
+
+
+def record_for(who: Any, kind: str, pk: int) -> Any:
+    """A request, offer or allocation the reader may see, or 404."""
+    if kind == "request":
+        return get_visible_or_404(AssistanceRequest.objects.select_related("delivery_site"), who, pk=pk)
+    if kind == "offer":
+        return get_visible_or_404(Offer.objects.all(), who, pk=pk)
+    if kind == "allocation":
+        found = visible_to_parties(
+            Allocation.objects.select_related("offer_line__offer", "request_line__request"),
+            who,
+            "request_line__request",
+            "offer_line__offer",
+        ).filter(pk=pk)
+        allocation = found.first()
+        if allocation is None:
+            raise Http404
+        return allocation
+    raise Http404

@@ -1,0 +1,120 @@
+"""Webhooks: the fan-out honours need-to-know per subscriber, deliveries are signed and retried with backoff, a
+subscription that keeps failing is paused and its owner told, and signatures are checked on the way in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.utils import timezone
+
+from aidx.interchange.edxl import MessageRefused
+from aidx.interchange.models import Delivery, InboundLink, Subscription
+from aidx.interchange.services import webhooks
+from aidx.notifications.models import Notification
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server that records what it receives and answers with a given status."""
+    received: list[tuple[dict[str, str], bytes]] = []
+    state = {"status": 200}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(state["status"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received, state
+    server.shutdown()
+    server.server_close()
+
+
+def _fan_out():
+    time.sleep(1.1)  # the fan-out reads entries a second old: a younger one may belong to an open transaction
+    return webhooks.fan_out()
+
+
+def _subscribe(user, url, events=("request.submitted",), format="json"):
+    return webhooks.subscription_create(actor=user, name="hook", url=url, events=events, format=format)
+
+
+def test_the_fan_out_sends_only_what_each_subscriber_may_see(exchange, receiver):
+    url, received, _state = receiver
+    world = exchange.world
+    subscriptions = {who: _subscribe(getattr(world, who), url) for who in ("ally_b", "partner", "outsider")}
+    exchange.request(releasability="allies")  # Italy's, for allies only
+    _fan_out()
+    made = {who: Delivery.objects.filter(subscription=s).count() for who, s in subscriptions.items()}
+    assert made == {"ally_b": 1, "partner": 0, "outsider": 0}
+    assert webhooks.deliver_due() == 1
+    headers, body = received[0]
+    timestamp = headers["X-Aidx-Timestamp"]
+    secret = subscriptions["ally_b"].secret
+    expected = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert headers["X-Aidx-Signature"] == expected
+    assert json.loads(body)["request"]["nation"] == "ITA"
+
+
+def test_the_fan_out_is_idempotent_and_keeps_nothing_twice(exchange, receiver):
+    url, _received, _state = receiver
+    subscription = _subscribe(exchange.world.ally_b, url)
+    exchange.request()
+    _fan_out()
+    from aidx.interchange.models import FanOutCursor
+
+    FanOutCursor.objects.update(last_entry=0)  # as if the cursor were lost
+    _fan_out()
+    assert Delivery.objects.filter(subscription=subscription).count() == 1
+
+
+def test_failures_back_off_then_pause_the_subscription_and_tell_its_owner(exchange, receiver, settings):
+    url, _received, state = receiver
+    settings.AIDX_WEBHOOK_PAUSE_AFTER = 3
+    state["status"] = 503
+    subscription = _subscribe(exchange.world.ally_b, url)
+    exchange.request()
+    _fan_out()
+    delivery = Delivery.objects.get(subscription=subscription)
+    waits = []
+    for _attempt in range(3):
+        webhooks.deliver_due(now=timezone.now() + dt.timedelta(days=1))
+        delivery.refresh_from_db()
+        waits.append(delivery.next_attempt_at - timezone.now())
+    assert waits[0] < waits[1] < waits[2]  # exponential backoff
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.PAUSED
+    assert Notification.objects.filter(user=exchange.world.ally_b, kind="subscription_paused").exists()
+    state["status"] = 200
+    webhooks.subscription_resume(actor=exchange.world.ally_b, subscription=subscription)
+    assert webhooks.deliver_due() == 1  # caught up
+
+
+def test_a_signature_is_checked_against_the_link_and_the_clock(db):
+    InboundLink.objects.create(key="sub_x", secret="s" * 32, name="node b")
+    body, now = b"<x/>", time.time()
+    good = webhooks.sign("s" * 32, str(int(now)), body)
+    assert webhooks.verify(key="sub_x", timestamp=str(int(now)), signature=good, body=body).key == "sub_x"
+    cases = [
+        ("sub_x", str(int(now)), good.replace("a", "b", 1), "bad_signature"),
+        ("sub_y", str(int(now)), good, "bad_signature"),
+        ("sub_x", str(int(now) - 301), webhooks.sign("s" * 32, str(int(now) - 301), body), "stale_timestamp"),
+    ]
+    for key, timestamp, signature, code in cases:
+        with pytest.raises(MessageRefused) as refused:
+            webhooks.verify(key=key, timestamp=timestamp, signature=signature, body=body)
+        assert refused.value.code == code

@@ -1,0 +1,92 @@
+"""Import of standby pledges from CSV or XLSX: columns item | capability, quantity, notice_days, origin_site,
+valid_from, valid_until, terms, notes (header names case-insensitive). Rows become `PledgeInput`s; the service
+checks them all and writes all or none."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from aidx.core.errors import BusinessError
+from aidx.preparedness.services import PledgeInput
+
+MAX_BYTES = 5 * 1024 * 1024
+COLUMNS = (
+    "item",
+    "capability",
+    "quantity",
+    "notice_days",
+    "origin_site",
+    "valid_from",
+    "valid_until",
+    "terms",
+    "notes",
+)
+
+
+def _rows(upload: UploadedFile) -> list[list[Any]]:
+    name = (upload.name or "").lower()
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise BusinessError(_("The file is too large: at most %(mb)s MB.") % {"mb": 5}, field="file", status=413)
+    try:
+        if name.endswith(".xlsx"):
+            book = load_workbook(upload, read_only=True, data_only=True)
+            try:
+                return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
+        if name.endswith(".csv"):
+            return list(csv.reader(io.StringIO(upload.read().decode("utf-8-sig"))))
+    except Exception:
+        raise BusinessError(_("The file could not be read as CSV (UTF-8) or XLSX."), field="file", status=415) from None
+    raise BusinessError(_("Upload a CSV or XLSX file."), field="file", status=415)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def read_pledges(upload: UploadedFile) -> list[PledgeInput]:
+    rows = [r for r in _rows(upload) if any(c not in (None, "") for c in r)]
+    if not rows:
+        raise BusinessError(_("The file is empty."), field="file")
+    header = [str(h or "").strip().lower().replace(" ", "_").replace("-", "_") for h in rows[0]]
+    missing = [c for c in ("quantity", "notice_days", "origin_site", "valid_from") if c not in header]
+    if missing or not {"item", "capability"} & set(header):
+        raise BusinessError(
+            _("Missing column: %(names)s.") % {"names": ", ".join(missing or ["item / capability"])}, field="file"
+        )
+    at = {name: header.index(name) for name in COLUMNS if name in header}
+
+    def cell(row: list[Any], name: str) -> Any:
+        return row[at[name]] if name in at and at[name] < len(row) else None
+
+    return [
+        PledgeInput(
+            item=str(cell(row, "item") or "").strip() or None,
+            capability=str(cell(row, "capability") or "").strip() or None,
+            quantity=cell(row, "quantity"),
+            notice_days=cell(row, "notice_days"),
+            origin_site=str(cell(row, "origin_site") or "").strip(),
+            valid_from=_date(cell(row, "valid_from")),
+            valid_until=_date(cell(row, "valid_until")),
+            terms=str(cell(row, "terms") or "donation").strip().lower(),
+            notes=str(cell(row, "notes") or ""),
+        )
+        for row in rows[1:]
+    ]

@@ -1,0 +1,391 @@
+"""Pages of preparedness: plans, a plan with its pledges and totals, a pledge and its activation, a simulation
+run with its fan chart, heat map and largest gaps, a comparison of two runs, exports, and a printable view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aidx.accounts.http import AuthenticatedHttpRequest
+from aidx.assistance.models import AssistanceRequest
+from aidx.catalogue.models import CapabilityType, Item
+from aidx.core import formatting
+from aidx.core.errors import BusinessError
+from aidx.core.exports import FORMATS, Column, response
+from aidx.nations.models import country_name
+from aidx.nations.policy import get_visible_or_404
+from aidx.preparedness import selectors, services, transfer
+from aidx.preparedness.forms import PledgeForm, RunForm
+from aidx.preparedness.workflow import PLAN, PLEDGE, RUN, may_pledge, may_simulate
+
+
+@login_required
+def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "preparedness/plan_list.html",
+        {
+            "plans": selectors.plans(user),
+            "scenarios": selectors.scenarios(user),
+            "runs": selectors.runs(user)[:20],
+        },
+    )
+
+
+@login_required
+def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    plan = selectors.plan(user, pk)
+    filters = {key: request.GET.get(key) or None for key in ("nation", "kind", "status", "item")}
+    pledge_form = PledgeForm(prefix="pledge")
+    run_form = RunForm(user=user, incident=plan.incident)
+    status = 200
+    if request.method == "POST":
+        if "pledge-quantity" in request.POST:
+            pledge_form = PledgeForm(request.POST, prefix="pledge")
+            if pledge_form.is_valid():
+                try:
+                    services.pledges_create(actor=user, plan=plan, **pledge_form.service_input())
+                except BusinessError as error:
+                    pledge_form.add_errors(error)
+                else:
+                    messages.success(request, _("The pledge is recorded."))
+                    return redirect("preparedness:plan", pk=plan.pk)
+        else:
+            run_form = RunForm(request.POST, user=user, incident=plan.incident)
+            if run_form.is_valid():
+                try:
+                    run = services.run_start(actor=user, plan=plan, **run_form.service_input())
+                except BusinessError as error:
+                    run_form.add_error(None, str(error.message))
+                else:
+                    return redirect("preparedness:run", pk=run.pk)
+        status = 400
+    pledges = selectors.pledges(user, plan=plan, **filters)
+    return render(
+        request,
+        "preparedness/plan_detail.html",
+        {
+            "plan": plan,
+            "rates": selectors.consumption_rates(plan),
+            "totals": _named_totals(selectors.pledge_totals(user, plan)),
+            "pledges": pledges,
+            "filters": filters,
+            "pledge_form": pledge_form if may_pledge(user) else None,
+            "run_form": run_form if may_simulate(user) else None,
+            "runs": selectors.runs(user, plan=plan)[:10],
+            "buttons": PLAN.buttons(user, plan, lambda name: reverse("preparedness:plan_action", args=[plan.pk, name])),
+            "formats": FORMATS,
+        },
+        status=status,
+    )
+
+
+def _named_totals(totals: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    capabilities = {c.code: str(c) for c in CapabilityType.objects.all()}
+    for row in totals["by_what"]:
+        if row["item__code"]:
+            row["name"] = str(
+                Item(
+                    code=row["item__code"],
+                    name_en=row["item__name_en"],
+                    name_nb=row["item__name_nb"],
+                    name_nn=row["item__name_nn"],
+                )
+            )
+        else:
+            row["name"] = capabilities.get(row["capability__code"], row["capability__code"])
+    for row in totals["by_nation"]:
+        row["name"] = (
+            country_name(row["owner_nation_id"]) if row["owner_nation_id"] else row["owner_organisation__code"]
+        )
+    return totals
+
+
+@login_required
+@require_POST
+def plan_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    user = request.user
+    plan = selectors.plan(user, pk)
+    try:
+        if action == "agree":
+            services.plan_agree(actor=user, plan=plan)
+            messages.success(request, _("The plan is agreed."))
+        elif action == "new_version":
+            plan = services.plan_new_version(actor=user, plan=plan)
+            messages.success(request, _("A new draft version is started."))
+        else:
+            raise Http404
+    except BusinessError as error:
+        messages.error(request, str(error.message))
+    return redirect("preparedness:plan", pk=plan.pk)
+
+
+PLEDGE_COLUMNS = [
+    Column("nation", lambda p: p.owner_nation_id or p.owner_organisation.code, "#org +provider +v_iso3"),
+    Column("item", lambda p: p.item.code if p.item else "", "#item +code"),
+    Column("capability", lambda p: p.capability.code if p.capability else "", "#item +capability"),
+    Column("quantity", "quantity", "#capacity"),
+    Column("remaining", "remaining", "#capacity +remaining"),
+    Column("notice_days", "notice_days", "#meta +notice_days"),
+    Column("origin_site", "origin_site__code", "#loc +code"),
+    Column("valid_from", "valid_from", "#date +start"),
+    Column("valid_until", "valid_until", "#date +end"),
+    Column("terms", "terms", "#meta +terms"),
+    Column("status", "status", "#status"),
+    Column("illustrative", "illustrative", "#meta +illustrative"),
+]
+
+
+@login_required
+def pledge_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Any:
+    user = request.user
+    plan = selectors.plan(user, pk)
+    if fmt not in FORMATS:
+        raise Http404
+    rows = selectors.pledges(user, plan=plan, **{k: request.GET.get(k) or None for k in ("nation", "kind", "status")})
+    return response(fmt, PLEDGE_COLUMNS, rows, stem=f"pledges-{plan.incident}-v{plan.version}", hxl=True)
+
+
+@login_required
+def pledge_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Upload pledges (CSV or XLSX): every bad row is listed with its reasons, and nothing is written unless all
+    rows are good."""
+    user = request.user
+    plan = selectors.plan(user, pk)
+    problems: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise BusinessError(_("Choose a file."), field="file")
+            rows = transfer.read_pledges(upload)
+            made = services.pledges_create(
+                actor=user,
+                plan=plan,
+                pledges=rows,
+                rows=True,
+                releasability=request.POST.get("releasability") or "allies_partners",
+            )
+        except BusinessError as error:
+            problems = [m for messages_ in (error.fields or {"": [str(error.message)]}).values() for m in messages_]
+        else:
+            messages.success(request, _("%(n)s pledges imported.") % {"n": len(made)})
+            return redirect("preparedness:plan", pk=plan.pk)
+    return render(
+        request,
+        "preparedness/pledge_import.html",
+        {"plan": plan, "problems": problems},
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+def pledge_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    pledge = selectors.pledge(user, pk)
+    activations = pledge.activations.select_related("offer").order_by("-activated_at")
+    return render(
+        request,
+        "preparedness/pledge_detail.html",
+        {
+            "pledge": pledge,
+            "activations": activations,
+            "buttons": PLEDGE.buttons(
+                user, pledge, lambda name: reverse("preparedness:pledge_action", args=[pledge.pk, name])
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def pledge_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    user = request.user
+    pledge = selectors.pledge(user, pk)
+    try:
+        if action == "withdraw":
+            services.pledge_withdraw(actor=user, pledge=pledge, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The pledge is withdrawn."))
+        elif action == "activate":
+            number = (request.POST.get("request") or "").strip().lstrip("#")
+            answered = None
+            if number:
+                if not number.isdigit():
+                    raise BusinessError(_("Give the request's number."), field="request")
+                answered = get_visible_or_404(AssistanceRequest.objects.all(), user, pk=int(number))
+            activation = services.pledge_activate(
+                actor=user, pledge=pledge, quantity=request.POST.get("quantity", ""), request=answered
+            )
+            messages.success(request, _("Offer %(n)s is open.") % {"n": activation.offer_id})
+        else:
+            raise Http404
+    except BusinessError as error:
+        messages.error(request, str(error.message))
+    return redirect("preparedness:pledge", pk=pledge.pk)
+
+
+# --- runs ------------------------------------------------------------------------------------------------
+
+
+def _weeks(result: dict[str, Any]) -> list[dt.date]:
+    start = dt.date.fromisoformat(result["start"])
+    return [start + dt.timedelta(days=w * result["step_days"]) for w in range(result["weeks"])]
+
+
+def _view_of(result: dict[str, Any]) -> dict[str, Any]:
+    """What the run page draws: names, the heat map's rows, the gaps in words, the fan chart's series."""
+    items = {i.code: str(i) for i in Item.objects.filter(code__in=result["items"])}
+    start = dt.date.fromisoformat(result["start"])
+    weeks = _weeks(result)
+    heat = [
+        {
+            "nation": country_name(code),
+            "cells": [
+                {"week": weeks[w], "value": value, "band": None if value is None else min(4, int(value * 5))}
+                for w, value in enumerate(result["coverage"][n])
+            ],
+        }
+        for n, code in enumerate(result["nations"])
+    ]
+    gap_rows = []
+    for gap in result["gaps"]:
+        day = start + dt.timedelta(days=gap["by_day"])
+        if gap["item"] is None:
+            text = _("Pledge %(q)s more tonnes a week of airlift by %(day)s.")
+            what = _("airlift")
+        else:
+            text = _("Pledge %(q)s more %(what)s, ready by day %(n)s (%(day)s).")
+            what = items.get(gap["item"], gap["item"])
+        gap_rows.append(
+            {
+                **gap,
+                "what": what,
+                "nations": [country_name(c) for c in gap["nations"][:5]],
+                "day": day,
+                "close": text
+                % {
+                    "q": formatting.number(gap["quantity"]),
+                    "what": what,
+                    "n": gap["by_day"],
+                    "day": formatting.day(day),
+                },
+            }
+        )
+    fan = {
+        "labels": [w.isoformat() for w in weeks],
+        "items": [
+            {"code": code, "name": items.get(code, code), "p10": bands[0], "p50": bands[1], "p90": bands[2]}
+            for code, *bands in (
+                (code, *(result["item_shortfall"][k][j] for k in range(3))) for j, code in enumerate(result["items"])
+            )
+        ],
+        "labels_text": {"p10": "P10", "p50": _("median (P50)"), "p90": "P90"},
+    }
+    return {"items": items, "weeks": weeks, "heat": heat, "gaps": gap_rows, "fan": fan}
+
+
+@login_required
+def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    run = selectors.run(user, pk)
+    context: dict[str, Any] = {
+        "run": run,
+        "buttons": RUN.buttons(user, run, lambda name: reverse("preparedness:run_action", args=[run.pk, name])),
+        "formats": FORMATS,
+    }
+    if run.result:
+        context.update(_view_of(run.result))
+    template = "preparedness/run_print.html" if request.GET.get("print") else "preparedness/run_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+def run_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    run = selectors.run(request.user, pk, with_result=False)
+    reply = render(request, "preparedness/progress.html", {"run": run})
+    if not run.is_active and request.headers.get("HX-Request"):
+        reply["HX-Refresh"] = "true"
+    return reply
+
+
+@login_required
+@require_POST
+def run_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    user = request.user
+    run = selectors.run(user, pk, with_result=False)
+    try:
+        if action == "cancel":
+            services.run_cancel(actor=user, run=run)
+            messages.success(request, _("The run is cancelled."))
+        elif action == "rerun":
+            again = services.run_start(
+                actor=user, plan=run.plan, scenario=run.scenario, runs=run.runs, seed=run.seed, rerun_of=run
+            )
+            return redirect("preparedness:run", pk=again.pk)
+        else:
+            raise Http404
+    except BusinessError as error:
+        messages.error(request, str(error.message))
+    return redirect("preparedness:run", pk=run.pk)
+
+
+RUN_COLUMNS = [
+    Column("nation", lambda r: r[0], "#country +code +v_iso3"),
+    Column("item", lambda r: r[1], "#item +code"),
+    Column("week_starting", lambda r: r[2], "#date +start"),
+    Column("demand", lambda r: r[3], "#need"),
+    Column("covered", lambda r: r[4], "#capacity +covered"),
+    Column("shortfall", lambda r: r[5], "#need +unmet"),
+]
+
+
+@login_required
+def run_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Any:
+    run = selectors.run(request.user, pk)
+    if fmt not in FORMATS or not run.result:
+        raise Http404
+    result = run.result
+    weeks = _weeks(result)
+    rows = (
+        (nation, item, weeks[w], result["demand"][n][j][w], result["covered"][n][j][w], result["shortfall"][n][j][w])
+        for n, nation in enumerate(result["nations"])
+        for j, item in enumerate(result["items"])
+        for w in range(result["weeks"])
+        if result["demand"][n][j][w]
+    )
+    return response(fmt, RUN_COLUMNS, rows, stem=f"simulation-{run.pk}", hxl=True)
+
+
+@login_required
+def run_compare(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Two runs side by side (of the same plan, or of two versions): the headline, and the gap of each item."""
+    user = request.user
+    ids = [request.GET.get("a", ""), request.GET.get("b", "")]
+    if not all(i.isdigit() for i in ids):
+        raise Http404
+    a, b = (selectors.run(user, int(i)) for i in ids)
+    rows = []
+    if a.result and b.result:
+        items = {i.code: str(i) for i in Item.objects.filter(code__in=set(a.result["items"]) | set(b.result["items"]))}
+
+        def totals(result: dict[str, Any]) -> dict[str, int]:
+            return {
+                code: sum(sum(weeks) for weeks in (nation[j] for nation in result["shortfall"]))
+                for j, code in enumerate(result["items"])
+            }
+
+        ta, tb = totals(a.result), totals(b.result)
+        rows = [
+            {"name": items.get(code, code), "a": ta.get(code), "b": tb.get(code)} for code in sorted(set(ta) | set(tb))
+        ]
+    return render(request, "preparedness/run_compare.html", {"a": a, "b": b, "rows": rows})

@@ -129,7 +129,20 @@ class OfferLineOut(LineQuantities):
     available_from: dt.date
     available_until: dt.date | None
     origin_site: str | None = Field(None, alias="origin_site.code")
+    origin: str | None = Field(
+        None, description="Where the goods leave from: origin_site, else the offering nation's home airfield"
+    )
+    origin_assumed: bool = Field(False, description="The line names no origin_site: origin is the home airfield")
     notes: str
+
+    @staticmethod
+    def resolve_origin(line: Any) -> str | None:
+        origin = line.origin
+        return origin.code if origin is not None else None
+
+    @staticmethod
+    def resolve_origin_assumed(line: Any) -> bool:
+        return line.origin_site_id is None and line.origin is not None
 
 
 class OfferIn(Schema):
@@ -437,6 +450,17 @@ def offer_create(request: HttpRequest, payload: OfferIn) -> Any:
     if payload.publish:
         services.offer_publish(actor=actor, offer=created)
     return Status(201, _offer_detail(request, created.pk))
+
+
+@router.post(
+    "/offers/{int:pk}/propose-to-requester",
+    response={201: list[AllocationOut]},
+    summary="Propose an offer in reply to the nation that asked",
+)
+def offer_propose_to_requester(request: HttpRequest, pk: int) -> Any:
+    made = services.offer_propose_to_requester(actor=require_write(request), offer=_visible_offer(request, pk))
+    viewer = viewer_for(request.auth)  # type: ignore[attr-defined]
+    return Status(201, list(_for_output(selectors.allocations_visible_to(viewer)).filter(pk__in=[a.pk for a in made])))
 
 
 @router.post("/offers/{int:pk}/publish", response=OfferDetailOut, summary="Open a draft offer")

@@ -281,14 +281,17 @@ class OfferLineForm(LineForm):
     available_until = forms.DateField(label=_("Available until"), required=False, widget=forms.DateInput(DATE))
     origin_site = forms.ChoiceField(label=_("Origin"), required=False)
 
-    def __init__(self, *args: Any, site_choices: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, site_choices: list[Any], origin: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(self, "origin_site", site_choices)
         self.fields["available_from"].initial = timezone.localdate
+        if origin:  # the nation's home airfield: where the matching and the airlift assume goods leave from
+            self.fields["origin_site"].initial = origin
 
     @property
-    def is_blank(self) -> bool:  # the date the form fills in by itself does not make a line
-        return super().is_blank and not getattr(self, "cleaned_data", {}).get("origin_site")
+    def is_blank(self) -> bool:  # the date and the origin the form fills in by itself do not make a line
+        origin = getattr(self, "cleaned_data", {}).get("origin_site")
+        return super().is_blank and origin in (None, "", self.fields["origin_site"].initial)
 
     def extra_input(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -306,15 +309,24 @@ MAX_FORM_LINES = 100
 
 
 def line_formset(
-    kind: str, *, data: Any = None, initial: list[dict[str, Any]] | None = None, spare: int = SPARE_LINES
+    kind: str,
+    *,
+    data: Any = None,
+    initial: list[dict[str, Any]] | None = None,
+    spare: int = SPARE_LINES,
+    origin: str | None = None,
 ) -> forms.BaseFormSet:
-    """The lines of a request (`kind="request"`) or an offer, with `spare` blank rows after `initial`."""
+    """The lines of a request (`kind="request"`) or an offer, with `spare` blank rows after `initial`; an offer's
+    lines start from `origin` (the nation's home airfield), which each line may change."""
     form = RequestLineForm if kind == "request" else OfferLineForm
     formset_class = bounded_formset(form, max_forms=MAX_FORM_LINES, extra=spare)
     form_kwargs: dict[str, Any] = {"what_choices": catalogue_choices(prefixed=True, empty=("", "—"))}
     if kind == "offer":
         form_kwargs["site_choices"] = site_choices("—")
-    return formset_class(data=data, initial=initial, prefix="lines", form_kwargs=form_kwargs)
+        form_kwargs["origin"] = origin
+    formset = formset_class(data=data, initial=initial, prefix="lines", form_kwargs=form_kwargs)
+    formset.origin = origin  # type: ignore[attr-defined]  # kept when the page adds rows
+    return formset
 
 
 # --- acting on a record ------------------------------------------------------------------------------

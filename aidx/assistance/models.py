@@ -207,6 +207,15 @@ class OfferLine(Line):
         ]
         indexes = [models.Index(fields=["item", "offer"]), models.Index(fields=["offer", "item"])]
 
+    @property
+    def origin(self) -> Site | None:
+        """Where the goods leave from: the line's origin, else the offering nation's home airfield (the stated
+        assumption of the matching and the airlift, shown beside the line). None: nothing to assume."""
+        if self.origin_site_id is not None:
+            return self.origin_site
+        nation = self.offer.owner_nation
+        return nation.home_site if nation is not None else None
+
 
 class Allocation(models.Model):
     class Status(models.TextChoices):

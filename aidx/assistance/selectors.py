@@ -30,6 +30,7 @@ from aidx.assistance.workflow import OPEN_OFFER, OPEN_REQUEST
 from aidx.audit.models import AuditEntry
 from aidx.catalogue.models import CapabilityType, Item, Substitution
 from aidx.core.paging import SplitList
+from aidx.nations.models import Nation
 from aidx.nations.policy import Viewer, as_viewer, owned_q, visible, visible_to_parties
 
 ALLOCATION_PARTIES = ("request_line__request", "offer_line__offer")
@@ -213,6 +214,59 @@ def reply_reference(viewer: Viewer) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class ReplyPair:
+    offer_line: OfferLine
+    request_line: RequestLine
+    quantity: int
+
+
+def reply_pairs(offer: Offer) -> list[ReplyPair]:
+    """What an offer in reply could give its request now, line by line: each request line, in order, takes from
+    the offer lines for the same item or capability, then from permitted substitutes (where the line accepts them),
+    as much as both still have free. Nothing when the offer answers no request. (No need-to-know here: the caller
+    has checked that the parties may see each other's records.)"""
+    request = offer.in_reply_to
+    if request is None:
+        return []
+    offer_lines = list(offer_lines_left(offer.lines.all()).select_related("item", "capability").order_by("id"))
+    request_lines = list(
+        request.lines.select_related("item", "capability")
+        .annotate(allocated=LINE_QUANTITIES["allocated"])
+        .order_by("id")
+    )
+    wanted = {line.pk: line.quantity - line.allocated for line in request_lines}
+    free = {line.pk: line.remaining for line in offer_lines}  # type: ignore[attr-defined]  # offer_lines_left
+    substitutes = set(
+        Substitution.objects.filter(
+            item_id__in=[line.item_id for line in request_lines if line.item_id and line.substitutes_ok]
+        ).values_list("item_id", "substitute_id")
+    )
+    pairs = []
+    for request_line in request_lines:
+        same = [
+            line
+            for line in offer_lines
+            if (line.item_id, line.capability_id) == (request_line.item_id, request_line.capability_id)
+        ]
+        alike = [line for line in offer_lines if (request_line.item_id, line.item_id) in substitutes]
+        for offer_line in same + alike:
+            quantity = min(wanted[request_line.pk], free[offer_line.pk])
+            if quantity > 0:
+                pairs.append(ReplyPair(offer_line, request_line, quantity))
+                wanted[request_line.pk] -= quantity
+                free[offer_line.pk] -= quantity
+    return pairs
+
+
+def home_site_code(who: Any) -> str | None:
+    """The code of the viewer's nation's home airfield: the origin an offer line starts from."""
+    nation = as_viewer(who).nation
+    if nation is None:
+        return None
+    return Nation.objects.filter(pk=nation).values_list("home_site__code", flat=True).first()
+
+
 def allocations_visible_to(
     who: Any, *, status: str | None = None, request: int | None = None, offer: int | None = None
 ) -> QuerySet[Allocation]:
@@ -361,7 +415,8 @@ def figures(who: Any) -> Figures:
 
 
 def map_points(who: Any) -> list[dict[str, Any]]:
-    """Open requests (at their delivery site) and open offers (at their lines' origin) per site."""
+    """Open requests (at their delivery site) and open offers (at their lines' origin, else their nation's home
+    airfield) per site."""
     viewer = as_viewer(who)
     points: dict[tuple[str, str], dict[str, Any]] = {}
     for row in (
@@ -377,18 +432,23 @@ def map_points(who: Any) -> list[dict[str, Any]]:
             "lat": float(row["delivery_site__latitude"]),
             "lon": float(row["delivery_site__longitude"]),
         }
+    # a line without an origin leaves from its nation's home airfield (OfferLine.origin)
+    origin = {
+        f"origin_{part}": Coalesce(f"origin_site__{part}", f"offer__owner_nation__home_site__{part}")
+        for part in ("code", "name", "latitude", "longitude")
+    }
     for row in (
-        OfferLine.objects.filter(
-            offer__in=offers_visible_to(viewer, open_only=True).values("pk"), origin_site__isnull=False
-        )
-        .values("origin_site__code", "origin_site__name", "origin_site__latitude", "origin_site__longitude")
+        OfferLine.objects.filter(offer__in=offers_visible_to(viewer, open_only=True).values("pk"))
+        .annotate(**origin)
+        .filter(origin_code__isnull=False)  # type: ignore[misc]  # an annotation
+        .values(*origin)
         .annotate(n=Count("offer", distinct=True))
     ):
-        points[("offer", row["origin_site__code"])] = {
+        points[("offer", row["origin_code"])] = {
             "kind": "offer",
-            "site": row["origin_site__name"],
+            "site": row["origin_name"],
             "count": row["n"],
-            "lat": float(row["origin_site__latitude"]),
-            "lon": float(row["origin_site__longitude"]),
+            "lat": float(row["origin_latitude"]),
+            "lon": float(row["origin_longitude"]),
         }
     return list(points.values())

@@ -316,7 +316,7 @@ def _create(
     if request.method == "POST" and "add_line" in request.POST:
         # Redraw what was typed with more blank rows; judging a half-written form would only show noise.
         form = type(form)(initial=_initial_from_post(form, request.POST))
-        lines = forms.line_formset(kind, initial=_lines_from_post(lines))
+        lines = forms.line_formset(kind, initial=_lines_from_post(lines), origin=getattr(lines, "origin", None))
     elif request.method == "POST":
         valid = form.is_valid()
         valid = lines.is_valid() and valid
@@ -647,7 +647,7 @@ def offer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         kind="offer",
         form=forms.OfferForm(data, initial=header_initial),
-        lines=forms.line_formset("offer", data=data, initial=initial_lines),
+        lines=forms.line_formset("offer", data=data, initial=initial_lines, origin=selectors.home_site_code(viewer)),
         save=save,
         template="assistance/offer_form.html",
         context={"reply_to": reply_to},
@@ -665,6 +665,10 @@ def offer_action(request: AuthenticatedHttpRequest, offer_id: int, action: str) 
         "withdraw": (
             lambda: services.offer_withdraw(actor=request.user, offer=record, reason=reason),
             _("Offer withdrawn."),
+        ),
+        "propose_to_requester": (
+            lambda: services.offer_propose_to_requester(actor=request.user, offer=record),
+            _("Proposed to the requesting nation, who accepts or declines."),
         ),
     }
     if action not in acts:

@@ -11,6 +11,10 @@ Some changes are consequences, never buttons, and belong to the system: a reques
 allocations are accepted (`progress`, whose state the service derives), requests and offers whose dates have
 passed expire (the scheduled job), and the allocations not yet shipped lapse when their request or offer is
 withdrawn or expires (`lapse`, recorded under the name of whoever withdrew it).
+
+An offer made in reply to a request can be proposed to the requester at once (`propose_to_requester`): every
+line that matches what the request still needs becomes a proposed allocation, through the same service as any
+proposal, so that an offer in reply never waits for a match run that might not use it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from aidx.accounts.models import Role
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer
 from aidx.core.workflow import CENTRE, OWNER, Rule, Transition, Workflow
-from aidx.nations.policy import owned_by
+from aidx.nations.policy import may_see, owned_by, viewer_for_owner
 
 R = AssistanceRequest.Status
 O = Offer.Status  # noqa: E741 - the offer's states, as R and A
@@ -88,6 +92,22 @@ REQUEST = Workflow(
 )
 
 
+def _proposable(offer: Offer) -> Any:
+    """Why an offer cannot be proposed to the nation whose request it answers now, or None."""
+    from aidx.assistance import selectors  # here: the selectors read this module's states
+
+    request = offer.in_reply_to
+    if request is None:
+        return _("This offer answers no request.")
+    if request.status not in OPEN_REQUEST:
+        return _("The request is not open.")
+    if not may_see(viewer_for_owner(request), offer):
+        return _("The offer is not releasable to the requesting nation.")
+    if not selectors.reply_pairs(offer):
+        return _("Nothing on this offer matches what the request still needs.")
+    return None
+
+
 OFFER = Workflow(
     "assistance.offer",
     model=Offer,
@@ -104,6 +124,16 @@ OFFER = Workflow(
             refusal=OWNERS_ONLY,
             danger=True,
             inputs=[("reason", _("Reason for withdrawing"))],
+        ),
+        # an offer in reply, proposed at once to the nation that asked: the offering nation, or the centre's
+        # coordinator (who may propose any pair); every matching line becomes a proposed allocation
+        Transition(
+            "propose_to_requester",
+            _("Propose to the requester"),
+            source=OPEN_OFFER,
+            target=None,
+            rules=[*OWNERS, Rule(roles={Role.COORDINATOR}, relations={CENTRE})],
+            guard=_proposable,
         ),
         Transition("expire", _("Expire"), source=[O.DRAFT, *OPEN_OFFER], target=O.EXPIRED, rules=[SYSTEM]),
         Transition(

@@ -79,6 +79,7 @@ SENTENCES: dict[str, Promise] = {
     "fund.order_receive": gettext_lazy("%(actor)s received %(record)s"),
     "document.create": gettext_lazy("%(actor)s filed %(record)s"),
     "nation.create": gettext_lazy("%(actor)s registered %(record)s"),
+    "nation.home_site": gettext_lazy("%(actor)s set the home airfield of %(record)s"),
     "membership.add": gettext_lazy("%(actor)s recorded %(record)s"),
     "membership.end": gettext_lazy("%(actor)s ended %(record)s"),
     "organisation.create": gettext_lazy("%(actor)s registered %(record)s"),

@@ -76,6 +76,7 @@ def waiting_allocations(actor: Any) -> list[Allocation]:
             "offer_line__item",
             "offer_line__capability",
             "offer_line__origin_site",
+            "offer_line__offer__owner_nation__home_site",
             "request_line__request__delivery_site",
             "request_line__item",
         )
@@ -109,7 +110,7 @@ def build_problem(actor: Any, *, not_before: dt.datetime) -> Built:
                     "allocation": allocation.pk,
                     "label": _label(allocation),
                     "reason": "no_airfield",
-                    "message": _("The offer line has no origin site."),
+                    "message": _("The offer line names no origin and its nation has no home airfield."),
                 }
             )
             continue

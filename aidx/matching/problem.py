@@ -61,8 +61,17 @@ def offer_lines_in_scope(run: MatchRun) -> Any:
     )
 
 
+# A line leaves from its origin, else from its nation's home airfield (OfferLine.origin); with neither, transport
+# cannot be planned from it: reasons.complete reports it as unused, "no_origin".
+HAS_ORIGIN = Q(origin_site__isnull=False) | Q(offer__owner_nation__home_site__isnull=False)
+NO_ORIGIN = Q(origin_site__isnull=True) & (
+    Q(offer__owner_nation__isnull=True) | Q(offer__owner_nation__home_site__isnull=True)
+)
+
+
 def build_problem(run: MatchRun) -> dict[str, Any]:
-    """The engine's input for the run's scope, as of its day: what is still needed and still offered."""
+    """The engine's input for the run's scope, as of its day: what is still needed and still offered (a line
+    without an origin from its nation's home airfield)."""
     scope, today = run.scope or {}, run.as_of
     standings = _standings(today)
     requests = AssistanceRequest.objects.filter(status__in=("submitted", "partially_met"), needed_by__gte=today)
@@ -79,8 +88,8 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
         request_lines = request_lines.filter(item__code__in=scope["items"])
     offer_lines = remaining(
         offer_lines_in_scope(run)
-        .filter(origin_site__isnull=False)
-        .select_related("offer__owner_organisation", "origin_site", "item")
+        .filter(HAS_ORIGIN)
+        .select_related("offer__owner_organisation", "offer__owner_nation__home_site", "origin_site", "item")
     )
     sites: dict[str, dict[str, Any]] = {}
     items: dict[str, dict[str, Any]] = {}
@@ -134,7 +143,7 @@ def build_problem(run: MatchRun) -> dict[str, Any]:
                 "quantity": left,
                 "available_from": max(line.available_from, today).isoformat(),
                 "available_until": (line.available_until or today + dt.timedelta(days=3650)).isoformat(),
-                "site": site(line.origin_site),
+                "site": site(line.origin),
                 "releasable_to": offer_cache[offer.pk],
             }
         )

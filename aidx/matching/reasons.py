@@ -1,8 +1,9 @@
 """Why a run left a need unmet or an offer unused, in words.
 
 The engine gives each line left over a reason code (aidx/optimize/allocation/explain.py); the exchange adds the
-offer lines it could not give the engine at all (no origin) and tells an offer no request wants apart from one
-whose requests are already met. Stored with the run's output; shown on the run's page and in the API.
+offer lines it could not give the engine at all (no origin, and their nation has no home airfield) and tells an
+offer no request wants apart from one whose requests are already met. Stored with the run's output; shown on the
+run's page and in the API.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from aidx.assistance.models import OfferLine, RequestLine
 from aidx.catalogue.models import Substitution
 from aidx.matching.models import MatchRun
-from aidx.matching.problem import offer_lines_in_scope, remaining
+from aidx.matching.problem import NO_ORIGIN, offer_lines_in_scope, remaining
 
 UNMET = {
     "no_offer": _("No other nation offers this item or a substitute for it."),
@@ -33,14 +34,16 @@ UNUSED = {
     "declined": _("Excluded after the requester declined it."),
     "too_late": _("It cannot arrive by any needed-by date, given the transit time."),
     "surplus": _("More is offered than the needs it can reach."),
-    "no_origin": _("The offer line names no origin, so no transport can be planned from it."),
+    "no_origin": _(
+        "The offer line names no origin and its nation has no home airfield, so no transport can be planned from it."
+    ),
 }
 
 
 def complete(run: MatchRun, output: dict[str, Any]) -> dict[str, Any]:
     """The engine's `unused` rows completed by what only the exchange knows (see the module's text)."""
     unused = list(output.get("unused", []))
-    without_origin = remaining(offer_lines_in_scope(run).filter(origin_site__isnull=True))
+    without_origin = remaining(offer_lines_in_scope(run).filter(NO_ORIGIN))
     unused += [
         {"offer": line.pk, "quantity": line.quantity - line.live, "reason": "no_origin"}
         for line in without_origin

@@ -21,6 +21,15 @@ class Nation(models.Model):
 
     code = models.CharField(_("ISO 3166 code"), max_length=3, primary_key=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    home_site = models.ForeignKey(
+        "Site",
+        verbose_name=_("home airfield"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Where the nation's goods leave from when an offer line names no origin."),
+    )
 
     class Meta:
         ordering = ["code"]

@@ -78,4 +78,8 @@ def load(data: dict[str, Any]) -> int:
             longitude=entry["longitude"],
         )
         changed += 1
+    for code, site in data.get("home_sites", {}).items():
+        if Nation.objects.filter(pk=code).exclude(home_site__code=site).exists():
+            services.nation_set_home_site(actor=None, nation=code, site=site)
+            changed += 1
     return changed + Nation.objects.count() - before

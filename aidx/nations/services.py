@@ -178,6 +178,26 @@ def site_create(
     return site
 
 
+@transaction.atomic
+def nation_set_home_site(*, actor: Any, nation: Nation | str, site: Site | str | None) -> Nation:
+    """The airfield a nation's goods leave from when an offer line names no origin (None: no default)."""
+    nation = Nation.objects.select_for_update().get(pk=getattr(nation, "pk", nation))
+    if site is not None and not isinstance(site, Site):
+        found = Site.objects.filter(code=site).first()
+        if found is None:
+            raise BusinessError(_("Unknown site %(code)s.") % {"code": site}, field="home_site")
+        site = found
+    if site is not None and site.kind != Site.Kind.AIRFIELD:
+        raise BusinessError(_("A home site must be an airfield."), field="home_site")
+    before = {"home_site": nation.home_site_id}
+    nation.home_site = site
+    nation.save(update_fields=["home_site"])
+    record(
+        actor=actor, action="nation.home_site", target=nation, before=before, after={"home_site": nation.home_site_id}
+    )
+    return nation
+
+
 def airfield_create(*, actor: Any, code: str, site_code: str | None = None, name: str | None = None) -> Site:
     """Register an airfield from its ICAO or IATA code, with name and coordinates from airportsdata."""
     airport = airfield_lookup(code)

@@ -14,7 +14,13 @@ from aidx.assistance.services.allocations import (
 )
 from aidx.assistance.services.common import MAX_LINES, LineInput
 from aidx.assistance.services.expiry import expire_overdue
-from aidx.assistance.services.offers import offer_create, offer_line_set_quantity, offer_publish, offer_withdraw
+from aidx.assistance.services.offers import (
+    offer_create,
+    offer_line_set_quantity,
+    offer_propose_to_requester,
+    offer_publish,
+    offer_withdraw,
+)
 from aidx.assistance.services.requests import request_create, request_submit, request_update, request_withdraw
 
 __all__ = [
@@ -29,6 +35,7 @@ __all__ = [
     "expire_overdue",
     "offer_create",
     "offer_line_set_quantity",
+    "offer_propose_to_requester",
     "offer_publish",
     "offer_withdraw",
     "request_create",

@@ -1,4 +1,4 @@
-"""Writes of offers: create, publish, withdraw, and the quantity of an open line."""
+"""Writes of offers: create, publish, withdraw, propose to the requester, and the quantity of an open line."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aidx.accounts.models import Role, User
+from aidx.assistance import selectors
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine
-from aidx.assistance.services.allocations import _cancel_unshipped, _live_sum
+from aidx.assistance.services.allocations import _cancel_unshipped, _live_sum, allocation_propose
 from aidx.assistance.services.common import (
     LineInput,
     _line_summaries,
@@ -148,6 +149,21 @@ def offer_withdraw(*, actor: User, offer: Offer, reason: str = "") -> Offer:
         actor=actor, action="offer.withdraw", target=offer, before=before, after={**snapshot(offer), "reason": reason}
     )
     return offer
+
+
+@transaction.atomic
+def offer_propose_to_requester(*, actor: User, offer: Offer) -> list[Allocation]:
+    """Propose an offer in reply to the nation that asked: each line, as far as it matches what the request still
+    needs (selectors.reply_pairs), becomes a proposed allocation that the requesting nation accepts or declines.
+    Every proposal goes through allocation_propose, with its checks and locks; all of them or none."""
+    offer = _locked_offer(offer)
+    OFFER.check(actor, offer, "propose_to_requester")
+    return [
+        allocation_propose(
+            actor=actor, offer_line=pair.offer_line, request_line=pair.request_line, quantity=pair.quantity
+        )
+        for pair in selectors.reply_pairs(offer)
+    ]
 
 
 @transaction.atomic

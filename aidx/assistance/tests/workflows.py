@@ -67,11 +67,12 @@ def _request(context, *, submit=True, quantity=1000):
     return services.request_submit(actor=world.ally_a, request=request) if submit else request
 
 
-def _offer(context, *, publish=True, quantity=1000, until=None):
+def _offer(context, *, publish=True, quantity=1000, until=None, in_reply_to=None):
     world = context.world
     offer = services.offer_create(
         actor=world.ally_b,
         title="Masks from Spain",
+        in_reply_to=in_reply_to,
         lines=[
             LineInput(
                 item="mask-ffp2",
@@ -110,12 +111,14 @@ def _make_request(context, state):
 
 
 def _make_offer(context, state):
+    """An offer in reply to Italy's request, so that it may also be proposed to Italy."""
     world = context.world
+    request = _request(context)
     if state == O.DRAFT:
-        return _offer(context, publish=False)
-    offer = _offer(context, until=context.today + dt.timedelta(days=20))
+        return _offer(context, publish=False, in_reply_to=request)
+    offer = _offer(context, until=context.today + dt.timedelta(days=20), in_reply_to=request)
     if state in (O.PARTIALLY_ALLOCATED, O.FULLY_ALLOCATED):
-        _propose(context, _request(context), offer, 400 if state == O.PARTIALLY_ALLOCATED else 1000)
+        _propose(context, request, offer, 400 if state == O.PARTIALLY_ALLOCATED else 1000)
     elif state == O.WITHDRAWN:
         services.offer_withdraw(actor=world.ally_b, offer=offer, reason="needed at home")
     elif state == O.EXPIRED:
@@ -148,6 +151,8 @@ def _perform_request(context, actor, request, name):
 def _perform_offer(context, actor, offer, name):
     if name == "publish":
         return services.offer_publish(actor=actor, offer=offer)
+    if name == "propose_to_requester":
+        return services.offer_propose_to_requester(actor=actor, offer=offer)
     return services.offer_withdraw(actor=actor, offer=offer, reason="needed at home")
 
 

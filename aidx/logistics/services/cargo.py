@@ -39,8 +39,9 @@ def is_medevac(allocation: Allocation) -> bool:
 
 
 def route_of(allocation: Allocation, airfields: Sequence[Site] | None = None) -> tuple[Site | None, Site | None]:
-    """(pickup airfield, delivery airfield) of an allocation. Patients travel from the requester to the offerer."""
-    origin = airfield_of(allocation.offer_line.origin_site, airfields)
+    """(pickup airfield, delivery airfield) of an allocation: from the offer line's origin (or the offering nation's
+    home airfield) to the request's delivery site. Patients travel from the requester to the offerer."""
+    origin = airfield_of(allocation.offer_line.origin, airfields)
     destination = airfield_of(allocation.request_line.request.delivery_site, airfields)
     return (destination, origin) if is_medevac(allocation) else (origin, destination)
 

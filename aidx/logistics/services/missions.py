@@ -125,6 +125,7 @@ def _check_loads(
             "offer_line__item",
             "offer_line__capability",
             "offer_line__origin_site",
+            "offer_line__offer__owner_nation__home_site",
             "request_line__request__delivery_site",
         ).filter(pk__in=ids)
     }

@@ -13,6 +13,7 @@ from aidx.assistance.services import LineInput
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.logistics import planning
 from aidx.logistics.models import Mission, PlanRun
+from aidx.nations.services import nation_set_home_site
 
 UTC = dt.UTC
 
@@ -169,3 +170,27 @@ def test_it_plans_the_turkish_a400m_trip_of_the_covid_scenario(scenario, django_
     assert route in (["ltad", "leto", "lirf", "ltad"], ["ltad", "lirf", "leto", "ltad"])
     assert sum(ld["kg"] for ld in proposed["loads"]) == 2 * (1440 + 1050 + 360)
     assert run.proposal["unplaced"] == []
+
+
+def test_it_flies_a_line_without_origin_from_its_nations_home_airfield(airlift):
+    """Issue #11, defect 4: the planner used to leave such a line unplaced ("no origin site")."""
+    world = airlift.world
+    request = airlift.request(lines=(("ventilator", 10),))
+    offer = exchange.offer_create(
+        actor=world.ally_b,
+        title="Ventilators, origin not given",
+        lines=[LineInput(item="ventilator", quantity=10, available_from=airlift.today)],
+    )
+    exchange.offer_publish(actor=world.ally_b, offer=offer)
+    allocation = exchange.allocation_propose(
+        actor=world.ally_b, offer_line=offer.lines.get(), request_line=request.lines.get(), quantity=10
+    )
+    exchange.allocation_accept(actor=world.ally_a, allocation=allocation)
+    not_before = dt.datetime.combine(airlift.today, dt.time(0, 0), tzinfo=dt.UTC)
+    unplaced = planning.build_problem(airlift.spain_log, not_before=not_before).unplaced
+    assert [row["allocation"] for row in unplaced] == [allocation.pk]
+    nation_set_home_site(actor=None, nation="ESP", site="madrid")
+    built = planning.build_problem(airlift.spain_log, not_before=not_before)
+    assert built.unplaced == []
+    (shipment,) = built.problem.shipments
+    assert (shipment.pickup, shipment.delivery) == ("madrid", "rome")

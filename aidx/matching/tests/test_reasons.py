@@ -107,7 +107,7 @@ def test_it_shows_the_reasons_on_the_run_page_and_in_the_api(client, story):
         "No offer can arrive by the needed-by date, given the transit time.",
         "The requester declined the offers that could serve it.",
         "No open request for this item or one it may replace.",
-        "The offer line names no origin, so no transport can be planned from it.",
+        "The offer line names no origin and its nation has no home airfield, so no transport can be planned from it.",
         "More is offered than the needs it can reach.",
         "The requests for this item are already met.",
     ):

@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
+from aidx.accounts.models import User
 from aidx.audit.models import AuditEntry
 from aidx.core.errors import BusinessError
 from aidx.nations import selectors, services
-from aidx.nations.models import Membership, Site
+from aidx.nations.models import Membership, Nation, Site
 
 
 def test_it_refuses_overlapping_memberships_and_writes_nothing(world):
@@ -82,3 +83,26 @@ def test_it_names_nations_in_bokmal_and_nynorsk(db):
         assert nation.name == "Noreg"
     with translation.override("en"):
         assert nation.name == "Norway"
+
+
+def test_it_gives_a_nation_a_home_airfield_and_only_an_airfield(world):
+    rome = services.site_create(
+        actor=None, code="rome", name="Rome", kind="airfield", nation=world.ita, latitude="41.8", longitude="12.25"
+    )
+    city = services.site_create(
+        actor=None, code="milan", name="Milan", kind="city", nation=world.ita, latitude="45.46", longitude="9.19"
+    )
+    for site, field in ((city, "home_site"), ("nowhere", "home_site")):
+        with pytest.raises(BusinessError) as refused:
+            services.nation_set_home_site(actor=None, nation="ITA", site=site)
+        assert refused.value.field == field
+    assert services.nation_set_home_site(actor=None, nation=world.ita, site="rome").home_site == rome
+    assert AuditEntry.objects.filter(action="nation.home_site", target_id="ITA").count() == 1
+
+
+def test_it_gives_the_covid_scenarios_nations_their_home_airfields(scenario, client):
+    homes = dict(Nation.objects.filter(home_site__isnull=False).values_list("code", "home_site__icao"))
+    assert (homes["TUR"], homes["ITA"], homes["ESP"], homes["AUS"]) == ("LTAD", "LIRF", "LEMD", "YSCB")
+    assert "MDA" not in homes  # a partner with no airfield in the scenario: its lines are left out, with the reason
+    client.force_login(User.objects.get(username="italy"))
+    assert "Etimesgut" in client.get("/registry/nations/TUR/").content.decode()

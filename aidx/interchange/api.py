@@ -64,9 +64,9 @@ class ReceivedOut(Schema):
 
 def refused(exc: MessageRefused) -> Status:
     fields: dict[str, list[str]] = {}
-    for _code, message, where in exc.problems:
+    for _code, message, where in exc.refusals:
         fields.setdefault(where, []).append(message)
-    problems = [{"code": c, "message": m, "where": w} for c, m, w in exc.problems]
+    problems = [{"code": c, "message": m, "where": w} for c, m, w in exc.refusals]
     return Status(
         exc.status,
         {"error": {"code": exc.code, "message": str(exc.message), "fields": fields, "problems": problems}},
@@ -266,6 +266,14 @@ class SubscriptionIn(Schema):
     format: Literal["json", "edxl"] = "json"
     secret: str = Field("", max_length=100, description="A secret agreed with a linked node; generated if empty")
     remote_token: str = Field("", max_length=200, description="The bearer token the receiving node gave")
+    remote_actor: str = Field(
+        "", max_length=150, description="The user here whose token the other node uses: its changes are not sent back"
+    )
+    speaks_for: str = Field(
+        "",
+        max_length=3,
+        description="A link: the nation the remote token acts for there; only changes made for it are sent",
+    )
 
 
 class SubscriptionOut(Schema):
@@ -275,6 +283,7 @@ class SubscriptionOut(Schema):
     events: list[str]
     format: str
     key: str
+    speaks_for: str | None = Field(None, alias="speaks_for_id")
     status: str
     failures: int
     created_at: dt.datetime
@@ -307,14 +316,23 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> Any:
     return get_object_or_404(selectors.subscriptions_of(api_user(request)), pk=subscription_id)
 
 
-@router.post(
-    "/subscriptions/{subscription_id}/{action}", response=SubscriptionOut, summary="Pause or resume a subscription"
-)
-def subscription_action(request: HttpRequest, subscription_id: int, action: Literal["pause", "resume"]) -> Any:
+class LinkIn(Schema):
+    name: str = Field(..., max_length=100)
+    key: str = Field(..., max_length=40, description="The key of the other node's subscription that delivers here")
+    secret: str = Field(..., max_length=100, description="The secret both sides agreed")
+
+
+class LinkOut(Schema):
+    id: int
+    name: str
+    key: str
+    created_at: dt.datetime
+
+
+@router.post("/links", response={201: LinkOut}, summary="Accept deliveries another node signs (centre coordinator)")
+def link_create(request: HttpRequest, payload: LinkIn) -> Any:
     user = require_write(request)
-    subscription = get_object_or_404(selectors.subscriptions_of(user), pk=subscription_id)
-    move = webhooks.subscription_pause if action == "pause" else webhooks.subscription_resume
-    return move(actor=user, subscription=subscription)
+    return Status(201, webhooks.link_create(actor=user, name=payload.name, key=payload.key, secret=payload.secret))
 
 
 class DeliveryOut(Schema):
@@ -336,3 +354,14 @@ def deliveries(request: HttpRequest, subscription_id: int) -> Any:
     user = api_user(request)
     subscription = get_object_or_404(selectors.subscriptions_of(user), pk=subscription_id)
     return selectors.deliveries_of(user, subscription)
+
+
+# After the delivery log: a route with a variable last part would take its path.
+@router.post(
+    "/subscriptions/{subscription_id}/{action}", response=SubscriptionOut, summary="Pause or resume a subscription"
+)
+def subscription_action(request: HttpRequest, subscription_id: int, action: Literal["pause", "resume"]) -> Any:
+    user = require_write(request)
+    subscription = get_object_or_404(selectors.subscriptions_of(user), pk=subscription_id)
+    move = webhooks.subscription_pause if action == "pause" else webhooks.subscription_resume
+    return move(actor=user, subscription=subscription)

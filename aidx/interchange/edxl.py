@@ -77,12 +77,14 @@ DISTRIBUTION_KIND = {
 
 
 class MessageRefused(BusinessError):
-    """A message that cannot be read or applied, with every problem found (code, message, where)."""
+    """A message that cannot be read or applied, with every problem found: `refusals` as (code, message, where),
+    and `problems` as business errors like any other service's."""
 
     def __init__(self, problems: list[tuple[str, str, str]], *, status: int = 400):
         first_code, first_message, _where = problems[0]
         super().__init__(first_message, code=first_code, status=status)
-        self.problems = problems
+        self.refusals = problems
+        self.problems = [BusinessError(message, code=code, field=where) for code, message, where in problems]
 
 
 def refuse(code: str, message: str, *, where: str = "message", status: int = 400) -> MessageRefused:

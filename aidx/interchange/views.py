@@ -31,7 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
         try:
             context["outcome"] = inbound.receive(actor=request.user, data=data)
         except MessageRefused as refused:
-            context["problems"] = refused.problems
+            context["problems"] = refused.refusals
         else:
             outcome = context["outcome"]
             if outcome.pending is not None:

@@ -635,7 +635,7 @@ def receive(*, actor: Any, data: bytes, sender: str = "") -> Outcome:
             "interchange: refused a message from %s (%s): %s",
             sender or getattr(actor, "username", "?"),
             len(data),
-            "; ".join(f"{code} at {where}: {text}" for code, text, where in refused.problems),
+            "; ".join(f"{code} at {where}: {text}" for code, text, where in refused.refusals),
         )
         raise
 
@@ -701,8 +701,7 @@ def _receive(*, actor: Any, data: bytes, sender: str) -> Outcome:
     except MessageRefused:
         raise
     except BusinessError as error:
-        raise MessageRefused(
-            [(error.code, str(error.message), error.field or "message")], status=error.status
-        ) from None
+        every = [(p.code, str(p.message), p.field or "message") for p in error.problems]  # each, not the first
+        raise MessageRefused(every, status=error.status) from None
     outcome.inbound, outcome.records = inbound, records
     return outcome

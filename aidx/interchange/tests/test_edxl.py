@@ -127,5 +127,5 @@ def test_it_reports_every_problem_of_a_message_at_once():
     </RequestResource>"""
     with pytest.raises(MessageRefused) as refused:
         edxl.read(data)
-    where = [w for _c, _m, w in refused.value.problems]
+    where = [w for _c, _m, w in refused.value.refusals]
     assert where == ["MessageID", "SentDateTime", "MessageContentType", "ResourceInformation"]

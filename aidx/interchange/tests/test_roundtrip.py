@@ -158,5 +158,5 @@ def test_a_bad_request_reports_every_problem_and_writes_nothing(exchange, settin
     before = AssistanceRequest.objects.count()
     with pytest.raises(MessageRefused) as refused:
         _receive(exchange.world.ally_a, data, settings, "b")
-    assert {code for code, _m, _w in refused.value.problems} == {"unknown_site", "unknown_type"}
+    assert {code for code, _m, _w in refused.value.refusals} == {"unknown_site", "unknown_type"}
     assert AssistanceRequest.objects.count() == before

@@ -32,6 +32,7 @@ def _what(allocation: Allocation) -> Any:
 
 
 THREE_W = [
+    Column("allocation", "id", "#activity +id"),  # which allocation a row is (a 3W row is an activity)
     Column("organisation", _org, "#org +name"),
     Column("organisation_code", lambda a: a.offer_line.offer.owner_nation_id or "", "#org +code"),
     Column("sector", lambda a: a.offer_line.item.category if a.offer_line.item_id else "capability", "#sector"),

@@ -12,9 +12,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from aidx.assistance.models import Allocation, AssistanceRequest, Offer
+from aidx.assistance.selectors import allocations_visible_to, offers_visible_to, requests_visible_to
 from aidx.interchange.models import Delivery, InboundMessage, PendingMessage, Subscription
-from aidx.nations.policy import as_viewer, get_visible_or_404, owned_q, visible_to_parties
+from aidx.nations.policy import as_viewer, get_visible_or_404, owned_q
 
 
 def _owned_or_centre(who: Any) -> Q:
@@ -40,19 +40,14 @@ def deliveries_of(who: Any, subscription: Subscription) -> QuerySet[Delivery]:
 
 
 def record_for(who: Any, kind: str, pk: int) -> Any:
-    """A request, offer or allocation the reader may see, or 404."""
+    """A request, offer or allocation the reader may see (as the exchange's own pages show it: a draft only to its
+    owner and the centre), or 404."""
     if kind == "request":
-        return get_visible_or_404(AssistanceRequest.objects.select_related("delivery_site"), who, pk=pk)
+        return get_visible_or_404(requests_visible_to(who).select_related("delivery_site"), who, pk=pk)
     if kind == "offer":
-        return get_visible_or_404(Offer.objects.all(), who, pk=pk)
+        return get_visible_or_404(offers_visible_to(who), who, pk=pk)
     if kind == "allocation":
-        found = visible_to_parties(
-            Allocation.objects.select_related("offer_line__offer", "request_line__request"),
-            who,
-            "request_line__request",
-            "offer_line__offer",
-        ).filter(pk=pk)
-        allocation = found.first()
+        allocation = allocations_visible_to(who).filter(pk=pk).first()
         if allocation is None:
             raise Http404
         return allocation

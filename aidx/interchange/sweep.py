@@ -87,6 +87,7 @@ HXL = {
     "requests": {"assistance.request": None},
     "offers": {"assistance.offer": None},
     "3w": {"assistance.allocation": lambda a: a.status in ("accepted", "shipped", "delivered")},
+    "pledges": {},  # standby pledges: no subject of the sweep's world yet (the preparedness app declares none)
 }
 for _name, _lists in HXL.items():
     surface(f"interchange.hxl_{_name}", "export", ["interchange:hxl"], f"/interchange/hxl/{_name}.csv", lists=_lists)

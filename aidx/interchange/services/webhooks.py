@@ -320,6 +320,7 @@ def fan_out(*, limit: int = FAN_OUT_BATCH, now: dt.datetime | None = None) -> in
     horizon = (now or timezone.now()) - lookback()
     made = 0
     with transaction.atomic():
+        FanOutSeen.objects.filter(at__lt=horizon).delete()  # never read again
         entries = list(
             AuditEntry.objects.filter(action__in=list(EVENTS), at__gte=horizon)
             .exclude(id__in=FanOutSeen.objects.values("entry"))
@@ -362,7 +363,6 @@ def fan_out(*, limit: int = FAN_OUT_BATCH, now: dt.datetime | None = None) -> in
                 except IntegrityError:
                     pass  # made by an earlier run, or by one running beside this one
         FanOutSeen.objects.bulk_create([FanOutSeen(entry=e["id"], at=e["at"]) for e in entries], ignore_conflicts=True)
-        FanOutSeen.objects.filter(at__lt=horizon).delete()
     return made
 
 

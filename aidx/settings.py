@@ -317,6 +317,7 @@ AIDX_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("AIDX_WEBHOOK_BACKOFF_MA
 AIDX_WEBHOOK_PAUSE_AFTER = int(os.environ.get("AIDX_WEBHOOK_PAUSE_AFTER", "12"))
 AIDX_WEBHOOK_TICK_SECONDS = float(os.environ.get("AIDX_WEBHOOK_TICK_SECONDS", "5"))
 AIDX_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("AIDX_WEBHOOK_TIMEOUT_SECONDS", "10"))
+AIDX_WEBHOOK_LOOKBACK_SECONDS = float(os.environ.get("AIDX_WEBHOOK_LOOKBACK_SECONDS", "3600"))
 
 # Covering indexes (INCLUDE) serve PostgreSQL's index-only counts; SQLite ignores the extra columns, harmlessly.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -48,7 +48,7 @@ from aidx.assistance.services import LineInput
 from aidx.catalogue.models import CapabilityType, Item
 from aidx.core import formatting
 from aidx.core.errors import BusinessError
-from aidx.core.exports import Column
+from aidx.core.exports import Column, hashtag, hxl_field
 from aidx.nations.models import Site, country_name
 
 KINDS = ("request", "offer")
@@ -89,7 +89,6 @@ HXL_COLUMNS: list[tuple[str, frozenset[str], str]] = [
 ]
 YES = {"yes", "true", "1", "ja", "y", "j"}
 NO = {"no", "false", "0", "nei", "n"}
-_HXL = re.compile(r"^#([a-z][a-z0-9_]*)((?:\s*\+\s*[a-z][a-z0-9_]*)*)\s*$")
 _WHOLE = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 _FORMULA_GUARD = re.compile(r"^'(?=[=+\-@\t\r])")  # what exports.py puts before text a spreadsheet would run
 
@@ -218,27 +217,13 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _hashtag(value: Any) -> tuple[str, frozenset[str]] | None:
-    match = _HXL.match(str(value).strip().lower()) if isinstance(value, str) else None
-    if not match:
-        return None
-    attributes = frozenset(part.strip() for part in match.group(2).split("+") if part.strip())
-    return match.group(1), attributes
-
-
 def _is_hashtag_row(cells: Sequence[Any]) -> bool:
     filled = [cell for cell in cells if not _blank(cell)]
-    return bool(filled) and all(_hashtag(cell) for cell in filled)
+    return bool(filled) and all(hashtag(cell) for cell in filled)
 
 
 def _field_of_hashtag(value: Any) -> str | None:
-    tag = _hashtag(value)
-    if tag is None:
-        return None
-    for name, needs, target in HXL_COLUMNS:
-        if tag[0] == name and needs <= tag[1]:
-            return target
-    return None
+    return hxl_field(value, HXL_COLUMNS)
 
 
 def _field_of_header(value: Any) -> str:
@@ -270,7 +255,7 @@ def _table(source: Iterable[Sequence[Any]], kind: str) -> Table:
     for index, title in enumerate(header):
         tag = hashtags[index] if index < len(hashtags) else None
         target = _field_of_hashtag(tag) if not _blank(tag) else None
-        if target is None and not _blank(title) and not _hashtag(title):
+        if target is None and not _blank(title) and not hashtag(title):
             target = _field_of_header(title)
         label = str(tag if not _blank(tag) else title or "").strip()
         if target not in allowed:

@@ -2,7 +2,8 @@
 
 CSV streams (`StreamingHttpResponse` over `iterator(chunk_size=2000)`), so a large export never sits in memory.
 XLSX is written by openpyxl's write-only workbook to a temporary file and served from there.
-Both can carry an HXL hashtag row (https://hxlstandard.org) under the header.
+Both can carry an HXL hashtag row (https://hxlstandard.org) under the header; `hashtag` and `hxl_field` read
+one back for an import.
 
 Text that a spreadsheet would run as a formula (a title beginning with "=" written by another nation) is made
 inert: quoted in CSV, stored as a string cell in XLSX.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +31,25 @@ CHUNK_SIZE = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_HASHTAG = re.compile(r"^#([a-z][a-z0-9_]*)((?:\s*\+\s*[a-z][a-z0-9_]*)*)\s*$")
+# An import's reading of hashtags: (tag, attributes the column must have, field); the first rule that fits wins.
+HxlRules = Sequence[tuple[str, frozenset[str], str]]
+
+
+def hashtag(value: Any) -> tuple[str, frozenset[str]] | None:
+    """An HXL hashtag and its attributes ("#item +code" → ("item", {"code"})), or None for anything else."""
+    match = _HASHTAG.match(str(value).strip().lower()) if isinstance(value, str) else None
+    if not match:
+        return None
+    return match.group(1), frozenset(part.strip() for part in match.group(2).split("+") if part.strip())
+
+
+def hxl_field(value: Any, rules: HxlRules) -> str | None:
+    """The field a hashtag names by `rules` (an empty field: a column the import reads past), or None."""
+    tag = hashtag(value)
+    if tag is None:
+        return None
+    return next((field for name, needs, field in rules if tag[0] == name and needs <= tag[1]), None)
 
 
 @dataclass(frozen=True)

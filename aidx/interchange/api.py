@@ -265,6 +265,14 @@ class SubscriptionIn(Schema):
     format: Literal["json", "edxl"] = "json"
     secret: str = Field("", max_length=100, description="A secret agreed with a linked node; generated if empty")
     remote_token: str = Field("", max_length=200, description="The bearer token the receiving node gave")
+    remote_actor: str = Field(
+        "", max_length=150, description="The user here whose token the other node uses: its changes are not sent back"
+    )
+    speaks_for: str = Field(
+        "",
+        max_length=3,
+        description="A link: the nation the remote token acts for there; only changes made for it are sent",
+    )
 
 
 class SubscriptionOut(Schema):
@@ -274,6 +282,7 @@ class SubscriptionOut(Schema):
     events: list[str]
     format: str
     key: str
+    speaks_for: str | None = Field(None, alias="speaks_for_id")
     status: str
     failures: int
     created_at: dt.datetime
@@ -310,6 +319,25 @@ def _subscription_move(request: HttpRequest, subscription_id: Id, move: Any) -> 
     user = require_write(request)
     subscription = get_object_or_404(selectors.subscriptions_of(user), pk=subscription_id)
     return move(actor=user, subscription=subscription)
+
+
+class LinkIn(Schema):
+    name: str = Field(..., max_length=100)
+    key: str = Field(..., max_length=40, description="The key of the other node's subscription that delivers here")
+    secret: str = Field(..., max_length=100, description="The secret both sides agreed")
+
+
+class LinkOut(Schema):
+    id: int
+    name: str
+    key: str
+    created_at: dt.datetime
+
+
+@router.post("/links", response={201: LinkOut}, summary="Accept deliveries another node signs (centre coordinator)")
+def link_create(request: HttpRequest, payload: LinkIn) -> Any:
+    user = require_write(request)
+    return Status(201, webhooks.link_create(actor=user, name=payload.name, key=payload.key, secret=payload.secret))
 
 
 @router.post("/subscriptions/{subscription_id}/pause", response=SubscriptionOut, summary="Pause a subscription")

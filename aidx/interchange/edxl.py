@@ -77,7 +77,8 @@ DISTRIBUTION_KIND = {
 
 
 class MessageRefused(BusinessError):
-    """A message that cannot be read or applied, with every problem found (code, message, where)."""
+    """A message that cannot be read or applied, with every problem found: `refusals` as (code, message, where),
+    and `problems` as business errors like any other service's."""
 
     def __init__(self, problems: list[tuple[str, str, str]], *, status: int = 400):
         first_code, first_message, _where = problems[0]

@@ -1,6 +1,7 @@
 """HXL (Humanitarian Exchange Language) tagged CSV out: request and offer lines as the exchange's own exports write
-them (the import in aidx/assistance/transfer.py reads the same hashtags back), and the 3W view — who does what
-where — from the allocations the reader may see.
+them (the import in aidx/assistance/transfer.py reads the same hashtags back), standby pledges of every plan with
+the plan they are for (the pledge import of aidx/preparedness/transfer.py reads them back into a plan), and the 3W
+view — who does what where — from the allocations the reader may see.
 
 libhxl is not used: writing a hashtag row under the header is what the exports already do, and libhxl would bring
 a dozen dependencies (and URL fetching) for it.
@@ -20,6 +21,8 @@ from aidx.core import exports
 from aidx.core.exports import Column
 from aidx.nations.models import country_name
 from aidx.nations.policy import viewer_for
+from aidx.preparedness import selectors as pledge_selectors
+from aidx.preparedness import transfer as pledge_transfer
 
 
 def _org(allocation: Allocation) -> str:
@@ -32,6 +35,7 @@ def _what(allocation: Allocation) -> Any:
 
 
 THREE_W = [
+    Column("allocation", "id", "#activity +id"),  # which allocation a row is (a 3W row is an activity)
     Column("organisation", _org, "#org +name"),
     Column("organisation_code", lambda a: a.offer_line.offer.owner_nation_id or "", "#org +code"),
     Column("sector", lambda a: a.offer_line.item.category if a.offer_line.item_id else "capability", "#sector"),
@@ -61,10 +65,22 @@ def three_w(who: Any) -> QuerySet[Allocation]:
     )
 
 
+PLEDGES = [
+    Column("pledge", "id", "#meta +pledge_id"),
+    Column("incident", "plan__incident", "#event +code"),
+    Column("plan", "plan__name", "#meta +plan"),
+    Column("plan_version", "plan__version", "#meta +plan_version"),
+    *pledge_transfer.PLEDGE_COLUMNS,
+]
+
+
 def export(kind: str, user: Any) -> HttpResponseBase:
     viewer = viewer_for(user)
     if kind == "3w":
         return exports.response("csv", THREE_W, three_w(viewer), stem="3w", hxl=True)
+    if kind == "pledges":
+        rows = pledge_selectors.pledges(viewer).order_by("plan__incident", "plan__version", "owner_nation_id", "id")
+        return exports.response("csv", PLEDGES, rows, stem="standby-pledges", hxl=True)
     name = {"requests": "request-lines", "offers": "offer-lines"}[kind]
     rows = transfer.export_rows(name, viewer, {})
     return exports.response("csv", transfer.EXPORT_COLUMNS[name], rows, stem=name, hxl=True)

@@ -7,8 +7,8 @@
 - `TypeMapping`: a foreign resource type ("Track Dozer" in a NIMS list) mapped to a catalogue item or capability,
   remembered per sender.
 - `PendingMessage` / `PendingLine`: a request whose lines name types not yet mapped waits here for a coordinator.
-- `Subscription` / `Delivery`: webhooks, signed and retried by the task worker; `FanOutCursor`: how far the audit
-  log (the outbox every write already goes through) has been read.
+- `Subscription` / `Delivery`: webhooks, signed and retried by the task worker; `FanOutSeen`: which entries of the
+  audit log (the outbox every write already goes through) the fan-out has read, within its look-back window.
 - `InboundLink`: the shared secret another node signs its deliveries with.
 """
 
@@ -198,6 +198,11 @@ class Subscription(models.Model):
     remote_actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A link to another node: its token acts there for one nation, so only changes made for that nation travel
+    # (another nation's record sent through it would be made there in this nation's name).
+    speaks_for = models.ForeignKey(
+        Nation, verbose_name=_("speaks for"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     failures = models.PositiveIntegerField(_("failures in a row"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -251,13 +256,16 @@ class Delivery(models.Model):
         return f"{self.event} → {self.subscription}"
 
 
-class FanOutCursor(models.Model):
-    """The last audit entry the fan-out has turned into deliveries (one row)."""
+class FanOutSeen(models.Model):
+    """An audit entry the fan-out has turned into deliveries. Entries are read by what is not seen yet rather than
+    past a cursor: on PostgreSQL a transaction that commits late shows entries with ids below ones already read.
+    Rows older than the look-back window are dropped (the fan-out never reads that far back)."""
 
-    last_entry = models.BigIntegerField(default=0)
+    entry = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField(db_index=True)  # the entry's
 
     def __str__(self) -> str:
-        return str(self.last_entry)
+        return str(self.entry)
 
 
 class InboundLink(models.Model):

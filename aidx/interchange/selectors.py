@@ -14,9 +14,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from aidx.assistance import selectors as exchange
+from aidx.assistance.selectors import allocations_visible_to, offers_visible_to, requests_visible_to
 from aidx.interchange.models import Delivery, InboundMessage, PendingMessage, Subscription
-from aidx.nations.policy import as_viewer, owned_q
+from aidx.nations.policy import as_viewer, get_visible_or_404, owned_q
 
 
 def _owned_or_centre(who: Any) -> Q:
@@ -42,18 +42,15 @@ def deliveries_of(who: Any, subscription: Subscription) -> QuerySet[Delivery]:
 
 
 def record_for(who: Any, kind: str, pk: int) -> Any:
-    """A request, offer or allocation the reader may see, or 404."""
-    viewer = as_viewer(who)
-    records: QuerySet[Any]
+    """A request, offer or allocation the reader may see (as the exchange's own pages show it: a draft only to its
+    owner and the centre), or 404."""
     if kind == "request":
-        records = exchange.requests_visible_to(viewer)
-    elif kind == "offer":
-        records = exchange.offers_visible_to(viewer)
-    elif kind == "allocation":
-        records = exchange.allocations_visible_to(viewer)
-    else:
-        raise Http404
-    found = records.filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+        return get_visible_or_404(requests_visible_to(who).select_related("delivery_site"), who, pk=pk)
+    if kind == "offer":
+        return get_visible_or_404(offers_visible_to(who), who, pk=pk)
+    if kind == "allocation":
+        allocation = allocations_visible_to(who).filter(pk=pk).first()
+        if allocation is None:
+            raise Http404
+        return allocation
+    raise Http404

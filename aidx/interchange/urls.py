@@ -10,7 +10,7 @@ urlpatterns = [
     path("queue/<int:pending_id>/", views.pending, name="pending"),
     re_path(r"^queue/(?P<pending_id>[0-9]+)/(?P<action>create|discard)/$", views.pending_action, name="pending_action"),
     re_path(r"^(?P<kind>request|offer|allocation)/(?P<pk>[0-9]{1,18})\.xml$", views.record_xml, name="xml"),
-    re_path(r"^hxl/(?P<kind>requests|offers|3w)\.csv$", views.hxl_export, name="hxl"),
+    re_path(r"^hxl/(?P<kind>requests|offers|pledges|3w)\.csv$", views.hxl_export, name="hxl"),
     path("subscriptions/", views.subscriptions, name="subscriptions"),
     path("subscriptions/<int:subscription_id>/", views.subscription, name="subscription"),
     re_path(

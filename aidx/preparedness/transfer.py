@@ -1,6 +1,7 @@
-"""Import of standby pledges from CSV or XLSX: columns item | capability, quantity, notice_days, origin_site,
-valid_from, valid_until, terms, notes (header names case-insensitive). Rows become `PledgeInput`s; the service
-checks them all and writes all or none."""
+"""Standby pledges out and in. Export: `PLEDGE_COLUMNS` (with HXL hashtags). Import from CSV or XLSX: columns
+item | capability, quantity, notice_days, origin_site, valid_from, valid_until, terms, notes (header names
+case-insensitive), or a row of HXL hashtags as the header or right under it (`HXL_RULES`: what the export writes,
+read back). Rows become `PledgeInput`s; the service checks them all and writes all or none."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from aidx.core.errors import BusinessError
+from aidx.core.exports import Column, hashtag, hxl_field
 from aidx.preparedness.services import PledgeInput
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -28,6 +30,34 @@ COLUMNS = (
     "terms",
     "notes",
 )
+
+PLEDGE_COLUMNS = [
+    Column("nation", lambda p: p.owner_nation_id or p.owner_organisation.code, "#org +provider +v_iso3"),
+    Column("item", lambda p: p.item.code if p.item else "", "#item +code"),
+    Column("capability", lambda p: p.capability.code if p.capability else "", "#item +capability"),
+    Column("quantity", "quantity", "#capacity"),
+    Column("remaining", "remaining", "#capacity +remaining"),
+    Column("notice_days", "notice_days", "#meta +notice_days"),
+    Column("origin_site", "origin_site__code", "#loc +code"),
+    Column("valid_from", "valid_from", "#date +start"),
+    Column("valid_until", "valid_until", "#date +end"),
+    Column("terms", "terms", "#meta +terms"),
+    Column("status", "status", "#status"),
+    Column("illustrative", "illustrative", "#meta +illustrative"),
+    Column("notes", "notes", "#description +notes"),
+]
+HXL_RULES = [
+    ("item", frozenset({"capability"}), "capability"),
+    ("item", frozenset({"code"}), "item"),
+    ("capacity", frozenset({"remaining"}), ""),  # what is left of an exported pledge: not imported
+    ("capacity", frozenset(), "quantity"),
+    ("meta", frozenset({"notice_days"}), "notice_days"),
+    ("loc", frozenset({"code"}), "origin_site"),
+    ("date", frozenset({"start"}), "valid_from"),
+    ("date", frozenset({"end"}), "valid_until"),
+    ("meta", frozenset({"terms"}), "terms"),
+    ("description", frozenset(), "notes"),
+]
 
 
 def _rows(upload: UploadedFile) -> list[list[Any]]:
@@ -61,11 +91,25 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
+def _is_hashtags(cells: list[Any]) -> bool:
+    filled = [cell for cell in cells if cell not in (None, "")]
+    return bool(filled) and all(hashtag(cell) for cell in filled)
+
+
+def _header(rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """The field of each column and the rows under the header: by a row of HXL hashtags (the header or right
+    under it), else by the header's names."""
+    for at in (0, 1):
+        if at < len(rows) and _is_hashtags(rows[at]):
+            return [hxl_field(cell, HXL_RULES) or "" for cell in rows[at]], rows[at:]
+    return [str(h or "").strip().lower().replace(" ", "_").replace("-", "_") for h in rows[0]], rows
+
+
 def read_pledges(upload: UploadedFile) -> list[PledgeInput]:
     rows = [r for r in _rows(upload) if any(c not in (None, "") for c in r)]
     if not rows:
         raise BusinessError(_("The file is empty."), field="file")
-    header = [str(h or "").strip().lower().replace(" ", "_").replace("-", "_") for h in rows[0]]
+    header, rows = _header(rows)
     missing = [c for c in ("quantity", "notice_days", "origin_site", "valid_from") if c not in header]
     if missing or not {"item", "capability"} & set(header):
         raise BusinessError(

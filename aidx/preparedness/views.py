@@ -130,22 +130,6 @@ def plan_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> Http
     return redirect("preparedness:plan", pk=plan.pk)
 
 
-PLEDGE_COLUMNS = [
-    Column("nation", lambda p: p.owner_nation_id or p.owner_organisation.code, "#org +provider +v_iso3"),
-    Column("item", lambda p: p.item.code if p.item else "", "#item +code"),
-    Column("capability", lambda p: p.capability.code if p.capability else "", "#item +capability"),
-    Column("quantity", "quantity", "#capacity"),
-    Column("remaining", "remaining", "#capacity +remaining"),
-    Column("notice_days", "notice_days", "#meta +notice_days"),
-    Column("origin_site", "origin_site__code", "#loc +code"),
-    Column("valid_from", "valid_from", "#date +start"),
-    Column("valid_until", "valid_until", "#date +end"),
-    Column("terms", "terms", "#meta +terms"),
-    Column("status", "status", "#status"),
-    Column("illustrative", "illustrative", "#meta +illustrative"),
-]
-
-
 @login_required
 def pledge_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Any:
     user = request.user
@@ -153,7 +137,7 @@ def pledge_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Any:
     if fmt not in FORMATS:
         raise Http404
     rows = selectors.pledges(user, plan=plan, **{k: request.GET.get(k) or None for k in ("nation", "kind", "status")})
-    return response(fmt, PLEDGE_COLUMNS, rows, stem=f"pledges-{plan.incident}-v{plan.version}", hxl=True)
+    return response(fmt, transfer.PLEDGE_COLUMNS, rows, stem=f"pledges-{plan.incident}-v{plan.version}", hxl=True)
 
 
 @login_required

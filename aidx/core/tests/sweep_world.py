@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -580,11 +581,68 @@ def _stock_and_fund(world: World) -> None:
     world.bind(mark, "fund.order", order)
 
 
+def _subscriptions(world: World) -> None:
+    """Webhook subscriptions of some nations and of the centre, made before the records so that the fan-out sends
+    each what its owner may see."""
+    from aidx.interchange.services import webhooks
+
+    for label in [*world.rng.sample(sorted(world.nations), 4), "centre"]:
+        mark = world.token()
+        subscription = webhooks.subscription_create(
+            actor=world.users[label], name=f"Hook {mark}", url="http://127.0.0.1:9/hook", events=webhooks.EVENT_NAMES
+        )
+        world.bind(mark, "interchange.subscription", subscription)
+
+
+def _received(world: World, user: Any, site: str, *, known: bool) -> None:
+    """An EDXL-RM request from another system, received by `user`: made into a request, or (its resource type not
+    known here) waiting for mapping."""
+    from aidx.interchange import edxl
+    from aidx.interchange.services import inbound, outbound
+
+    mark = world.token()
+    arrival = dt.datetime.combine(world.today + dt.timedelta(days=20), dt.time(), dt.UTC)
+    kind = (outbound.ITEM_LIST, ITEMS[0][0]) if known else ("urn:sweep:types", "Track Dozer")
+    message = edxl.Message(
+        kind="RequestResource",
+        message_id=f"urn:sweep:message:{world.serial}",
+        sent=timezone.now(),
+        description=f"Received {mark}",
+        resources=[
+            edxl.ResourceInfo(
+                element_id=f"urn:sweep:line:{world.serial}",
+                type_list=kind[0],
+                type_value=kind[1],
+                amount=Decimal(120),
+                schedules=[edxl.Schedule("RequestedArrival", arrival, site)],
+            )
+        ],
+    )
+    outcome = inbound.receive(actor=user, data=edxl.to_bytes(edxl.write_message(message)), sender="sweep-system")
+    if outcome.pending is not None:
+        world.bind(mark, "interchange.pending", outcome.pending)
+    else:
+        world.bind(mark, "assistance.request", AssistanceRequest.objects.get(pk=outcome.records[0]["id"]))
+
+
+def _interchange(world: World) -> None:
+    """What other systems sent to some nations and to the centre, and the fan-out of every event to the
+    subscriptions."""
+    from aidx.interchange.services import webhooks
+
+    for code in world.rng.sample(sorted(world.nations), 3):
+        for known in (True, False):
+            _received(world, world.poc(code), world.airfield[code].code, known=known)
+    _received(world, world.users["centre"], world.warehouse.code, known=False)  # type: ignore[attr-defined]
+    webhooks.fan_out(limit=100_000)
+
+
 def build(seed: int) -> World:
     """The world for `seed`. Call inside a transaction that is rolled back afterwards."""
     world = World(seed=seed, today=timezone.localdate(), rng=random.Random(seed))
     _memberships(world)
     _people_and_things(world)
+    _subscriptions(world)
     _issue_cases(world)
     requests = _requests(world)
     offers = _offers(world, requests)
@@ -594,4 +652,5 @@ def build(seed: int) -> World:
     _runs(world)
     _documents(world)
     _stock_and_fund(world)
+    _interchange(world)
     return world

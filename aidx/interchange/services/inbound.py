@@ -535,6 +535,33 @@ def _deployment_of(allocation: Allocation) -> Deployment | None:
     )
 
 
+# How a deployment here follows the status another node reports: the steps from its status to the reported one. A
+# report that was lost is made up by the next (a team reported back home arrives, then returns).
+D = Deployment.Status
+REPORT_STEPS: dict[tuple[str, str], tuple[str, ...]] = {
+    (D.PLANNED, D.DEPLOYED): ("arrive",),
+    (D.PLANNED, D.RETURNED): ("arrive", "return"),
+    (D.DEPLOYED, D.RETURNED): ("return",),
+    (D.PLANNED, D.CANCELLED): ("cancel",),
+}
+
+
+def _follow(actor: Any, deployment: Deployment, resource: edxl.ResourceInfo, steps: tuple[str, ...]) -> None:
+    for step in steps:
+        if step == "arrive":
+            arrival = resource.schedule("ActualArrival")
+            deployment = deployments.deployment_arrive(
+                actor=actor, deployment=deployment, on=_day(arrival.when if arrival else None)
+            )
+        elif step == "return":
+            back = resource.schedule("ActualReturnArrival")
+            deployment = deployments.deployment_return(
+                actor=actor, deployment=deployment, on=_day(back.when if back else None)
+            )
+        else:
+            deployment = deployments.deployment_cancel(actor=actor, deployment=deployment)
+
+
 def _plan_report(context: Context, outcome: Outcome) -> Apply:
     found = []
     for number, resource in enumerate(context.message.resources, start=1):
@@ -546,12 +573,21 @@ def _plan_report(context: Context, outcome: Outcome) -> Apply:
                 _("Resource %(n)s: the allocation has no deployment here.") % {"n": number},
                 f"ResourceInformation[{number}]",
             )
-        if resource.deployment_status not in Deployment.Status.values:
+        reported = resource.deployment_status
+        if reported not in D.values:
             context.problem(
                 "invalid_value",
-                _("Resource %(n)s: unknown deployment status %(value)s.")
-                % {"n": number, "value": resource.deployment_status or "—"},
+                _("Resource %(n)s: unknown deployment status %(value)s.") % {"n": number, "value": reported or "—"},
                 f"ResourceInformation[{number}]",
+            )
+        elif (
+            deployment is not None
+            and deployment.status != reported
+            and (deployment.status, reported) not in REPORT_STEPS
+        ):
+            context.warnings.append(
+                _("Resource %(n)s: reported %(reported)s, but the deployment here is %(status)s: not changed.")
+                % {"n": number, "reported": reported, "status": deployment.status}
             )
         found.append((resource, deployment))
 
@@ -559,19 +595,8 @@ def _plan_report(context: Context, outcome: Outcome) -> Apply:
         records = []
         for resource, deployment in found:
             assert deployment is not None
-            status = resource.deployment_status
-            if status == Deployment.Status.DEPLOYED and deployment.status == Deployment.Status.PLANNED:
-                arrival = resource.schedule("ActualArrival")
-                deployments.deployment_arrive(
-                    actor=context.actor, deployment=deployment, on=_day(arrival.when if arrival else None)
-                )
-            elif status == Deployment.Status.RETURNED and deployment.status == Deployment.Status.DEPLOYED:
-                back = resource.schedule("ActualReturnArrival")
-                deployments.deployment_return(
-                    actor=context.actor, deployment=deployment, on=_day(back.when if back else None)
-                )
-            elif status == Deployment.Status.CANCELLED and deployment.status == Deployment.Status.PLANNED:
-                deployments.deployment_cancel(actor=context.actor, deployment=deployment)
+            steps = REPORT_STEPS.get((deployment.status, resource.deployment_status), ())
+            _follow(context.actor, deployment, resource, steps)
             records.append({"type": "deployment", "id": deployment.pk})
         return records
 
@@ -701,8 +726,7 @@ def _receive(*, actor: Any, data: bytes, sender: str) -> Outcome:
     except MessageRefused:
         raise
     except BusinessError as error:
-        raise MessageRefused(
-            [(error.code, str(error.message), error.field or "message")], status=error.status
-        ) from None
+        every = [(p.code, str(p.message), p.field or "message") for p in error.problems]  # each, not the first
+        raise MessageRefused(every, status=error.status) from None
     outcome.inbound, outcome.records = inbound, records
     return outcome

@@ -40,11 +40,12 @@ from aidx.audit.services import record, snapshot
 from aidx.core.actors import SYSTEM
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.interchange.edxl import refuse
-from aidx.interchange.models import Delivery, FanOutCursor, InboundLink, Subscription
+from aidx.interchange.models import Delivery, FanOutSeen, InboundLink, Subscription
 from aidx.interchange.services import outbound
 from aidx.interchange.services.references import own_id
 from aidx.interchange.workflow import SUBSCRIPTION
 from aidx.logistics.models import Deployment
+from aidx.nations.models import Nation
 from aidx.nations.policy import Viewer, may_see, viewer_for_owner
 from aidx.notifications import services as notifications
 
@@ -65,7 +66,6 @@ EVENTS: dict[str, tuple[str, Any]] = {
 }
 EVENT_NAMES = sorted({name for name, _model in EVENTS.values()})
 FAN_OUT_BATCH = 500
-SETTLE = dt.timedelta(seconds=1)  # entries younger than this may belong to a transaction still committing
 
 
 # --- subscriptions ------------------------------------------------------------------------------------------------
@@ -92,30 +92,36 @@ def subscription_create(
     secret: str = "",
     remote_token: str = "",
     remote_actor: str = "",
+    speaks_for: str = "",
 ) -> Subscription:
-    """A new subscription; the secret is generated unless a linked node agreed one."""
+    """A new subscription; the secret is generated unless a linked node agreed one.
+
+    A link to another node (one with `remote_token`) names the nation that token acts for there (`speaks_for`):
+    only changes made for that nation travel through it."""
     owner = _owner(actor)
-    problems: dict[str, str] = {}
+    problems = Problems()
     name = (name or "").strip()
     if not name or len(name) > 100:
-        problems["name"] = _("Give a name of at most 100 characters.")
+        problems.add(_("Give a name of at most 100 characters."), "name")
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
-        problems["url"] = _("Give an http or https URL.")
+        problems.add(_("Give an http or https URL."), "url")
     events = sorted(set(events))
     if not events or set(events) - set(EVENT_NAMES):
-        problems["events"] = _("Choose events among: %(names)s.") % {"names": ", ".join(EVENT_NAMES)}
+        problems.add(_("Choose events among: %(names)s.") % {"names": ", ".join(EVENT_NAMES)}, "events")
     if format not in Subscription.Format.values:
-        problems["format"] = _("Choose JSON or EDXL.")
+        problems.add(_("Choose JSON or EDXL."), "format")
     if secret and not 16 <= len(secret) <= 100:
-        problems["secret"] = _("A shared secret has 16 to 100 characters.")
+        problems.add(_("A shared secret has 16 to 100 characters."), "secret")
     linked = User.objects.filter(username=remote_actor).first() if remote_actor else None
     if remote_actor and linked is None:
-        problems["remote_actor"] = _("Unknown user %(name)s.") % {"name": remote_actor}
-    found = Problems()
-    for field, message in problems.items():
-        found.add(message, field)
-    found.raise_any()
+        problems.add(_("Unknown user %(name)s.") % {"name": remote_actor}, "remote_actor")
+    voice = Nation.objects.filter(code=(speaks_for or "").upper()).first() if speaks_for else None
+    if speaks_for and voice is None:
+        problems.add(_("Unknown nation %(code)s.") % {"code": speaks_for}, "speaks_for")
+    elif remote_token and voice is None:
+        problems.add(_("A link to another node names the nation its token acts for there."), "speaks_for")
+    problems.raise_any()
     subscription = Subscription.objects.create(
         **owner,
         name=name,
@@ -126,6 +132,7 @@ def subscription_create(
         secret=secret or secrets.token_urlsafe(32),
         remote_token=remote_token[:200],
         remote_actor=linked,
+        speaks_for=voice,
         created_by=actor,
     )
     record(
@@ -169,6 +176,8 @@ def link_create(*, actor: Any, name: str, key: str, secret: str) -> InboundLink:
         raise PermissionDenied(_("Only a coordinator of the centre can link another node."))
     if not key or len(key) > 40 or not 16 <= len(secret or "") <= 100 or not (name or "").strip():
         raise BusinessError(_("Give a name, the other node's key and a secret of 16 to 100 characters."), field="key")
+    if InboundLink.objects.filter(key=key).exists():
+        raise BusinessError(_("A link with this key exists already."), field="key", code="duplicate", status=409)
     link = InboundLink.objects.create(key=key, secret=secret, name=name.strip()[:100], created_by=actor)
     record(actor=actor, action="link.create", target=link, after={"key": key, "name": link.name})
     return link
@@ -278,20 +287,51 @@ def _body(
     return outbound.as_xml(record_, event=action.split(".")[1]).decode(), "application/xml"
 
 
-def fan_out(*, limit: int = FAN_OUT_BATCH) -> int:
-    """Turn new audit entries into deliveries; safe to run twice (one delivery per subscription and message)."""
+def lookback() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.AIDX_WEBHOOK_LOOKBACK_SECONDS)
+
+
+def _speakers(entries: list[dict[str, Any]]) -> dict[int, str | None]:
+    """The nation each entry's actor spoke for (None for the system or an organisation of no nation)."""
+    actors = User.objects.filter(pk__in={e["actor_id"] for e in entries if e["actor_id"]}).select_related(
+        "organisation"
+    )
+    return {user.pk: user.acting_nation_id for user in actors}
+
+
+def _travels(subscription: Subscription, event: str, entry: dict[str, Any], speakers: dict[int, str | None]) -> bool:
+    if event not in subscription.events or entry["at"] < subscription.created_at:
+        return False  # not asked for, or from before the subscription
+    if entry["actor_id"] is not None and entry["actor_id"] == subscription.remote_actor_id:
+        return False  # the other node's own change coming back to it
+    if subscription.speaks_for_id is not None:
+        return speakers.get(entry["actor_id"]) == subscription.speaks_for_id
+    return True
+
+
+def fan_out(*, limit: int = FAN_OUT_BATCH, now: dt.datetime | None = None) -> int:
+    """Turn new audit entries into deliveries; safe to run twice, or two at once (one delivery per subscription and
+    message).
+
+    Entries are read by what the fan-out has not seen yet within a look-back window, not past the highest id read:
+    on PostgreSQL ids are taken when a row is written and become visible when its transaction commits, so a
+    transaction committing late shows an entry below ids already read. Any transaction that commits within the
+    window (AIDX_WEBHOOK_LOOKBACK_SECONDS, an hour by default) is sent; SQLite writes one transaction at a time."""
+    horizon = (now or timezone.now()) - lookback()
     made = 0
     with transaction.atomic():
-        cursor, _created = FanOutCursor.objects.select_for_update().get_or_create(pk=1)
+        FanOutSeen.objects.filter(at__lt=horizon).delete()  # never read again
         entries = list(
-            AuditEntry.objects.filter(id__gt=cursor.last_entry, at__lte=timezone.now() - SETTLE)
+            AuditEntry.objects.filter(action__in=list(EVENTS), at__gte=horizon)
+            .exclude(id__in=FanOutSeen.objects.values("entry"))
             .order_by("id")
-            .values("id", "action", "target_id", "actor_id")[:limit]
+            .values("id", "at", "action", "target_id", "actor_id")[:limit]
         )
+        if not entries:
+            return 0
+        speakers = _speakers(entries)
         subscriptions = list(Subscription.objects.select_related("owner_organisation"))
         for entry in entries:
-            if entry["action"] not in EVENTS:
-                continue
             event, model = EVENTS[entry["action"]]
             record_ = model.objects.filter(pk=entry["target_id"]).first()
             if record_ is None:
@@ -299,8 +339,8 @@ def fan_out(*, limit: int = FAN_OUT_BATCH) -> int:
             kind = model._meta.model_name.replace("assistancerequest", "request")
             message_id = f"{own_id(kind, record_.pk)}:{entry['action'].split('.')[1]}:{entry['id']}"
             for subscription in subscriptions:
-                if event not in subscription.events or entry["actor_id"] == subscription.remote_actor_id:
-                    continue  # not asked for, or the other node's own change coming back to it
+                if not _travels(subscription, event, entry, speakers):
+                    continue
                 viewer = subscriber_viewer(subscription)
                 if not _visible(viewer, record_):
                     continue
@@ -321,10 +361,8 @@ def fan_out(*, limit: int = FAN_OUT_BATCH) -> int:
                         )
                     made += 1
                 except IntegrityError:
-                    pass  # made by an earlier run
-        if entries:
-            cursor.last_entry = entries[-1]["id"]
-            cursor.save(update_fields=["last_entry"])
+                    pass  # made by an earlier run, or by one running beside this one
+        FanOutSeen.objects.bulk_create([FanOutSeen(entry=e["id"], at=e["at"]) for e in entries], ignore_conflicts=True)
     return made
 
 

@@ -12,10 +12,14 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from aidx.accounts.services import token_create
+from aidx.assistance import services as assistance
+from aidx.core.errors import BusinessError
 from aidx.interchange.edxl import MessageRefused
-from aidx.interchange.models import Delivery, InboundLink, Subscription
+from aidx.interchange.models import Delivery, FanOutSeen, InboundLink, Subscription
 from aidx.interchange.services import webhooks
 from aidx.notifications.models import Notification
 
@@ -45,7 +49,6 @@ def receiver():
 
 
 def _fan_out():
-    time.sleep(1.1)  # the fan-out reads entries a second old: a younger one may belong to an open transaction
     return webhooks.fan_out()
 
 
@@ -75,9 +78,7 @@ def test_the_fan_out_is_idempotent_and_keeps_nothing_twice(exchange, receiver):
     subscription = _subscribe(exchange.world.ally_b, url)
     exchange.request()
     _fan_out()
-    from aidx.interchange.models import FanOutCursor
-
-    FanOutCursor.objects.update(last_entry=0)  # as if the cursor were lost
+    FanOutSeen.objects.all().delete()  # as if the fan-out had forgotten what it read
     _fan_out()
     assert Delivery.objects.filter(subscription=subscription).count() == 1
 
@@ -118,3 +119,131 @@ def test_a_signature_is_checked_against_the_link_and_the_clock(db):
         with pytest.raises(MessageRefused) as refused:
             webhooks.verify(key=key, timestamp=timestamp, signature=signature, body=body)
         assert refused.value.code == code
+
+
+def test_a_link_sends_only_the_changes_made_for_the_nation_it_speaks_for(exchange, receiver):
+    """A link's token acts on the other node for one nation: another nation's record sent through it would be made
+    there in that nation's name. Records from before the subscription are not sent."""
+    url, _received, _state = receiver
+    world = exchange.world
+    exchange.request()  # Italy's, before the link
+    link = webhooks.subscription_create(
+        actor=world.partner,
+        name="partner node",
+        url=url,
+        events=["request.submitted", "offer.published"],
+        format="edxl",
+        remote_token="aidx_token_of_the_other_node",
+        speaks_for="ITA",
+    )
+    italy = exchange.request()
+    exchange.offer()  # Spain's: Australia may see it, but the link speaks for Italy
+    _fan_out()
+    assert list(Delivery.objects.filter(subscription=link).values_list("target_type", "target_id")) == [
+        ("request", italy.pk)
+    ]
+
+
+def test_a_link_names_the_nation_it_speaks_for(exchange):
+    with pytest.raises(BusinessError) as refused:
+        webhooks.subscription_create(
+            actor=exchange.world.partner, name="n", url="ftp://x", events=["nope"], remote_token="t", speaks_for=""
+        )
+    assert set(refused.value.fields) == {"url", "events", "speaks_for"}  # every problem at once
+
+
+def test_the_delivery_log_answers_through_the_api(exchange, receiver, client):
+    url, _received, _state = receiver
+    subscription = _subscribe(exchange.world.ally_b, url)
+    exchange.request()
+    _fan_out()
+    token = token_create(actor=exchange.world.ally_b, user=exchange.world.ally_b, name="t")[1]
+    answer = client.get(
+        f"/api/v1/interchange/subscriptions/{subscription.pk}/deliveries", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert answer.status_code == 200
+    assert [d["event"] for d in answer.json()["items"]] == ["request.submitted"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_whose_transaction_commits_late_is_still_sent(exchange, receiver):
+    """On PostgreSQL an entry's id is taken when it is written and seen when its transaction commits: a later entry
+    can be read first. The fan-out must not pass the earlier one by."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: its ids are in commit order")
+    url, _received, _state = receiver
+    world = exchange.world
+    subscription = _subscribe(world.ally_b, url)
+    late, early = exchange.request(submit=False), exchange.request(submit=False)
+    written, commit = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        try:
+            with transaction.atomic():
+                assistance.request_submit(actor=world.ally_a, request=late)  # its audit entry takes the lower id
+                written.set()
+                commit.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    try:
+        assert written.wait(30)
+        assistance.request_submit(actor=world.ally_a, request=early)  # a higher id, committed first
+        time.sleep(1.1)  # older than any settling time: the fan-out reads it now
+        webhooks.fan_out()
+        assert _targets(subscription) == {early.pk}
+    finally:
+        commit.set()
+        thread.join(30)
+    webhooks.fan_out()
+    assert _targets(subscription) == {early.pk, late.pk}
+
+
+def _targets(subscription: Subscription) -> set[int]:
+    return set(Delivery.objects.filter(subscription=subscription).values_list("target_id", flat=True))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_fan_outs_at_once_make_each_delivery_once(exchange, receiver):
+    if connection.vendor != "postgresql":
+        pytest.skip("two writers at once are proved on PostgreSQL")
+    url, _received, _state = receiver
+    subscriptions = [_subscribe(getattr(exchange.world, who), url) for who in ("ally_b", "partner", "coordinator")]
+    requests = [exchange.request() for _n in range(6)]
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(30)
+            webhooks.fan_out()
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    for subscription in subscriptions:
+        made = list(Delivery.objects.filter(subscription=subscription).values_list("target_id", flat=True))
+        assert sorted(made) == sorted(r.pk for r in requests)
+
+
+def test_the_fan_out_reads_no_further_back_than_its_window(exchange, receiver, settings):
+    url, _received, _state = receiver
+    subscription = _subscribe(exchange.world.ally_b, url)
+    exchange.request()
+    settings.AIDX_WEBHOOK_LOOKBACK_SECONDS = 60
+    assert webhooks.fan_out(now=timezone.now() + dt.timedelta(minutes=2)) == 0
+    assert not Delivery.objects.filter(subscription=subscription).exists()
+    assert webhooks.fan_out() == 1
+    webhooks.fan_out(now=timezone.now() + dt.timedelta(minutes=2))
+    assert not FanOutSeen.objects.exists()  # what is past the window is forgotten

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from aidx.nations.policy import get_visible_or_404, visible
 from aidx.preparedness.models import ConsumptionRate, OwnStock, Plan, Pledge, SimulationRun, WaveScenario
 
 
 def plans(user: Any) -> QuerySet[Plan]:
-    return visible(Plan.objects.all(), user).annotate(pledge_count=Count("pledges")).order_by("incident", "-version")
+    """The plans the user may see, each with the number of its pledges the user may see (never a hidden one)."""
+    seen = (
+        visible(Pledge.objects.filter(plan=OuterRef("pk")), user)
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        visible(Plan.objects.all(), user)
+        .annotate(pledge_count=Coalesce(Subquery(seen, output_field=IntegerField()), 0))
+        .order_by("incident", "-version")
+    )
 
 
 def plan(user: Any, pk: int) -> Plan:

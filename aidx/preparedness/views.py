@@ -131,6 +131,7 @@ def plan_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> Http
 
 
 PLEDGE_COLUMNS = [
+    Column("id", "pk", "#meta +id"),
     Column("nation", lambda p: p.owner_nation_id or p.owner_organisation.code, "#org +provider +v_iso3"),
     Column("item", lambda p: p.item.code if p.item else "", "#item +code"),
     Column("capability", lambda p: p.capability.code if p.capability else "", "#item +capability"),

@@ -55,6 +55,11 @@ def consumption_rates(plan: Plan) -> list[dict[str, Any]]:
     ]
 
 
+def _pledges_seen(user: Any) -> QuerySet[Pledge]:
+    """Pledges the user may see, of plans the user may see: a pledge shows its plan (its name, its link)."""
+    return visible(Pledge.objects.filter(plan__in=visible(Plan.objects.all(), user).values("pk")), user)
+
+
 def pledges(
     user: Any,
     *,
@@ -64,7 +69,7 @@ def pledges(
     status: str | None = None,
     item: str | None = None,
 ) -> QuerySet[Pledge]:
-    rows = visible(Pledge.objects.all(), user).select_related(
+    rows = _pledges_seen(user).select_related(
         "plan", "item", "capability", "origin_site", "owner_nation", "owner_organisation"
     )
     if plan is not None:
@@ -84,7 +89,7 @@ def pledges(
 
 def pledge(user: Any, pk: int) -> Pledge:
     return get_visible_or_404(
-        Pledge.objects.select_related("plan", "item", "capability", "origin_site", "owner_nation"), user, pk=pk
+        _pledges_seen(user).select_related("plan", "item", "capability", "origin_site", "owner_nation"), user, pk=pk
     )
 
 

@@ -25,7 +25,7 @@ from aidx.catalogue.models import CapabilityType, Item
 from aidx.core.actors import SYSTEM, is_system
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.nations.models import Nation, Organisation, Site
-from aidx.nations.policy import Releasability, may_see, validate_releasability
+from aidx.nations.policy import Releasability, check_derived_releasability, may_see, validate_releasability
 from aidx.optimize.preparedness.model import MAX_HORIZON, MAX_RUNS
 from aidx.preparedness.models import (
     Activation,
@@ -365,6 +365,10 @@ def pledges_create(
     if not pledges:
         problems.add(_("Add at least one pledge."), "rows")
     nations = _releasability(problems, releasability, release_to)
+    try:  # a pledge shows its plan: it is never released more widely than the plan
+        check_derived_releasability(plan, releasability, nations)
+    except BusinessError as error:
+        problems.add(error.message, error.field, code=error.code)
     values = _check_pledges(problems, pledges, prefix="rows." if rows else "")
     problems.raise_any()
     made = []

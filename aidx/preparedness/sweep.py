@@ -85,7 +85,9 @@ surface(
     tally=_pledge_counts,
     expect=pledge_counts_expected,
 )
-surface("preparedness.plan", "detail", ["preparedness:plan"], _by_id("/preparedness/plans/", "/"), per="preparedness.plan")
+surface(
+    "preparedness.plan", "detail", ["preparedness:plan"], _by_id("/preparedness/plans/", "/"), per="preparedness.plan"
+)
 # The first plan of the world, as everyone sees it: its pledges (and runs) in full.
 surface(
     "preparedness.first_plan",
@@ -126,9 +128,7 @@ surface(
     per="preparedness.pledge",
 )
 surface("preparedness.run", "detail", ["preparedness:run"], _by_id("/preparedness/runs/", "/"), per="preparedness.run")
-surface(
-    "preparedness.run_print", "detail", [], _by_id("/preparedness/runs/", "/?print=1"), per="preparedness.run"
-)
+surface("preparedness.run_print", "detail", [], _by_id("/preparedness/runs/", "/?print=1"), per="preparedness.run")
 surface(
     "preparedness.run_progress",
     "detail",

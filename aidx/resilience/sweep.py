@@ -64,9 +64,7 @@ surface(
     lists={"resilience.assessment": None, "resilience.action": _overdue},
 )
 for _fmt, _read in (("csv", None), ("xlsx", xlsx_text)):
-    surface(
-        f"resilience.heat_map_{_fmt}", "export", [], f"/resilience/?format={_fmt}", read=_read
-    )
+    surface(f"resilience.heat_map_{_fmt}", "export", [], f"/resilience/?format={_fmt}", read=_read)
 surface(
     "resilience.assessment",
     "detail",
@@ -96,7 +94,9 @@ surface(
     "resilience.overdue_actions", "page", [], "/resilience/actions/?overdue=1", lists={"resilience.action": _overdue}
 )
 surface("resilience.templates", "page", ["resilience:templates"], "/resilience/templates/")
-surface("resilience.supply", "page", ["resilience:supply"], "/resilience/supply/", lists={"resilience.manufacturer": None})
+surface(
+    "resilience.supply", "page", ["resilience:supply"], "/resilience/supply/", lists={"resilience.manufacturer": None}
+)
 surface("resilience.supply_csv", "export", [], "/resilience/supply/?format=csv")
 surface(
     "resilience.manufacturer",

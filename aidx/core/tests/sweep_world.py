@@ -4,7 +4,10 @@ Nations with dated memberships (allies, a late ally, partners, one about to join
 organisation that is a partner, the centre; requests and offers with random releasability, offers in reply (titled
 "Offer for: <the request's title>" as the form fills it in, and released to allies and partners as the form
 defaults), allocations in every state, missions whose manifests mix allocations of different nations, deployments,
-documents, stock lots, pledges and orders, and the notifications and audit entries all of that leaves.
+documents, stock lots, pledges and orders; preparedness plans, standby pledges (some released more widely than
+their plan would allow: the service refuses them), own stock, wave scenarios, simulation runs and activations;
+resilience self-assessments with random releasability, comments, action plans and manufacturers; and the
+notifications and audit entries all of that leaves.
 
 Every record of a sweep subject gets an id from its subject's range (`aidx.core.sweep.id_base`) and, where it has a
 text, a token ("swq00042x") in it: together its marks, which the sweep looks for in every answer.
@@ -732,7 +735,10 @@ def _resilience(world: World) -> None:
             named = [world.nations[c] for c in rng.sample([c for c in world.nations if c != code], 2)]
             if choice != "owner_centre":
                 res.assessment_release(
-                    actor=poc, assessment=assessment, releasability=choice, release_to=named if choice == "named" else None
+                    actor=poc,
+                    assessment=assessment,
+                    releasability=choice,
+                    release_to=named if choice == "named" else None,
                 )
             mark = world.token()
             action = res.action_create(

@@ -340,21 +340,18 @@ def _check_pledges(problems: Problems, given: Sequence[PledgeInput], *, prefix: 
     return out
 
 
-@transaction.atomic
-def pledges_create(
+def _checked_pledges(
     *,
     actor: Any,
     plan: Plan,
     pledges: Sequence[PledgeInput],
-    releasability: str = Releasability.ALLIES_AND_PARTNERS,
-    release_to: Iterable[str] | None = None,
-    rows: bool = False,
-    scenario_keys: Sequence[str] = (),
-    nation: Nation | None = None,
-    illustrative: bool = False,
-) -> list[Pledge]:
-    """Pledges for a plan by the nation the actor speaks for: one, or every row of an import (all or none).
-    `rows`: name problems by row (an import), else by field (a form). The system (a scenario) names the `nation`."""
+    releasability: str,
+    release_to: Iterable[str] | None,
+    rows: bool,
+    nation: Nation | None,
+) -> tuple[dict[str, Any], list[Nation], list[dict[str, Any]]]:
+    """Every check of `pledges_create`, writing nothing: the owner, the named nations and the rows' values, or
+    the BusinessError listing every problem."""
     _require(may_pledge(actor) or is_system(actor))
     owner = _owner(actor, nation)
     problems = Problems()
@@ -371,6 +368,54 @@ def pledges_create(
         problems.add(error.message, error.field, code=error.code)
     values = _check_pledges(problems, pledges, prefix="rows." if rows else "")
     problems.raise_any()
+    return owner, nations, values
+
+
+def pledges_preview(
+    *,
+    actor: Any,
+    plan: Plan,
+    pledges: Sequence[PledgeInput],
+    releasability: str = Releasability.ALLIES_AND_PARTNERS,
+    release_to: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """An import's preview: every row checked as `pledges_create` will check it, every problem at once, nothing
+    written. Returns the rows as they would be recorded (item or capability, quantity, site, dates...)."""
+    return _checked_pledges(
+        actor=actor,
+        plan=plan,
+        pledges=pledges,
+        releasability=releasability,
+        release_to=release_to,
+        rows=True,
+        nation=None,
+    )[2]
+
+
+@transaction.atomic
+def pledges_create(
+    *,
+    actor: Any,
+    plan: Plan,
+    pledges: Sequence[PledgeInput],
+    releasability: str = Releasability.ALLIES_AND_PARTNERS,
+    release_to: Iterable[str] | None = None,
+    rows: bool = False,
+    scenario_keys: Sequence[str] = (),
+    nation: Nation | None = None,
+    illustrative: bool = False,
+) -> list[Pledge]:
+    """Pledges for a plan by the nation the actor speaks for: one, or every row of an import (all or none).
+    `rows`: name problems by row (an import), else by field (a form). The system (a scenario) names the `nation`."""
+    owner, nations, values = _checked_pledges(
+        actor=actor,
+        plan=plan,
+        pledges=pledges,
+        releasability=releasability,
+        release_to=release_to,
+        rows=rows,
+        nation=nation,
+    )
     made = []
     for number, row in enumerate(values):
         key = scenario_keys[number] if number < len(scenario_keys) else ""

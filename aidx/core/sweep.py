@@ -84,11 +84,24 @@ Where = Callable[[Any], bool]  # which records of a subject a surface lists (Non
 
 
 @dataclass(frozen=True)
+class AtFirst:
+    """A fixed surface's URL that names the first record of a subject in the sweep's world (created first, so its
+    id is the start of the subject's range, known once every subject is declared): a page of one record that lists
+    others (a plan's pledges), opened by every user like a list rather than by a sample like a record's page."""
+
+    key: str  # the subject
+    path: str  # the URL with "{pk}" where the record's id goes
+
+    def __str__(self) -> str:
+        return self.path.format(pk=id_base(self.key))
+
+
+@dataclass(frozen=True)
 class Surface:
     key: str  # "<app>.<name>", e.g. "assistance.offer_list"
     kind: str
     routes: tuple[str, ...]  # the URL names it covers, with namespace ("exchange:offers", "api:offer_list")
-    url: str | Callable[[Any], str]  # a fixed URL, or (with `per`) the URL for one record
+    url: str | AtFirst | Callable[[Any], str]  # a fixed URL, or (with `per`) the URL for one record
     per: str | None = None  # a subject key: opened once per record, found (200) exactly when the user sees it
     marked: bool = True  # (with `per`) the answer carries the record's marks (a statement by nation does not)
     lists: Mapping[str, Where | None] = field(default_factory=dict)  # subjects shown in full: every one seen is there
@@ -120,7 +133,9 @@ def subject(key: str, model: type[models.Model], sees: Callable[[Who, Any], bool
     return declared
 
 
-def surface(key: str, kind: str, routes: Iterable[str], url: str | Callable[[Any], str], **options: Any) -> Surface:
+def surface(
+    key: str, kind: str, routes: Iterable[str], url: str | AtFirst | Callable[[Any], str], **options: Any
+) -> Surface:
     declared = Surface(key, kind, tuple(routes), url, **options)
     SURFACES[key] = declared
     return declared

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from aidx.nations.policy import get_visible_or_404, visible
 from aidx.preparedness.models import ConsumptionRate, OwnStock, Plan, Pledge, SimulationRun, WaveScenario
 
 
 def plans(user: Any) -> QuerySet[Plan]:
-    return visible(Plan.objects.all(), user).annotate(pledge_count=Count("pledges")).order_by("incident", "-version")
+    """The plans the user may see, each with the number of its pledges the user may see (never a hidden one)."""
+    seen = (
+        visible(Pledge.objects.filter(plan=OuterRef("pk")), user)
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        visible(Plan.objects.all(), user)
+        .annotate(pledge_count=Coalesce(Subquery(seen, output_field=IntegerField()), 0))
+        .order_by("incident", "-version")
+    )
 
 
 def plan(user: Any, pk: int) -> Plan:
@@ -42,6 +55,11 @@ def consumption_rates(plan: Plan) -> list[dict[str, Any]]:
     ]
 
 
+def _pledges_seen(user: Any) -> QuerySet[Pledge]:
+    """Pledges the user may see, of plans the user may see: a pledge shows its plan (its name, its link)."""
+    return visible(Pledge.objects.filter(plan__in=visible(Plan.objects.all(), user).values("pk")), user)
+
+
 def pledges(
     user: Any,
     *,
@@ -51,7 +69,7 @@ def pledges(
     status: str | None = None,
     item: str | None = None,
 ) -> QuerySet[Pledge]:
-    rows = visible(Pledge.objects.all(), user).select_related(
+    rows = _pledges_seen(user).select_related(
         "plan", "item", "capability", "origin_site", "owner_nation", "owner_organisation"
     )
     if plan is not None:
@@ -71,7 +89,7 @@ def pledges(
 
 def pledge(user: Any, pk: int) -> Pledge:
     return get_visible_or_404(
-        Pledge.objects.select_related("plan", "item", "capability", "origin_site", "owner_nation"), user, pk=pk
+        _pledges_seen(user).select_related("plan", "item", "capability", "origin_site", "owner_nation"), user, pk=pk
     )
 
 

@@ -25,7 +25,7 @@ from aidx.catalogue.models import CapabilityType, Item
 from aidx.core.actors import SYSTEM, is_system
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.nations.models import Nation, Organisation, Site
-from aidx.nations.policy import Releasability, may_see, validate_releasability
+from aidx.nations.policy import Releasability, check_derived_releasability, may_see, validate_releasability
 from aidx.optimize.preparedness.model import MAX_HORIZON, MAX_RUNS
 from aidx.preparedness.models import (
     Activation,
@@ -340,6 +340,58 @@ def _check_pledges(problems: Problems, given: Sequence[PledgeInput], *, prefix: 
     return out
 
 
+def _checked_pledges(
+    *,
+    actor: Any,
+    plan: Plan,
+    pledges: Sequence[PledgeInput],
+    releasability: str,
+    release_to: Iterable[str] | None,
+    rows: bool,
+    nation: Nation | None,
+) -> tuple[dict[str, Any], list[Nation], list[dict[str, Any]]]:
+    """Every check of `pledges_create`, writing nothing: the owner, the named nations and the rows' values, or
+    the BusinessError listing every problem."""
+    _require(may_pledge(actor) or is_system(actor))
+    owner = _owner(actor, nation)
+    problems = Problems()
+    if not is_system(actor) and not may_see(actor, plan):
+        raise BusinessError(_("Not found."), code="not_found", status=404)
+    if plan.status == Plan.Status.SUPERSEDED:
+        problems.add(_("This plan version is superseded: pledge to the agreed one."), "plan")
+    if not pledges:
+        problems.add(_("Add at least one pledge."), "rows")
+    nations = _releasability(problems, releasability, release_to)
+    try:  # a pledge shows its plan: it is never released more widely than the plan
+        check_derived_releasability(plan, releasability, nations)
+    except BusinessError as error:
+        problems.add(error.message, error.field, code=error.code)
+    values = _check_pledges(problems, pledges, prefix="rows." if rows else "")
+    problems.raise_any()
+    return owner, nations, values
+
+
+def pledges_preview(
+    *,
+    actor: Any,
+    plan: Plan,
+    pledges: Sequence[PledgeInput],
+    releasability: str = Releasability.ALLIES_AND_PARTNERS,
+    release_to: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """An import's preview: every row checked as `pledges_create` will check it, every problem at once, nothing
+    written. Returns the rows as they would be recorded (item or capability, quantity, site, dates...)."""
+    return _checked_pledges(
+        actor=actor,
+        plan=plan,
+        pledges=pledges,
+        releasability=releasability,
+        release_to=release_to,
+        rows=True,
+        nation=None,
+    )[2]
+
+
 @transaction.atomic
 def pledges_create(
     *,
@@ -355,18 +407,15 @@ def pledges_create(
 ) -> list[Pledge]:
     """Pledges for a plan by the nation the actor speaks for: one, or every row of an import (all or none).
     `rows`: name problems by row (an import), else by field (a form). The system (a scenario) names the `nation`."""
-    _require(may_pledge(actor) or is_system(actor))
-    owner = _owner(actor, nation)
-    problems = Problems()
-    if not is_system(actor) and not may_see(actor, plan):
-        raise BusinessError(_("Not found."), code="not_found", status=404)
-    if plan.status == Plan.Status.SUPERSEDED:
-        problems.add(_("This plan version is superseded: pledge to the agreed one."), "plan")
-    if not pledges:
-        problems.add(_("Add at least one pledge."), "rows")
-    nations = _releasability(problems, releasability, release_to)
-    values = _check_pledges(problems, pledges, prefix="rows." if rows else "")
-    problems.raise_any()
+    owner, nations, values = _checked_pledges(
+        actor=actor,
+        plan=plan,
+        pledges=pledges,
+        releasability=releasability,
+        release_to=release_to,
+        rows=rows,
+        nation=nation,
+    )
     made = []
     for number, row in enumerate(values):
         key = scenario_keys[number] if number < len(scenario_keys) else ""

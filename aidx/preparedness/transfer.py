@@ -1,13 +1,17 @@
 """Standby pledges out and in. Export: `PLEDGE_COLUMNS` (with HXL hashtags). Import from CSV or XLSX: columns
 item | capability, quantity, notice_days, origin_site, valid_from, valid_until, terms, notes (header names
 case-insensitive), or a row of HXL hashtags as the header or right under it (`HXL_RULES`: what the export writes,
-read back). Rows become `PledgeInput`s; the service checks them all and writes all or none."""
+read back). Rows become `PledgeInput`s; the service checks them all and writes all or none. An upload is first
+previewed (every row checked, every problem listed, nothing written); the rows are kept in the session until the
+user records them, checked again then."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import uuid
+from dataclasses import asdict
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -134,3 +138,34 @@ def read_pledges(upload: UploadedFile) -> list[PledgeInput]:
         )
         for row in rows[1:]
     ]
+
+
+SESSION_KEY = "preparedness-pledge-import"
+
+
+def store_preview(session: Any, plan_id: int, pledges: list[PledgeInput], releasability: str) -> str:
+    """Keep a good preview's rows in the session until the user records them; returns its id (one at a time)."""
+    token = uuid.uuid4().hex
+    session[SESSION_KEY] = {
+        "id": token,
+        "plan": plan_id,
+        "releasability": releasability,
+        "rows": [
+            {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in asdict(p).items()}
+            for p in pledges
+        ],
+    }
+    return token
+
+
+def take_preview(session: Any, plan_id: int, token: str) -> tuple[list[PledgeInput], str] | None:
+    """The stored preview's rows and releasability, forgotten as they are taken (a second click records nothing)."""
+    stored = session.get(SESSION_KEY)
+    if not stored or stored.get("id") != token or stored.get("plan") != plan_id:
+        return None
+    session.pop(SESSION_KEY, None)
+    rows = [
+        PledgeInput(**{**row, "valid_from": _date(row["valid_from"]), "valid_until": _date(row["valid_until"])})
+        for row in stored["rows"]
+    ]
+    return rows, stored["releasability"]

@@ -142,33 +142,39 @@ def pledge_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Any:
 
 @login_required
 def pledge_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Upload pledges (CSV or XLSX): every bad row is listed with its reasons, and nothing is written unless all
-    rows are good."""
+    """Upload pledges (CSV or XLSX) in two steps, as the exchange's import: a preview of every row, with every
+    problem listed and nothing written; then "Record" writes them all (checked again) or none."""
     user = request.user
     plan = selectors.plan(user, pk)
     problems: list[str] = []
+    preview: list[dict[str, Any]] | None = None
+    token = ""
+    releasability = request.POST.get("releasability") or "allies_partners"
     if request.method == "POST":
-        upload = request.FILES.get("file")
         try:
+            if "preview" in request.POST:
+                taken = transfer.take_preview(request.session, plan.pk, request.POST["preview"])
+                if taken is None:
+                    raise BusinessError(_("This preview is no longer available: upload the file again."))
+                rows, releasability = taken
+                made = services.pledges_create(
+                    actor=user, plan=plan, pledges=rows, rows=True, releasability=releasability
+                )
+                messages.success(request, _("%(n)s pledges imported.") % {"n": len(made)})
+                return redirect("preparedness:plan", pk=plan.pk)
+            upload = request.FILES.get("file")
             if upload is None:
                 raise BusinessError(_("Choose a file."), field="file")
             rows = transfer.read_pledges(upload)
-            made = services.pledges_create(
-                actor=user,
-                plan=plan,
-                pledges=rows,
-                rows=True,
-                releasability=request.POST.get("releasability") or "allies_partners",
-            )
+            preview = services.pledges_preview(actor=user, plan=plan, pledges=rows, releasability=releasability)
+            token = transfer.store_preview(request.session, plan.pk, rows, releasability)
         except BusinessError as error:
-            problems = [m for messages_ in (error.fields or {"": [str(error.message)]}).values() for m in messages_]
-        else:
-            messages.success(request, _("%(n)s pledges imported.") % {"n": len(made)})
-            return redirect("preparedness:plan", pk=plan.pk)
+            problems = [str(problem.message) for problem in error.problems]
+            preview = None
     return render(
         request,
         "preparedness/pledge_import.html",
-        {"plan": plan, "problems": problems},
+        {"plan": plan, "problems": problems, "preview": preview, "token": token, "releasability": releasability},
         status=400 if problems else 200,
     )
 

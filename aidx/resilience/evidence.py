@@ -4,9 +4,11 @@ Every figure is computed for the viewer from records the viewer may see: a natio
 need-to-know (`visible`), stock only for whoever may read it. A figure the viewer may not see is left out
 (`hidden=True`), never estimated, so an assessment released more widely reveals nothing more than its answers.
 
-Consumption rates: `rates()` reads this app's default table (illustrative, from the scenario) until the
-preparedness plan's rates exist; then `rates()` and `beds()` should read `aidx.preparedness.selectors.
-consumption_rates(plan)` of the agreed plan instead — the rest takes a plain mapping and does not change.
+Consumption rates: days of cover use the rates of the agreed preparedness plan the viewer may see
+(`aidx.preparedness.selectors.consumption_rates`) and the preparedness engine's `days_of_cover`; only when no
+agreed plan exists (or none the viewer may see) does it fall back on this app's illustrative default table, and
+the page says so. Of a plan's rates, items used per occupied hospital bed-day count: a durable item (a
+ventilator) is held, not used up, and a nation's planning beds do not say how many are intensive-care beds.
 """
 
 from __future__ import annotations
@@ -53,11 +55,63 @@ class Finding:
     implied: int | None = None  # the level the figures support, where they say one
     gap: bool = False
     hidden: bool = False  # the viewer may not see what it would be computed from
+    basis: str = ""  # where the rates behind the figures come from
 
 
-def rates() -> dict[str, Decimal]:
-    """Consumption per occupied bed and day of each critical item (see the module's note on preparedness)."""
-    return dict(ConsumptionRate.objects.filter(critical=True).values_list("item__code", "per_bed_day"))
+HORIZON_DAYS = 365  # cover is counted up to a year: a stock lasting longer shows as a year
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Consumption per occupied bed and day of each critical item, and where the figures come from."""
+
+    per_bed_day: dict[str, Decimal]
+    plan: Any = None  # the agreed preparedness plan they come from; None: this app's illustrative table
+
+    @property
+    def basis(self) -> str:
+        if self.plan is None:
+            return _("At this app's illustrative default rates: there is no agreed preparedness plan you may see.")
+        return _("At the consumption rates of the agreed plan %(plan)s.") % {"plan": self.plan}
+
+
+def agreed_plan(who: Any) -> Any:
+    """The most recently agreed preparedness plan the viewer may see, if any."""
+    from aidx.preparedness import selectors as preparedness
+
+    return preparedness.plans(who).filter(status="agreed").order_by("-agreed_at", "-pk").first()
+
+
+def rates(who: Any = None) -> Rates:
+    """The rates days of cover are computed at (see the module's note): the agreed plan's, else the default table."""
+    from aidx.preparedness.selectors import consumption_rates
+
+    plan = agreed_plan(who) if who is not None else None
+    if plan is not None:
+        used = {
+            rate["item"]: Decimal(str(rate["rate"]))
+            for rate in consumption_rates(plan)
+            if rate["basis"] == "bed" and not rate["durable"] and rate["rate"] > 0
+        }
+        if used:
+            return Rates(used, plan)
+    return Rates(dict(ConsumptionRate.objects.filter(critical=True).values_list("item__code", "per_bed_day")))
+
+
+def cover_days(stock_by_item: dict[str, int], rates_: Rates, bed_count: int) -> dict[str, Decimal | None]:
+    """Days each item lasts at its daily use (rate × beds), by the preparedness engine's `days_of_cover`: whole
+    days, a year at most; None where no beds are planned."""
+    from aidx.optimize.preparedness import days_of_cover
+
+    cover: dict[str, Decimal | None] = {}
+    for code, rate in rates_.per_bed_day.items():
+        daily = float(rate) * bed_count
+        if not daily:
+            cover[code] = None
+            continue
+        days = days_of_cover(float(stock_by_item.get(code, 0)), [daily] * HORIZON_DAYS)
+        cover[code] = Decimal(HORIZON_DAYS if days is None else days)
+    return cover
 
 
 def beds(nation: str | None = None) -> int:
@@ -85,12 +139,13 @@ def _cover(who: Any, nation: str, own: bool) -> Finding:
     allowed = viewer.is_centre or may_view_stock(who) or (viewer.nation == nation if own else viewer.is_ally)
     if not allowed:
         return Finding(kind, hidden=True)
-    cover = analysis.days_of_cover(stock(nation=nation if own else None), rates(), beds(nation))
+    at = rates(who)
+    cover = cover_days(stock(nation=nation if own else None), at, beds(nation))
     first = analysis.shortest(cover)
     figures = [Figure(_("days until the first critical item runs out"), first, _("days"))]
     names = {item.code: item.name for item in Item.objects.filter(code__in=cover)}
     figures += [Figure(names.get(code, code), days, _("days")) for code, days in sorted(cover.items())]
-    return Finding(kind, figures, implied=analysis.cover_level(first))
+    return Finding(kind, figures, implied=analysis.cover_level(first), basis=at.basis)
 
 
 def _requests_met(who: Any, nation: str) -> Finding:
@@ -184,7 +239,12 @@ def findings(who: Any, assessment: Assessment, answers: list[Answer] | None = No
             computed[kind] = makers[Evidence(kind)]()
         found = computed[kind]
         result[answer.indicator.code] = Finding(
-            found.kind, found.figures, found.implied, analysis.is_gap(answer.level, found.implied), found.hidden
+            found.kind,
+            found.figures,
+            found.implied,
+            analysis.is_gap(answer.level, found.implied),
+            found.hidden,
+            found.basis,
         )
     return result
 

@@ -152,8 +152,15 @@ def _requested() -> set[str]:
 
 def vulnerability(who: Any, *, on: dt.date | None = None, without: str | None = None) -> list[ItemFigures]:
     """Per item of the stockpile, of the registry and of the requests: sources, concentration, share outside,
-    days of cover. With `without`, supply produced in that country is gone (what if it stops exporting): its
-    orders no longer arrive and its manufacturers no longer count as sources; stock on hand stays."""
+    days of cover (at the agreed preparedness plan's rates where there is one: `evidence.rates`). With `without`,
+    supply produced in that country is gone (what if it stops exporting): its orders no longer arrive and its
+    manufacturers no longer count as sources; stock on hand stays.
+
+    The what-if does not run the preparedness simulation: that needs a wave scenario and takes seconds for its
+    uncertainty runs (aidx.optimize.preparedness.simulate: about 0.5 s a run at full size), so it belongs on the
+    worker, not in a page's GET; here the same days of cover are counted by the engine's `days_of_cover`
+    against the plan's rates and the planning beds, and a planner who wants the wave's picture runs the plan's
+    simulation (preparedness runs) with the country's pledges withdrawn."""
     if not may_read(who):
         return []
     on = on or timezone.localdate()
@@ -162,7 +169,7 @@ def vulnerability(who: Any, *, on: dt.date | None = None, without: str | None = 
     stock = evidence.stock(nation=None)
     pipeline = _pipeline()
     requested = _requested()
-    rates, beds = evidence.rates(), evidence.beds()
+    rates, beds = evidence.rates(who), evidence.beds()
     codes = set(supplies) | {c for c, n in stock.items() if n} | requested
     items = {i.code: i for i in Item.objects.filter(code__in=codes)}
     result = []
@@ -173,8 +180,11 @@ def vulnerability(who: Any, *, on: dt.date | None = None, without: str | None = 
             rows = analysis.without_country(rows, without)
         share = analysis.shares(rows) if rows else {}
         available = stock.get(code, 0) + pipeline.get(code, 0) - lost
-        rate = rates.get(code)
-        days = (Decimal(available) / (rate * beds)).quantize(Decimal("0.1")) if rate and beds else None
+        days = (
+            evidence.cover_days({code: max(0, available)}, evidence.Rates({code: rates.per_bed_day[code]}), beds)[code]
+            if code in rates.per_bed_day
+            else None
+        )
         result.append(
             ItemFigures(
                 item=items[code],

@@ -396,6 +396,7 @@ def vulnerability(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             "what_if": what_if,
             "below": supply.below(what_if) if what_if is not None else None,
             "threshold": supply.THRESHOLD_DAYS,
+            "rates_basis": evidence.rates(user).basis,
             "flags": supply.screening(user, on),
             "manufacturers": supply.manufacturers(user),
         },

@@ -4,7 +4,10 @@ Nations with dated memberships (allies, a late ally, partners, one about to join
 organisation that is a partner, the centre; requests and offers with random releasability, offers in reply (titled
 "Offer for: <the request's title>" as the form fills it in, and released to allies and partners as the form
 defaults), allocations in every state, missions whose manifests mix allocations of different nations, deployments,
-documents, stock lots, pledges and orders, and the notifications and audit entries all of that leaves.
+documents, stock lots, pledges and orders; preparedness plans, standby pledges (some released more widely than
+their plan would allow: the service refuses them), own stock, wave scenarios, simulation runs and activations;
+resilience self-assessments with random releasability, comments, action plans and manufacturers; and the
+notifications and audit entries all of that leaves.
 
 Every record of a sweep subject gets an id from its subject's range (`aidx.core.sweep.id_base`) and, where it has a
 text, a token ("swq00042x") in it: together its marks, which the sweep looks for in every answer.
@@ -34,7 +37,7 @@ from aidx.documents.services import document_create
 from aidx.fund import services as fund
 from aidx.logistics import services as logistics
 from aidx.nations import services as registry
-from aidx.nations.policy import Viewer, may_see, standing_on
+from aidx.nations.policy import Viewer, may_see, standing_on, viewer_for
 from aidx.stockpile import services as stock
 
 # ISO code, airfield, latitude, longitude
@@ -637,6 +640,193 @@ def _interchange(world: World) -> None:
     webhooks.fan_out(limit=100_000)
 
 
+SEIR = {
+    "rt": [[0, 1.6], [14, 0.9]],
+    "hospital_rate": 0.05,
+    "icu_rate": 0.01,
+    "hospital_days": 7,
+    "icu_days": 9,
+    "incubation_days": 5,
+    "infectious_days": 7,
+    "infected_share": 0.001,
+}
+
+
+def _preparedness(world: World) -> None:
+    """Two plans (the first, agreed, is the one the sweep lists in full), pledges of every nation with random
+    releasability (some wider than their plan's), declared own stock, two scenarios, runs by the centre and by
+    nations executed as the worker would, and activations of pledges into offers."""
+    from aidx.preparedness import services as prep
+    from aidx.preparedness.runs import run_execute
+
+    rng, coordinator = world.rng, world.users["centre"]
+    plans = []
+    for n, releasability in enumerate([rng.choice(["allies", "allies_partners"]), "named"]):
+        mark = world.token()
+        release_to = rng.sample(list(world.nations), 3) if releasability == "named" else None
+        plan = prep.plan_create(
+            actor=coordinator,
+            name=f"Operational plan {mark}",
+            incident=f"sweep-{n}",
+            valid_from=world.today,
+            releasability=releasability,
+            release_to=release_to,
+        )
+        prep.rates_set(
+            actor=coordinator,
+            plan=plan,
+            rates=[
+                prep.RateInput(item="sweep-ventilator", basis="icu", rate="1", durable=True, priority=1),
+                prep.RateInput(item="sweep-mask", basis="bed", rate="5", priority=2),
+            ],
+        )
+        if n == 0:
+            plan = prep.plan_agree(actor=coordinator, plan=plan)
+        plans.append(world.bind(mark, "preparedness.plan", plan))
+    pledges = []
+    for code in world.nations:
+        for plan in rng.sample(plans, rng.randint(1, 2)):
+            mark = world.token()
+            releasability, release_to = _releasability(world, code)
+            item = rng.random() < 0.8
+            try:
+                made = prep.pledges_create(
+                    actor=world.poc(code),
+                    plan=plan,
+                    pledges=[
+                        prep.PledgeInput(
+                            item=rng.choice(["sweep-mask", "sweep-ventilator"]) if item else None,
+                            capability=None if item else rng.choice([TEAM, "sweep-lifter"]),
+                            quantity=rng.randint(5, 500),
+                            notice_days=rng.randint(0, 10),
+                            origin_site=world.airfield[code].code,
+                            valid_from=world.today,
+                            notes=f"Standby {mark}",
+                        )
+                    ],
+                    releasability=releasability,
+                    release_to=release_to,
+                )
+            except BusinessError:
+                continue  # the plan is not for this nation's eyes, or the service refuses a wider release
+            pledges.append(world.bind(mark, "preparedness.pledge", made[0]))
+    for code in rng.sample(list(world.nations), 3):
+        prep.own_stock_declare(actor=world.poc(code), item="sweep-ventilator", quantity=rng.randint(1, 50))
+    codes = rng.sample(list(world.nations), 3)
+    scenarios = []
+    for releasability in ("allies_partners", rng.choice(["allies", "allies_partners"])):
+        mark = world.token()
+        scenario = prep.scenario_create(
+            actor=coordinator,
+            name=f"Wave {mark}",
+            incident="sweep-0",
+            start=world.today,
+            horizon_days=28,
+            parameters={
+                "seir": SEIR,
+                "nations": [
+                    {
+                        "code": code,
+                        "population": 1_000_000,
+                        "lat": float(world.airfield[code].latitude),
+                        "lon": float(world.airfield[code].longitude),
+                    }
+                    for code in codes
+                ],
+            },
+            releasability=releasability,
+        )
+        scenarios.append(world.bind(mark, "preparedness.scenario", scenario))
+    runners = [coordinator, *(world.poc(code) for code in rng.sample(list(world.nations), 3))]
+    for runner in runners:
+        viewer = viewer_for(runner, on=world.today)
+        seen = [s for s in scenarios if may_see(viewer, s)]
+        if not seen or not may_see(viewer, plans[0]):
+            continue
+        run = prep.run_start(actor=runner, plan=plans[0], scenario=rng.choice(seen), runs=3, seed=rng.randint(0, 99))
+        run_execute(run.pk)
+    for pledge in [p for p in pledges if p.plan_id == plans[0].pk and p.item_id][:3]:
+        prep.pledge_activate(actor=pledge.created_by, pledge=pledge, quantity=max(1, pledge.quantity // 2))
+
+
+def _resilience(world: World) -> None:
+    """A template; self-assessments of most nations (drafts, submitted, reviewed) with random releasability, the
+    centre's comments, action plans (some overdue); manufacturers of the stockpile's items."""
+    from aidx.resilience import services as res
+
+    rng, coordinator = world.rng, world.users["centre"]
+    levels = {lang: [f"{lang} level {n}" for n in range(5)] for lang in ("en", "nb", "nn")}
+    template = res.template_create(
+        actor=SYSTEM,
+        code="sweep",
+        titles={"en": "Baseline", "nb": "Grunnlinje", "nn": "Grunnline"},
+        indicators=[
+            {
+                "code": f"{requirement}.1",
+                "requirement": requirement,
+                "weight": 1,
+                "required": True,
+                "evidence": "national_cover" if requirement == 5 else "",
+                **{f"question_{lang}": f"Question {requirement}" for lang in ("en", "nb", "nn")},
+                **{f"guidance_{lang}": "" for lang in ("en", "nb", "nn")},
+                "levels": levels,
+            }
+            for requirement in range(1, 8)
+        ],
+    )
+    for code in rng.sample(list(world.nations), 7):
+        poc = world.poc(code)
+        for _n in range(rng.randint(1, 2)):
+            mark = world.token()
+            assessment = res.assessment_start(actor=poc, template=template, title=f"Self-assessment {mark}")
+            world.bind(mark, "resilience.assessment", assessment)
+            res.answers_save(
+                actor=poc,
+                assessment=assessment,
+                answers=[
+                    {"indicator": a.indicator.code, "level": rng.randint(0, 4), "evidence": "Seen"}
+                    for a in assessment.answers.select_related("indicator")
+                ],
+            )
+            choice = rng.choice(["owner_centre", "owner_centre", "allies", "allies_partners", "named"])
+            named = [world.nations[c] for c in rng.sample([c for c in world.nations if c != code], 2)]
+            if choice != "owner_centre":
+                res.assessment_release(
+                    actor=poc,
+                    assessment=assessment,
+                    releasability=choice,
+                    release_to=named if choice == "named" else None,
+                )
+            mark = world.token()
+            action = res.action_create(
+                actor=poc,
+                assessment=assessment,
+                description=f"Stock up {mark}",
+                responsible="Ministry of Health",
+                due=world.today + dt.timedelta(days=rng.choice([-20, -3, 15, 90])),
+            )
+            world.bind(mark, "resilience.action", action)
+            if rng.random() < 0.2:
+                continue
+            res.assessment_transition(actor=poc, assessment=assessment, action="submit")
+            mark = world.token()
+            comment = res.comment_add(actor=coordinator, assessment=assessment, text=f"Please explain {mark}")
+            world.bind(mark, "resilience.comment", comment)
+            if rng.random() < 0.5:
+                res.assessment_transition(actor=coordinator, assessment=assessment, action="review")
+    for n, (country, item) in enumerate([("CHN", "sweep-mask"), ("DEU", "sweep-mask"), ("USA", "sweep-ventilator")]):
+        mark = world.token()
+        maker = res.manufacturer_create(
+            actor=coordinator,
+            code=f"sweep-maker-{n}",
+            name=f"Maker {mark}",
+            production_country=country,
+            items=[item],
+            ownerships=[{"owner_name": f"Owner {n}", "owner_country": country, "valid_from": dt.date(2000, 1, 1)}],
+        )
+        world.bind(mark, "resilience.manufacturer", maker)
+
+
 def build(seed: int) -> World:
     """The world for `seed`. Call inside a transaction that is rolled back afterwards."""
     world = World(seed=seed, today=timezone.localdate(), rng=random.Random(seed))
@@ -653,4 +843,6 @@ def build(seed: int) -> World:
     _documents(world)
     _stock_and_fund(world)
     _interchange(world)
+    _preparedness(world)
+    _resilience(world)
     return world

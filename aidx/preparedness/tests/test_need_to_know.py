@@ -92,3 +92,46 @@ def test_the_api_answers_bad_input_with_every_problem(seen):
     )
     assert made.status_code == 201 and made.json()["actions"] == ["activate", "withdraw"]
     assert _client(w.coordinator).get("/api/v1/openapi.json").json()["paths"]["/api/v1/preparedness/runs"]
+
+
+def test_it_counts_on_the_plans_page_only_the_pledges_the_viewer_sees(seen):
+    """Found by the sweep: the plans page counted every pledge of a plan, the hidden ones too."""
+    w, plan = seen.world, seen.plan
+    row = f'data-plan="{plan.pk}" data-pledges="%s"'
+    for user, count in ((w.coordinator, 3), (w.ally_a, 3), (w.ally_b, 3), (w.partner, 1)):
+        assert row % count in _client(user).get("/preparedness/").content.decode(), user
+
+
+def test_it_refuses_a_pledge_released_more_widely_than_its_plan(seen):
+    """Found by the sweep: a pledge released to partners on a plan for allies only showed partners the plan."""
+    from aidx.core.errors import BusinessError
+    from aidx.preparedness.models import Pledge
+    from aidx.preparedness.services import PledgeInput
+
+    w = seen.world
+    allies_only = services.plan_create(
+        actor=w.coordinator, name="Allies only", incident="allies-only", valid_from=seen.today, releasability="allies"
+    )
+    given = [PledgeInput(item="ventilator", quantity=5, notice_days=1, origin_site="rome", valid_from=seen.today)]
+    before = Pledge.objects.count()
+    for releasability, release_to in (("allies_partners", None), ("named", ["AUS"])):
+        with pytest.raises(BusinessError) as refused:
+            services.pledges_create(
+                actor=w.ally_a, plan=allies_only, pledges=given, releasability=releasability, release_to=release_to
+            )
+        assert [p.code for p in refused.value.problems] == ["wider_than_source"]
+    assert Pledge.objects.count() == before
+    made = services.pledges_create(actor=w.ally_a, plan=allies_only, pledges=given, releasability="allies")
+    assert made[0].plan == allies_only
+
+
+def test_a_pledge_is_not_shown_to_whom_its_plan_is_hidden(seen):
+    """Even a pledge released more widely than its plan (made before the rule) stays hidden with its plan."""
+    from aidx.preparedness.models import Plan
+
+    w = seen.world
+    Plan.objects.filter(pk=seen.plan.pk).update(releasability="allies")
+    partner = _client(w.partner)
+    assert partner.get(f"/preparedness/pledges/{seen.spain_open.pk}/").status_code == 404
+    assert partner.get(f"/api/v1/preparedness/pledges/{seen.spain_open.pk}").status_code == 404
+    assert _client(w.ally_a).get(f"/preparedness/pledges/{seen.spain_open.pk}/").status_code == 200

@@ -27,6 +27,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("exchange:requests", _("Requests")),
         ("exchange:offers", _("Offers")),
         ("exchange:inbox", inbox),
+        *([("import", _("Import"))] if user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR) else []),
         ("picture", _("Picture")),
         ("logistics:missions", _("Airlift")),
         ("logistics:deployments", _("Deployments")),
@@ -45,7 +46,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     nav = []
     for name, label in entries:
-        url = reverse(name)
-        active = path == url if url == "/" else path.startswith(url)
+        if name == "import":  # the import page of requests, and offers from there: both are this entry
+            url, prefix = reverse("transfer:import", kwargs={"kind": "request"}), "/exchange/transfer/import/"
+        else:
+            url = prefix = reverse(name)
+        active = path == url if url == "/" else path.startswith(prefix)
         nav.append({"url": url, "label": label, "active": active})
     return {"nav": nav}

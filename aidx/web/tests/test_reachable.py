@@ -30,7 +30,7 @@ LISTS = [
 
 
 @pytest.mark.parametrize("path", LISTS)
-def test_it_offers_every_list_as_csv_xlsx_and_hxl(client, exchange, path):
+def test_it_offers_every_list_as_csv_xlsx_and_hxl(client, exchange, path):  # noqa: F811
     exchange.request()
     exchange.offer()
     client.force_login(exchange.world.coordinator)
@@ -49,7 +49,7 @@ def test_it_offers_every_list_as_csv_xlsx_and_hxl(client, exchange, path):
             assert lines[1].startswith("#") or lines[1].split(",")[0] == "", lines[:2]
 
 
-def test_it_exports_what_the_page_shows_and_no_more(client, exchange):
+def test_it_exports_what_the_page_shows_and_no_more(client, exchange):  # noqa: F811
     mine = exchange.request()
     hidden = exchange.request(user=exchange.world.ally_b, releasability="named", release_to=["ITA"])
     client.force_login(exchange.world.partner)
@@ -57,7 +57,7 @@ def test_it_exports_what_the_page_shows_and_no_more(client, exchange):
     assert str(mine.pk) in text.split("\n", 3)[2] and f"\n{hidden.pk}," not in text
 
 
-def test_it_puts_the_import_page_in_the_navigation(client, exchange):
+def test_it_puts_the_import_page_in_the_navigation(client, exchange):  # noqa: F811
     client.force_login(exchange.world.ally_a)
     page = client.get("/").content.decode()
     assert 'href="/exchange/transfer/import/request/"' in page
@@ -65,7 +65,7 @@ def test_it_puts_the_import_page_in_the_navigation(client, exchange):
     assert "/exchange/transfer/import/" not in client.get("/").content.decode()
 
 
-def test_it_names_the_items_in_the_import_preview(client, exchange):
+def test_it_names_the_items_in_the_import_preview(client, exchange):  # noqa: F811
     client.force_login(exchange.world.ally_a)
     preview = upload(client, exchange, "request", csv_upload([["item", "quantity"], ["mask-ffp2", "5"]]))
     assert preview.status_code == 200

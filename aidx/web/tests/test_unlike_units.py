@@ -9,7 +9,7 @@ from aidx.assistance import services
 from aidx.assistance.tests.conftest import exchange  # noqa: F401  (the fixture, shared)
 
 
-def _met(exchange, request, offer, quantity):
+def _met(exchange, request, offer, quantity):  # noqa: F811
     w = exchange.world
     allocation = services.allocation_propose(
         actor=w.coordinator, offer_line=offer.lines.get(), request_line=request.lines.get(), quantity=quantity

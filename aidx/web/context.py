@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +18,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     unread = unread_count(user)
-    inbox = (
-        format_html('{} <span class="badge" data-testid="unread-count">{}</span>', _("Inbox"), unread)
-        if unread
-        else _("Inbox")
+    # The count refreshes itself (htmx polls web.views.unread), so a new proposal shows without a reload.
+    inbox = format_html(
+        '{} <span class="live" hx-get="{}" hx-trigger="every 30s" data-testid="unread-live">{}</span>',
+        _("Inbox"),
+        reverse("unread"),
+        render_to_string("web/_unread.html", {"unread": unread}),
     )
     entries = [
         ("home", _("Home")),

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from aidx.assistance.tests.conftest import exchange  # noqa: F401  (the fixture, shared)
 from aidx.assistance.tests.test_transfer import csv_upload, upload
 
 LISTS = [
@@ -30,7 +29,7 @@ LISTS = [
 
 
 @pytest.mark.parametrize("path", LISTS)
-def test_it_offers_every_list_as_csv_xlsx_and_hxl(client, exchange, path):  # noqa: F811
+def test_it_offers_every_list_as_csv_xlsx_and_hxl(client, exchange, path):
     exchange.request()
     exchange.offer()
     client.force_login(exchange.world.coordinator)
@@ -49,7 +48,7 @@ def test_it_offers_every_list_as_csv_xlsx_and_hxl(client, exchange, path):  # no
             assert lines[1].startswith("#") or lines[1].split(",")[0] == "", lines[:2]
 
 
-def test_it_exports_what_the_page_shows_and_no_more(client, exchange):  # noqa: F811
+def test_it_exports_what_the_page_shows_and_no_more(client, exchange):
     mine = exchange.request()
     hidden = exchange.request(user=exchange.world.ally_b, releasability="named", release_to=["ITA"])
     client.force_login(exchange.world.partner)
@@ -57,7 +56,7 @@ def test_it_exports_what_the_page_shows_and_no_more(client, exchange):  # noqa: 
     assert str(mine.pk) in text.split("\n", 3)[2] and f"\n{hidden.pk}," not in text
 
 
-def test_it_puts_the_import_page_in_the_navigation(client, exchange):  # noqa: F811
+def test_it_puts_the_import_page_in_the_navigation(client, exchange):
     client.force_login(exchange.world.ally_a)
     page = client.get("/").content.decode()
     assert 'href="/exchange/transfer/import/request/"' in page
@@ -65,7 +64,7 @@ def test_it_puts_the_import_page_in_the_navigation(client, exchange):  # noqa: F
     assert "/exchange/transfer/import/" not in client.get("/").content.decode()
 
 
-def test_it_names_the_items_in_the_import_preview(client, exchange):  # noqa: F811
+def test_it_names_the_items_in_the_import_preview(client, exchange):
     client.force_login(exchange.world.ally_a)
     preview = upload(client, exchange, "request", csv_upload([["item", "quantity"], ["mask-ffp2", "5"]]))
     assert preview.status_code == 200

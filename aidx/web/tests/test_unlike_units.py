@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 
 from aidx.assistance import services
-from aidx.assistance.tests.conftest import exchange  # noqa: F401  (the fixture, shared)
 
 
-def _met(exchange, request, offer, quantity):  # noqa: F811
+def _met(exchange, request, offer, quantity):
     w = exchange.world
     allocation = services.allocation_propose(
         actor=w.coordinator, offer_line=offer.lines.get(), request_line=request.lines.get(), quantity=quantity
@@ -17,7 +16,7 @@ def _met(exchange, request, offer, quantity):  # noqa: F811
     services.allocation_accept(actor=w.ally_a, allocation=allocation)
 
 
-def test_it_shows_needs_per_item_and_the_share_by_weight(client, exchange):  # noqa: F811
+def test_it_shows_needs_per_item_and_the_share_by_weight(client, exchange):
     masks = exchange.request(lines=(("mask-surgical", 100_000),))
     exchange.request(lines=(("ventilator", 10),))
     _met(exchange, masks, exchange.offer(lines=(("mask-surgical", 100_000),)), 100_000)
@@ -36,7 +35,7 @@ def test_it_shows_needs_per_item_and_the_share_by_weight(client, exchange):  # n
     }
 
 
-def test_it_shows_the_partner_the_share_its_list_shows(client, exchange):  # noqa: F811
+def test_it_shows_the_partner_the_share_its_list_shows(client, exchange):
     request = exchange.request(lines=(("ventilator", 40),))
     _met(exchange, request, exchange.offer(lines=(("ventilator", 20),)), 20)
     client.force_login(exchange.world.partner)
@@ -46,7 +45,7 @@ def test_it_shows_the_partner_the_share_its_list_shows(client, exchange):  # noq
     assert 'data-testid="share-met">50 %<' in page
 
 
-def test_it_gives_the_match_review_in_tonnes_not_units(client, exchange, django_capture_on_commit_callbacks):  # noqa: F811
+def test_it_gives_the_match_review_in_tonnes_not_units(client, exchange, django_capture_on_commit_callbacks):
     from aidx.matching import services as matching
 
     exchange.request(lines=(("mask-surgical", 45_000), ("ventilator", 10)))

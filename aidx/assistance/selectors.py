@@ -336,7 +336,9 @@ class NeedMet:
 
     @property
     def name(self) -> str:
-        return str((self.item or self.capability).name)  # type: ignore[union-attr]  (one of the two is set)
+        record = self.item or self.capability
+        assert record is not None  # a line names an item or a capability
+        return str(record.name)
 
     @property
     def tonnes_requested(self) -> Decimal | None:

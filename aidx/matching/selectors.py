@@ -54,7 +54,8 @@ def review(run: MatchRun) -> Review:
         entry["nation"] = request.owner_nation or request.owner_organisation
         entry["lines"].append(proposal)
         if not proposal.dropped:
-            entry["kg"] += proposal.quantity * proposal.offer_line.item.unit_weight_kg  # never units of unlike items
+            item = proposal.offer_line.item  # a run proposes items only; weights, never units of unlike items
+            entry["kg"] += proposal.quantity * (item.unit_weight_kg if item is not None else Decimal(0))
             entry["ton_km"] += proposal.ton_km
     unmet, unused = left_over(run, with_lines=True)
     line_ids = {p.request_line_id for p in rows}

@@ -168,7 +168,7 @@ def panel(user: Any) -> dict[str, Any]:
     if not may_view(user):
         return {}
     weight = F("lot__item__unit_weight_kg")
-    kg = DecimalField(max_digits=24, decimal_places=4)
+    kg: Any = DecimalField(max_digits=24, decimal_places=4)
     sums = Balance.objects.aggregate(
         total_on_hand=Coalesce(Sum("on_hand"), 0),
         total_reserved=Coalesce(Sum("reserved"), 0),

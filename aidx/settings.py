@@ -210,6 +210,8 @@ STATICFILES_DIRS = [
     ("vendor/world-atlas", NODE_MODULES / "world-atlas"),
     ("vendor/topojson-client", NODE_MODULES / "topojson-client" / "dist"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
+    # axe-core (a development dependency) checks the pages' accessibility in the browser tests
+    ("vendor/axe-core", NODE_MODULES / "axe-core"),
 ]
 WHITENOISE_USE_FINDERS = True
 STORAGES = {

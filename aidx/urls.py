@@ -10,6 +10,8 @@ from aidx.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("now/", web_views.now_panel, name="now"),
+    path("live/unread/", web_views.unread, name="unread"),
     path("favicon.ico", web_views.favicon, name="favicon"),
     path("picture/", picture.picture, name="picture"),
     path(

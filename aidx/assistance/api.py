@@ -239,12 +239,22 @@ class DeliveryIn(Schema):
     discrepancy: str = Field("", max_length=500)
 
 
+class NeedMetOut(Schema):
+    item: str | None = Field(None, description="item code (or capability, below)")
+    capability: str | None = None
+    unit: str = Field("", description="the item's unit: requested and met count in it")
+    requested: int
+    met: int
+    tonnes_requested: float | None = Field(None, description="where the item's weight is known")
+
+
 class FiguresOut(Schema):
     open_requests: int
     open_offers: int
-    requested: int
-    accepted: int
-    share_met: float
+    share_met: float = Field(..., description="share of the requested weight met (units of unlike items never add)")
+    tonnes_requested: float
+    tonnes_met: float
+    by_item: list[NeedMetOut] = Field(..., description="per item or capability: requested and met in its own unit")
     tonnes_allocated: float
     delivered_allocations: int
 
@@ -561,4 +571,23 @@ def allocation_deliver(request: HttpRequest, pk: Id, payload: DeliveryIn) -> Any
 @router.get("/figures", response=FiguresOut, summary="The situational picture's figures, as you may see them")
 def figures(request: HttpRequest) -> Any:
     result = selectors.figures(request.auth)  # type: ignore[attr-defined]
-    return {**result.__dict__, "share_met": result.share_met, "tonnes_allocated": float(result.tonnes_allocated)}
+    return {
+        "open_requests": result.open_requests,
+        "open_offers": result.open_offers,
+        "share_met": result.share_met,
+        "tonnes_requested": float(result.tonnes_requested),
+        "tonnes_met": float(result.tonnes_met),
+        "by_item": [
+            {
+                "item": need.item.code if need.item else None,
+                "capability": need.capability.code if need.capability else None,
+                "unit": need.item.unit if need.item else "",
+                "requested": need.requested,
+                "met": need.met,
+                "tonnes_requested": None if need.tonnes_requested is None else float(need.tonnes_requested),
+            }
+            for need in result.by_item
+        ],
+        "tonnes_allocated": float(result.tonnes_allocated),
+        "delivered_allocations": result.delivered_allocations,
+    }

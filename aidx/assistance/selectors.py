@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import (
@@ -373,17 +373,99 @@ def offer_lines_left(lines: QuerySet[OfferLine]) -> QuerySet[Any]:  # OfferLine 
 
 
 @dataclass(frozen=True)
+class NeedMet:
+    """One item (or capability) of the needs a viewer may see: requested and met in its own unit, and in tonnes
+    where its weight is known (a capability has none)."""
+
+    item: Item | None
+    capability: CapabilityType | None
+    requested: int
+    met: int
+    kg_requested: Decimal | None
+    kg_met: Decimal | None
+
+    @property
+    def share_met(self) -> float:
+        return self.met / self.requested if self.requested else 0.0
+
+    @property
+    def name(self) -> str:
+        record = self.item or self.capability
+        assert record is not None  # a line names an item or a capability
+        return str(record.name)
+
+    @property
+    def tonnes_requested(self) -> Decimal | None:
+        return None if self.kg_requested is None else _tonnes(self.kg_requested)
+
+
+@dataclass(frozen=True)
 class Figures:
     open_requests: int
     open_offers: int
-    requested: int
-    accepted: int
+    by_item: list[NeedMet]
     tonnes_allocated: Decimal
     delivered_allocations: int
 
     @property
+    def kg_requested(self) -> Decimal:
+        return sum((n.kg_requested for n in self.by_item if n.kg_requested is not None), Decimal(0))
+
+    @property
+    def kg_met(self) -> Decimal:
+        return sum((n.kg_met for n in self.by_item if n.kg_met is not None), Decimal(0))
+
+    @property
+    def tonnes_requested(self) -> Decimal:
+        return _tonnes(self.kg_requested)
+
+    @property
+    def tonnes_met(self) -> Decimal:
+        return _tonnes(self.kg_met)
+
+    @property
     def share_met(self) -> float:
-        return self.accepted / self.requested if self.requested else 0.0
+        """The share of the requested weight met: units of different items are never added up."""
+        requested = self.kg_requested
+        return float(self.kg_met / requested) if requested else 0.0
+
+
+def _tonnes(kilograms: Decimal) -> Decimal:
+    return (Decimal(kilograms) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def needs_met(lines: QuerySet[RequestLine]) -> list[NeedMet]:
+    """Per item or capability of `lines`: requested, and met as a request's own list counts it (its committed
+    allocations, whoever is party to them: what the request lists show each reader as its share met)."""
+    requested = {
+        (row["item"], row["capability"]): row["n"]
+        for row in lines.order_by().values("item", "capability").annotate(n=Sum("quantity"))
+    }
+    met = {
+        (row["request_line__item"], row["request_line__capability"]): row["n"]
+        for row in Allocation.objects.filter(request_line__in=lines.values("pk"), status__in=Allocation.COMMITTED)
+        .order_by()
+        .values("request_line__item", "request_line__capability")
+        .annotate(n=Sum("quantity"))
+    }
+    items = Item.objects.in_bulk([item for item, _capability in requested if item])
+    capabilities = CapabilityType.objects.in_bulk([capability for _item, capability in requested if capability])
+    rows = []
+    for (item_id, capability_id), quantity in requested.items():
+        item = items.get(item_id) if item_id else None
+        done = min(met.get((item_id, capability_id), 0), quantity)
+        weight = item.unit_weight_kg if item is not None and item.unit_weight_kg else None
+        rows.append(
+            NeedMet(
+                item=item,
+                capability=capabilities.get(capability_id) if capability_id else None,
+                requested=quantity,
+                met=done,
+                kg_requested=quantity * weight if weight is not None else None,
+                kg_met=done * weight if weight is not None else None,
+            )
+        )
+    return sorted(rows, key=lambda n: (-(n.kg_requested or 0), str(n.item or n.capability)))
 
 
 def figures(who: Any) -> Figures:
@@ -392,11 +474,7 @@ def figures(who: Any) -> Figures:
     requests = requests_visible_to(viewer)
     live_requests = requests.filter(status__in=(*OPEN_REQUEST, AssistanceRequest.Status.MET))
     lines = RequestLine.objects.filter(request__in=live_requests.values("pk"))
-    requested = lines.aggregate(n=Coalesce(Sum("quantity"), 0))["n"]
     allocations = allocations_visible_to(viewer)
-    accepted = allocations.filter(status__in=Allocation.COMMITTED, request_line__in=lines.values("pk")).aggregate(
-        n=Coalesce(Sum("quantity"), 0)
-    )["n"]
     weight = ExpressionWrapper(
         F("quantity") * F("offer_line__item__unit_weight_kg"),
         output_field=DecimalField(max_digits=20, decimal_places=4),
@@ -407,9 +485,8 @@ def figures(who: Any) -> Figures:
     return Figures(
         open_requests=requests.filter(open_requests_q()).count(),
         open_offers=offers_visible_to(viewer, open_only=True).count(),
-        requested=requested,
-        accepted=accepted,
-        tonnes_allocated=(Decimal(kilograms) / 1000).quantize(Decimal("0.1")),
+        by_item=needs_met(lines),
+        tonnes_allocated=_tonnes(kilograms),
         delivered_allocations=allocations.filter(status=Allocation.Status.DELIVERED).count(),
     )
 

@@ -128,6 +128,14 @@ for _kind, _subject in EXPORTS.items():
         read=xlsx_text,
     )
 
+# The list pages as files (core.exports.for_list): the same rows as the transfer exports above.
+for _path, _kind in (
+    ("requests", "assistance.request"),
+    ("offers", "assistance.offer"),
+    ("allocations", "assistance.allocation"),
+):
+    surface(f"assistance.{_path}_hxl", "export", [], f"/exchange/{_path}/?format=hxl", lists={_kind: None})
+
 # --- API ------------------------------------------------------------------------------------------------------
 
 surface(

@@ -322,6 +322,15 @@ class Preview:
             group = groups.setdefault(key, {"kind": key[0], "code": key[1], "lines": 0, "quantity": 0})
             group["lines"] += 1
             group["quantity"] += line.quantity
+        # Each by its name in the reader's language (and an item with its unit), not only its code.
+        items = Item.objects.in_bulk([code for kind, code in groups if kind == "item"], field_name="code")
+        capabilities = CapabilityType.objects.in_bulk(
+            [code for kind, code in groups if kind == "capability"], field_name="code"
+        )
+        for (kind, code), group in groups.items():
+            record = (items if kind == "item" else capabilities).get(code)
+            group["name"] = str(record.name) if record is not None else code
+            group["unit"] = getattr(record, "unit", "") or ""
         return list(groups.values())
 
     @property

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,12 +29,12 @@ from django.views.decorators.http import require_POST
 
 from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
-from aidx.assistance import forms, selectors, services
+from aidx.assistance import forms, selectors, services, transfer
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
 from aidx.assistance.workflow import ALLOCATION, OFFER, REQUEST
 from aidx.audit import describe
 from aidx.catalogue import selectors as catalogue
-from aidx.core import formatting
+from aidx.core import exports, formatting
 from aidx.core.errors import BusinessError
 from aidx.core.paging import page_of, query_without_page
 from aidx.nations.models import country_name
@@ -242,6 +243,14 @@ def _back(request: AuthenticatedHttpRequest, default: str) -> str:
     return default
 
 
+def _list_file(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase | None:
+    """The list as CSV, XLSX or HXL when asked (?format=…): the transfer export's rows, filtered as the page."""
+    if request.GET.get("format") not in exports.LIST_FORMATS:
+        return None
+    rows = transfer.export_rows(kind, viewer_for(request.user), request.GET)
+    return exports.for_list(request, transfer.EXPORT_COLUMNS[kind], rows, stem=kind)
+
+
 def _place_error(error: BusinessError, form: Any, lines: Any, line_forms: list[Any]) -> None:
     """Show each problem of a service's error where it belongs: `lines.N` at the N-th line sent, a field at that
     field; a field the form already found wrong keeps the form's word (the service saw it blank)."""
@@ -353,7 +362,9 @@ def _create(
 
 
 @login_required
-def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    if file := _list_file(request, "requests"):
+        return file
     viewer = viewer_for(request.user)
     form = forms.RequestFilterForm(request.GET or None)
     filters = filters_of(form)
@@ -543,7 +554,9 @@ def request_action(request: AuthenticatedHttpRequest, request_id: int, action: s
 
 
 @login_required
-def offer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def offer_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    if file := _list_file(request, "offers"):
+        return file
     viewer = viewer_for(request.user)
     form = forms.OfferFilterForm(request.GET or None)
     filters = filters_of(form)
@@ -685,7 +698,9 @@ def offer_action(request: AuthenticatedHttpRequest, offer_id: int, action: str) 
 
 
 @login_required
-def allocation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def allocation_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    if file := _list_file(request, "allocations"):
+        return file
     viewer = viewer_for(request.user)
     form = forms.AllocationFilterForm(request.GET or None)
     page = page_of(request, _listed(selectors.allocations_visible_to(viewer, **filters_of(form))))

@@ -7,3 +7,4 @@ from aidx.core.sweep import surface, xlsx_text
 surface("audit.list", "audit", ["audit:list"], "/audit/")
 surface("audit.csv", "audit", [], "/audit/?format=csv")
 surface("audit.xlsx", "audit", [], "/audit/?format=xlsx", read=xlsx_text)
+surface("audit.hxl", "audit", [], "/audit/?format=hxl")

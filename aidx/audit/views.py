@@ -40,7 +40,9 @@ def _with_people(entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
     return entries.select_related("actor__nation", "actor__organisation").prefetch_related("actor__role_grants")
 
 
-def _export(fmt: str, entries: QuerySet[AuditEntry]) -> StreamingHttpResponse | FileResponse:
+def _export(
+    request: AuthenticatedHttpRequest, entries: QuerySet[AuditEntry]
+) -> StreamingHttpResponse | FileResponse | None:
     # The codes for machines and the sentence for people, side by side.
     actors: dict[Any, str] = {}
 
@@ -61,7 +63,7 @@ def _export(fmt: str, entries: QuerySet[AuditEntry]) -> StreamingHttpResponse | 
         exports.Column("record", "target_repr"),
         exports.Column("changes", lambda e: json.dumps(e.changes, ensure_ascii=False, sort_keys=True)),
     ]
-    return exports.response(fmt, columns, _with_people(entries), stem="audit-log")
+    return exports.for_list(request, columns, _with_people(entries), stem="audit-log")
 
 
 @login_required
@@ -77,9 +79,8 @@ def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHtt
         "until": _date(request.GET.get("until")),
     }
     entries = audit_entries(**filters)
-    fmt = request.GET.get("format")
-    if fmt in exports.FORMATS:
-        return _export(fmt, entries)
+    if file := _export(request, entries):
+        return file
     page = page_of(request, _with_people(entries))
     page.object_list = describe.with_sentences(page.object_list)
     kind, number = filters["target_type"], filters["target_id"]

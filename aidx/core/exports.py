@@ -171,3 +171,18 @@ def response(
     if fmt == "xlsx":
         return xlsx_response(columns, source, stem=stem, hxl=hxl)
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+# Every list page answers ?format=csv, xlsx or hxl (CSV with the hashtag row) with the rows it lists, unpaged and
+# filtered as on the page: the one query the page runs, so a file never shows more than the page would.
+LIST_FORMATS = ("csv", "xlsx", "hxl")
+
+
+def for_list(
+    request: Any, columns: Sequence[Column], source: QuerySet[Any] | Iterable[Any], *, stem: str
+) -> StreamingHttpResponse | FileResponse | None:
+    """The list as a file if the page was asked for one (?format=…), else None: the page renders itself."""
+    fmt = request.GET.get("format")
+    if fmt not in LIST_FORMATS:
+        return None
+    return response("csv" if fmt == "hxl" else fmt, columns, source, stem=stem, hxl=fmt == "hxl")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aidx.core.sweep import Who, exempt, subject, surface, token
+from aidx.core.sweep import Who, exempt, subject, surface, token, xlsx_text
 from aidx.documents.models import Document
 from aidx.nations.policy import may_see
 
@@ -35,3 +35,7 @@ surface(
     api=True,
 )
 exempt("a write: it answers only with the document just made", "api:document_create")
+surface("documents.list_hxl", "export", [], "/documents/?format=hxl", lists={"documents.document": None})
+surface(
+    "documents.list_xlsx", "export", [], "/documents/?format=xlsx", lists={"documents.document": None}, read=xlsx_text
+)

@@ -90,3 +90,4 @@ exempt(
     "api:transport",
     "api:rate",
 )
+surface("fund.pledges_hxl", "export", [], "/fund/pledges/?format=hxl", lists={"fund.pledge": None})

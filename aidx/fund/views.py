@@ -130,9 +130,8 @@ PLEDGE_COLUMNS = [
 def pledge_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = request.user
     rows = selectors.pledges(user)
-    fmt = request.GET.get("format")
-    if fmt in exports.FORMATS:
-        return exports.response(fmt, PLEDGE_COLUMNS, list(rows), stem="fund-pledges", hxl=True)
+    if file := exports.for_list(request, PLEDGE_COLUMNS, list(rows), stem="fund-pledges"):
+        return file
     form = forms.PledgeForm(request.POST or None, initial={"pledged_on": timezone.localdate()})
     if request.method == "POST":
         actor = _manager(request)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aidx.assistance.sweep import sees_allocation
-from aidx.core.sweep import Who, exempt, json_of, subject, surface
+from aidx.core.sweep import Who, exempt, json_of, subject, surface, xlsx_text
 from aidx.logistics.models import Deployment, Mission, PlanRun
 from aidx.nations.policy import owned_by
 
@@ -165,4 +165,22 @@ exempt(
     "api:deployment_arrive",
     "api:deployment_return",
     "api:deployment_cancel",
+)
+
+# The list pages as files (core.exports.for_list): the same rows as the page.
+surface("logistics.missions_hxl", "export", [], "/logistics/?format=hxl", lists={"logistics.mission": None})
+surface(
+    "logistics.missions_xlsx",
+    "export",
+    [],
+    "/logistics/?format=xlsx",
+    lists={"logistics.mission": None},
+    read=xlsx_text,
+)
+surface(
+    "logistics.deployments_hxl",
+    "export",
+    [],
+    "/logistics/deployments/?format=hxl",
+    lists={"logistics.deployment": None},
 )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aidx.accounts.http import AuthenticatedHttpRequest
+from aidx.core import exports
 from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.core.exports import Column
 from aidx.core.paging import page_of, query_without_page
 from aidx.logistics import forms, planning, selectors, services
 from aidx.logistics.models import Deployment, Leg, Mission, PlanRun
@@ -41,10 +44,43 @@ def _arcs(legs: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+MISSION_COLUMNS = [
+    Column("id", "pk", "#activity +id"),
+    Column("aircraft", lambda mission: str(mission.aircraft), "#item +aircraft"),
+    Column("status", "status", "#status"),
+    Column("route", lambda mission: " > ".join(_route(mission)), "#loc +route"),
+    Column("departs", lambda mission: mission.legs.all()[0].etd if mission.legs.all() else None, "#date +start"),
+    Column("notes", "notes", "#meta +notes"),
+]
+DEPLOYMENT_COLUMNS = [
+    Column("id", "pk", "#activity +id"),
+    Column("status", "status", "#status"),
+    Column("site", "site__code", "#loc +code"),
+    Column("from", "starts", "#date +start"),
+    Column("until", "ends", "#date +end"),
+    Column("doctors", "doctors", "#reached +doctors"),
+    Column("nurses", "nurses", "#reached +nurses"),
+    Column("beds", "beds", "#capacity +beds"),
+    Column("icu_beds", "icu_beds", "#capacity +icu_beds"),
+]
+
+
+def _route(mission: Mission) -> list[str]:
+    legs = list(mission.legs.all())
+    return [legs[0].origin.code, *(leg.destination.code for leg in legs)] if legs else []
+
+
 @login_required
-def mission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def mission_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     status = request.GET.get("status") if request.GET.get("status") in Mission.Status.values else None
     viewer = viewer_for(request.user)
+    if file := exports.for_list(
+        request,
+        MISSION_COLUMNS,
+        selectors.missions_visible_to(viewer, status=status).prefetch_related("legs__origin", "legs__destination"),
+        stem="missions",
+    ):
+        return file
     page = page_of(
         request,
         selectors.missions_visible_to(viewer, status=status).prefetch_related("legs__origin", "legs__destination"),
@@ -277,8 +313,12 @@ def _visible_deployment(request: AuthenticatedHttpRequest, deployment_id: int) -
 
 
 @login_required
-def deployment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def deployment_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     viewer = viewer_for(request.user)
+    if file := exports.for_list(
+        request, DEPLOYMENT_COLUMNS, selectors.deployments_visible_to(viewer).select_related("site"), stem="deployments"
+    ):
+        return file
     page = page_of(request, selectors.deployments_visible_to(viewer))
     for deployment in page:
         deployment.allowed = DEPLOYMENT.action_names(request.user, deployment)  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -42,7 +43,7 @@ class Review:
 def review(run: MatchRun) -> Review:
     """What each nation would get, what stays unmet, and how it compares with today's allocations."""
     rows = list(proposals(run))
-    by_nation: dict[str, dict[str, Any]] = defaultdict(lambda: {"lines": [], "quantity": 0, "ton_km": 0.0})
+    by_nation: dict[str, dict[str, Any]] = defaultdict(lambda: {"lines": [], "kg": Decimal(0), "ton_km": 0.0})
     for proposal in rows:
         request = proposal.request_line.request
         nation = request.owner_nation_id
@@ -53,7 +54,8 @@ def review(run: MatchRun) -> Review:
         entry["nation"] = request.owner_nation or request.owner_organisation
         entry["lines"].append(proposal)
         if not proposal.dropped:
-            entry["quantity"] += proposal.quantity
+            item = proposal.offer_line.item  # a run proposes items only; weights, never units of unlike items
+            entry["kg"] += proposal.quantity * (item.unit_weight_kg if item is not None else Decimal(0))
             entry["ton_km"] += proposal.ton_km
     unmet, unused = left_over(run, with_lines=True)
     line_ids = {p.request_line_id for p in rows}

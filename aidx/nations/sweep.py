@@ -12,3 +12,4 @@ surface("nations.api_list", "api-list", ["api:nations"], "/api/v1/nations", api=
 surface("nations.api_detail", "api-detail", ["api:nation"], "/api/v1/nations/ITA", api=True)
 surface("nations.api_organisations", "api-list", ["api:organisations"], "/api/v1/organisations", api=True)
 surface("nations.api_sites", "api-list", ["api:sites"], "/api/v1/sites?page_size=100", api=True)
+surface("nations.sites_hxl", "page", [], "/registry/sites/?format=hxl")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -166,15 +167,21 @@ def panel(user: Any) -> dict[str, Any]:
     """Figures for the stock-and-fund panel of the situational picture."""
     if not may_view(user):
         return {}
+    weight = F("lot__item__unit_weight_kg")
+    kg: Any = DecimalField(max_digits=24, decimal_places=4)
     sums = Balance.objects.aggregate(
         total_on_hand=Coalesce(Sum("on_hand"), 0),
         total_reserved=Coalesce(Sum("reserved"), 0),
         total_available=Coalesce(Sum(_available()), 0),
+        # what people read: weights, since units of different items do not add up
+        total_kg_on_hand=Coalesce(Sum(F("on_hand") * weight, output_field=kg), Value(Decimal(0)), output_field=kg),
+        total_kg_reserved=Coalesce(Sum(F("reserved") * weight, output_field=kg), Value(Decimal(0)), output_field=kg),
+        total_kg_available=Coalesce(Sum(_available() * weight, output_field=kg), Value(Decimal(0)), output_field=kg),
     )
     totals = {key.removeprefix("total_"): value for key, value in sums.items()}
     by_item = (
         Balance.objects.filter(on_hand__gt=0)
-        .values("lot__item__code", *name_columns("lot__item__"))
+        .values("lot__item__code", "lot__item__unit", *name_columns("lot__item__"))
         .annotate(stock=Sum("on_hand"), usable=Sum(_available()))
         .order_by("-stock")[:8]
     )

@@ -81,3 +81,4 @@ exempt(
     "api:allocation_release",
     "api:allocation_cancel",
 )
+surface("stockpile.lots_hxl", "export", [], "/stockpile/lots/?format=hxl", lists={"stockpile.lot": None})

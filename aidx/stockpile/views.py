@@ -72,14 +72,28 @@ def warehouse(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+LOT_COLUMNS = [
+    exports.Column("lot", "lot_number", "#item +lot"),
+    exports.Column("item", "item__code", "#item +code"),
+    exports.Column("item_name", lambda lot: str(lot.item.name), "#item +name"),
+    exports.Column("expiry_date", "expiry_date", "#date +expiry"),
+    exports.Column("status", "status", "#status"),
+    exports.Column("owner", lambda lot: lot.owner_nation_id or "", "#country +code"),
+    exports.Column("on_hand", "on_hand", "#inventory +on_hand"),
+    exports.Column("reserved", "reserved", "#inventory +reserved"),
+]
+
+
 @login_required
-def lot_list(request: HttpRequest) -> HttpResponse:
+def lot_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse | FileResponse:
     user = _viewer(request)
     status = request.GET.get("status") if request.GET.get("status") in Lot.Status.values else None
     search = request.GET.get("q", "").strip()[:100] or None
     item = request.GET.get("item", "").strip()[:40] or None
     in_stock = request.GET.get("in_stock") == "1"
     rows = selectors.lots(user, status=status, item=item, search=search, in_stock=in_stock)
+    if file := exports.for_list(request, LOT_COLUMNS, rows, stem="lots"):
+        return file
     return render(
         request,
         "stockpile/lot_list.html",
@@ -245,9 +259,8 @@ def ledger(request: HttpRequest) -> HttpResponse | StreamingHttpResponse | FileR
         since=data.get("since"),
         until=data.get("until"),
     )
-    fmt = request.GET.get("format")
-    if fmt in exports.FORMATS:
-        return exports.response(fmt, LEDGER_COLUMNS, rows, stem="stock-ledger")
+    if file := exports.for_list(request, LEDGER_COLUMNS, rows, stem="stock-ledger"):
+        return file
     return render(
         request,
         "stockpile/ledger.html",

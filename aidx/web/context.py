@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,16 +18,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     unread = unread_count(user)
-    inbox = (
-        format_html('{} <span class="badge" data-testid="unread-count">{}</span>', _("Inbox"), unread)
-        if unread
-        else _("Inbox")
+    # The count refreshes itself (htmx polls web.views.unread), so a new proposal shows without a reload.
+    inbox = format_html(
+        '{} <span class="live" hx-get="{}" hx-trigger="every 30s" data-testid="unread-live">{}</span>',
+        _("Inbox"),
+        reverse("unread"),
+        render_to_string("web/_unread.html", {"unread": unread}),
     )
     entries = [
         ("home", _("Home")),
         ("exchange:requests", _("Requests")),
         ("exchange:offers", _("Offers")),
         ("exchange:inbox", inbox),
+        *([("import", _("Import"))] if user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR) else []),
         ("picture", _("Picture")),
         ("logistics:missions", _("Airlift")),
         ("logistics:deployments", _("Deployments")),
@@ -48,7 +52,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     nav = []
     for name, label in entries:
-        url = reverse(name)
-        active = path == url if url == "/" else path.startswith(url)
+        if name == "import":  # the import page of requests, and offers from there: both are this entry
+            url, prefix = reverse("transfer:import", kwargs={"kind": "request"}), "/exchange/transfer/import/"
+        else:
+            url = prefix = reverse(name)
+        active = path == url if url == "/" else path.startswith(prefix)
         nav.append({"url": url, "label": label, "active": active})
     return {"nav": nav}

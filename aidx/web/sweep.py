@@ -50,6 +50,8 @@ def picture_expected(visible: Any, who: Who) -> dict[str, Any]:
 
 
 surface("web.home", "page", ["home"], "/")
+surface("web.now", "page", ["now"], "/now/")  # the home page's "what needs you now", polled
+surface("web.unread", "page", ["unread"], "/live/unread/")  # the menu's unread count, polled
 surface("web.picture", "map", ["picture"], "/picture/", tally=_picture, expect=picture_expected)
 exempt("no record: a liveness probe", "healthz")
 exempt("no record: a redirect to the static icon", "favicon")

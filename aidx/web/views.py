@@ -13,6 +13,8 @@ from aidx.documents.selectors import documents_visible_to
 from aidx.nations import selectors as registry
 from aidx.nations.models import Membership
 from aidx.nations.policy import viewer_for
+from aidx.notifications.selectors import unread_count
+from aidx.web import now
 
 
 @login_required
@@ -38,7 +40,20 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     if context["is_coordinator"]:
         context["recent_audit"] = audit_entries()[:8]
+    context["groups"] = now.now(user)
     return render(request, "web/home.html", context)
+
+
+@login_required
+def now_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The home page's "what needs you now" panel alone, polled by htmx (a read: GET writes nothing)."""
+    return render(request, "web/_now.html", {"groups": now.now(request.user)})
+
+
+@login_required
+def unread(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The inbox's unread count in the menu, polled by htmx."""
+    return render(request, "web/_unread.html", {"unread": unread_count(request.user)})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

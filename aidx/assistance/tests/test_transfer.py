@@ -319,7 +319,7 @@ def test_it_reports_bad_request_rows_and_missing_columns(poc, exchange):
     )
     assert bad_rows(response) == {2: ("The quantity must be a whole number.", "Write yes or no for substitutes_ok.")}
     assert response.context["preview"].summary() == [
-        {"kind": "item", "code": "mask-ffp2", "lines": 1, "quantity": 1000}
+        {"kind": "item", "code": "mask-ffp2", "lines": 1, "quantity": 1000, "name": "FFP2 mask", "unit": "piece"}
     ]
     missing = upload(poc, exchange, "request", csv_upload([["item", "amount"], ["mask-ffp2", "3"]]))
     assert missing.status_code == 400
@@ -367,7 +367,9 @@ def test_it_reads_a_spreadsheet_of_shared_strings_within_the_bounds(poc, exchang
     rows = (("item", "quantity"), ("mask-ffp2", "3"))
     response = upload(poc, exchange, "request", SimpleUploadedFile("fine.xlsx", shared_strings_bomb(1024**2, rows)))
     assert response.status_code == 200
-    assert response.context["preview"].summary() == [{"kind": "item", "code": "mask-ffp2", "lines": 1, "quantity": 3}]
+    assert response.context["preview"].summary() == [
+        {"kind": "item", "code": "mask-ffp2", "lines": 1, "quantity": 3, "name": "FFP2 mask", "unit": "piece"}
+    ]
 
 
 def test_it_reads_no_further_right_than_the_fields_can_be(poc, exchange):

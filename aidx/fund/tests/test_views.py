@@ -49,7 +49,7 @@ def test_it_shows_each_nation_its_own_pledges_and_statement_and_totals_only_to_a
         assert client.get(f"/fund/pledges/{pledge.pk}/").status_code == (200 if code in seen else 404)
         assert client.get(f"/fund/statements/{code}/").status_code == (200 if code in seen else 404)
         assert (f'href="/fund/pledges/{pledge.pk}/"' in listing) is (code in seen)
-    csv = b"".join(client.get("/fund/pledges/", {"format": "csv"}).streaming_content).decode()
+    csv = b"".join(client.get("/fund/pledges/", {"format": "hxl"}).streaming_content).decode()  # with hashtags
     assert {line.split(",")[0] for line in csv.splitlines()[2:]} == seen
     assert client.get("/fund/orders/").status_code == (200 if who == "coordinator" else 403)
     overview = client.get("/fund/").content.decode()

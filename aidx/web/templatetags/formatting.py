@@ -78,3 +78,11 @@ def moment(value: dt.datetime | dt.date | str | None) -> str:
 def translated(row: dict[str, Any], prefix: str = "") -> str:
     """A name in the reader's language from a `.values()` row: {{ row|translated:"item__" }}."""
     return translated_name(row, prefix)
+
+
+@register.filter
+def tonnes(kilograms: int | float | Decimal | None) -> str:
+    """Kilograms as tonnes with one decimal: 164015 → '164.0' (the unit is the template's to write)."""
+    if kilograms is None or kilograms == "":
+        return ""
+    return formatting.number(Decimal(kilograms) / 1000, places=1)

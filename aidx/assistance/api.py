@@ -467,7 +467,7 @@ def offer_create(request: HttpRequest, payload: OfferIn) -> Any:
     response={201: list[AllocationOut]},
     summary="Propose an offer in reply to the nation that asked",
 )
-def offer_propose_to_requester(request: HttpRequest, pk: int) -> Any:
+def offer_propose_to_requester(request: HttpRequest, pk: Id) -> Any:
     made = services.offer_propose_to_requester(actor=require_write(request), offer=_visible_offer(request, pk))
     viewer = viewer_for(request.auth)  # type: ignore[attr-defined]
     return Status(201, list(_for_output(selectors.allocations_visible_to(viewer)).filter(pk__in=[a.pk for a in made])))

@@ -208,24 +208,34 @@ surface(
 def _figures(body: bytes) -> dict[str, Any]:
     answer = json_of(body)
     return {
-        key: answer[key] for key in ("open_requests", "open_offers", "requested", "accepted", "delivered_allocations")
+        **{key: answer[key] for key in ("open_requests", "open_offers", "delivered_allocations")},
+        "by_item": sorted(
+            (row["item"] or "", row["capability"] or "", row["requested"], row["met"]) for row in answer["by_item"]
+        ),
     }
 
 
 def figures_expected(visible: Callable[..., list[Any]], who: Who) -> dict[str, Any]:
-    """The situational picture's figures, computed from the rule over the world's records."""
+    """The situational picture's figures, computed from the rule over the world's records. Requested and met count
+    per item (or capability), never across units; met is what the lines of the requests the viewer may see show
+    as accepted (the request's page shows it too), capped at what each requested."""
     live = {*OPEN_REQUEST, AssistanceRequest.Status.MET}
     requests = [r for r in visible("assistance.request") if r.status in live]
-    lines = {line.pk for r in requests for line in r.lines.all()}
-    allocations = visible("assistance.allocation")
+    requested: dict[tuple[Any, Any], int] = {}
+    met: dict[tuple[Any, Any], int] = {}
+    for request in requests:
+        for line in request.lines.all():
+            key = (line.item.code if line.item else "", line.capability.code if line.capability else "")
+            requested[key] = requested.get(key, 0) + line.quantity
+            committed = sum(a.quantity for a in line.allocations.all() if a.status in Allocation.COMMITTED)
+            met[key] = met.get(key, 0) + committed
     return {
         "open_requests": sum(r.status in OPEN_REQUEST for r in requests),
         "open_offers": sum(o.status in OPEN_OFFER for o in visible("assistance.offer")),
-        "requested": sum(line.quantity for r in requests for line in r.lines.all()),
-        "accepted": sum(
-            a.quantity for a in allocations if a.status in Allocation.COMMITTED and a.request_line_id in lines
+        "delivered_allocations": sum(a.status == Allocation.Status.DELIVERED for a in visible("assistance.allocation")),
+        "by_item": sorted(
+            (item, capability, n, min(met.get((item, capability), 0), n)) for (item, capability), n in requested.items()
         ),
-        "delivered_allocations": sum(a.status == Allocation.Status.DELIVERED for a in allocations),
     }
 
 
@@ -253,6 +263,7 @@ exempt(
     "api:offer_create",
     "api:offer_publish",
     "api:offer_withdraw",
+    "api:offer_propose_to_requester",
     "api:allocation_propose",
     "api:allocation_accept",
     "api:allocation_decline",

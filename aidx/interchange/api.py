@@ -26,23 +26,6 @@ from aidx.interchange.workflow import PENDING, SUBSCRIPTION
 router = Router(tags=["interchange"])
 
 
-class Problem(Schema):
-    code: str
-    message: str
-    where: str
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]]
-    problems: list[Problem] = []
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
-
-
 class RecordRef(Schema):
     type: str
     id: int
@@ -74,16 +57,7 @@ def refused(exc: MessageRefused) -> Status:
 
 @router.post(
     "/messages",
-    response={
-        201: ReceivedOut,
-        200: ReceivedOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        409: ErrorOut,
-        413: ErrorOut,
-        422: ErrorOut,
-    },
+    response={201: ReceivedOut, 200: ReceivedOut},
     summary="Receive an EDXL-DE envelope or a bare EDXL-RM message",
     openapi_extra={"requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}, "required": True}},
 )

@@ -33,8 +33,10 @@ def pending_visible_to(who: Any) -> QuerySet[PendingMessage]:
 
 
 def subscriptions_of(who: Any) -> QuerySet[Subscription]:
-    """A subscription (its URL, events and delivery log) is its owner's alone, the centre's included."""
-    return Subscription.objects.filter(owned_q(who))
+    """A subscription (its URL, events and delivery log) is its owner's, and the centre's, which runs the node and
+    answers for what leaves it (its audit log shows every subscription made): nobody else's."""
+    viewer = as_viewer(who)
+    return Subscription.objects.all() if viewer.is_centre else Subscription.objects.filter(owned_q(viewer))
 
 
 def deliveries_of(who: Any, subscription: Subscription) -> QuerySet[Delivery]:

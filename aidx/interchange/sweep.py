@@ -2,7 +2,7 @@
 subscriptions and their delivery logs, the EDXL downloads and the HXL exports.
 
 A received message and a message waiting for mapping are seen by the nation (or organisation) that received it and
-by the centre; a subscription and its delivery log by their owner alone. A record as EDXL-RM is seen exactly by
+by the centre; a subscription and its delivery log by their owner and the centre. A record as EDXL-RM is seen exactly by
 who may see the record (an allocation: its two parties and the centre); HXL exports list what their reader may see.
 """
 
@@ -21,7 +21,8 @@ def sees_received(who: Who, record: InboundMessage | PendingMessage) -> bool:
 
 
 def sees_subscription(who: Who, subscription: Subscription) -> bool:
-    return owned_by(who.viewer, subscription)  # type: ignore[arg-type]
+    """Its owner and the centre (which runs the node, and whose audit log shows every subscription)."""
+    return who.viewer.is_centre or owned_by(who.viewer, subscription)  # type: ignore[arg-type]
 
 
 def sees_delivery(who: Who, delivery: Delivery) -> bool:
@@ -175,6 +176,7 @@ exempt(
     "api:pending_create",
     "api:pending_discard",
     "api:subscription_create",
-    "api:subscription_action",
+    "api:subscription_pause",
+    "api:subscription_resume",
     "api:link_create",
 )

@@ -56,8 +56,8 @@ class PledgeForm(forms.Form):
 
 class RunForm(forms.Form):
     scenario = forms.ChoiceField(label=_("Wave scenario"))
-    runs = forms.IntegerField(label=_("Runs"), initial=200)
-    seed = forms.IntegerField(label=_("Seed"), initial=0)
+    runs = forms.IntegerField(label=_("Runs"), initial=200, min_value=1, max_value=5000)
+    seed = forms.IntegerField(label=_("Seed"), initial=0, min_value=0, max_value=2**31 - 1)
 
     def __init__(self, *args: Any, user: Any, incident: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

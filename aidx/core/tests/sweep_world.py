@@ -746,7 +746,12 @@ def _preparedness(world: World) -> None:
         run = prep.run_start(actor=runner, plan=plans[0], scenario=rng.choice(seen), runs=3, seed=rng.randint(0, 99))
         run_execute(run.pk)
     for pledge in [p for p in pledges if p.plan_id == plans[0].pk and p.item_id][:3]:
-        prep.pledge_activate(actor=pledge.created_by, pledge=pledge, quantity=max(1, pledge.quantity // 2))
+        activation = prep.pledge_activate(actor=pledge.created_by, pledge=pledge, quantity=max(1, pledge.quantity // 2))
+        # the offer's title is the service's ("Standby pledge activated: ..."): the world marks it to find it
+        mark = world.token()
+        offer = Offer.objects.get(pk=activation.offer_id)
+        Offer.objects.filter(pk=offer.pk).update(title=f"{offer.title} {mark}")
+        world.bind(mark, "assistance.offer", offer)
 
 
 def _resilience(world: World) -> None:

@@ -245,6 +245,7 @@ exempt(
     "api:offer_create",
     "api:offer_publish",
     "api:offer_withdraw",
+    "api:offer_propose_to_requester",
     "api:allocation_propose",
     "api:allocation_accept",
     "api:allocation_decline",

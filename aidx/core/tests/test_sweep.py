@@ -25,10 +25,8 @@ SEEDS = [int(s) for s in os.environ.get("AIDX_SWEEP_SEEDS", "2020").split(",") i
 PER_RECORD = int(os.environ.get("AIDX_SWEEP_USERS", "2"))
 MIN_CHECKS = 10_000
 
-# Leaks known and being fixed (issue #11): the case fails until the fix lands, then passes and must lose its mark.
-# Leaks known and being fixed: {surface key: "#issue defect N: ..."}. The case fails until the fix lands (strict
-# xfail), then passes and must lose its mark. (Defects 1, 2 and 3 of #11 and the reply the requester could not see
-# were marked here until their fixes landed.)
+# Leaks known and being fixed: the case fails until the fix lands, then passes and must lose its mark. (Issue #11's
+# defects 1-3 and the unseen reply found by the sweep are fixed: manifests, reply offers, in_reply_to, notices.)
 KNOWN: dict[str, str] = {}
 
 TOTALS: Counter[str] = Counter()

@@ -3,8 +3,16 @@ allocations (found exactly for who may see the record), HXL lists, the inbound q
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aidx.assistance.sweep import OPEN_OFFER, OPEN_REQUEST
 from aidx.core.sweep import exempt, surface
+
+
+def _xml(prefix: str) -> Callable[[Any], str]:
+    return lambda record: f"{prefix}{record.pk}.xml"
+
 
 for _kind, _subject, _api in (
     ("request", "assistance.request", "requests"),
@@ -15,14 +23,14 @@ for _kind, _subject, _api in (
         f"interchange.{_kind}_xml",
         "export",
         ["interchange:xml"],
-        lambda record, kind=_kind: f"/interchange/{kind}/{record.pk}.xml",
+        _xml(f"/interchange/{_kind}/"),
         per=_subject,
     )
     surface(
         f"interchange.api_{_kind}_xml",
         "export",
         [f"api:{_kind}_xml"],
-        lambda record, api=_api: f"/api/v1/interchange/{api}/{record.pk}.xml",
+        _xml(f"/api/v1/interchange/{_api}/"),
         per=_subject,
         api=True,
     )

@@ -62,3 +62,20 @@ def _bearer(user):
     from aidx.accounts.services import token_create
 
     return f"Bearer {token_create(actor=user, user=user, name='t')[1]}"
+
+
+def test_it_lists_a_request_of_unlike_items_met_by_weight(client, exchange):
+    mixed = exchange.request(lines=(("mask-surgical", 100_000), ("ventilator", 10)))
+    offer = exchange.offer(lines=(("mask-surgical", 100_000),))
+    w = exchange.world
+    allocation = services.allocation_propose(
+        actor=w.coordinator,
+        offer_line=offer.lines.get(),
+        request_line=mixed.lines.get(item__code="mask-surgical"),
+        quantity=100_000,
+    )
+    services.allocation_accept(actor=w.ally_a, allocation=allocation)
+    client.force_login(w.partner)
+    listing = client.get("/exchange/requests/").content.decode()
+    assert "100,010" not in listing and "47%" in listing
+    assert 'data-testid="share-met">47 %<' in client.get("/picture/").content.decode()  # the same on the picture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -207,24 +208,32 @@ surface(
 
 def _figures(body: bytes) -> dict[str, Any]:
     answer = json_of(body)
-    return {
-        key: answer[key] for key in ("open_requests", "open_offers", "requested", "accepted", "delivered_allocations")
-    }
+    figures = {key: answer[key] for key in ("open_requests", "open_offers", "delivered_allocations")}
+    figures["by_item"] = sorted(
+        (row["item"] or row["capability"], row["requested"], row["met"]) for row in answer["by_item"]
+    )
+    return figures
 
 
 def figures_expected(visible: Callable[..., list[Any]], who: Who) -> dict[str, Any]:
-    """The situational picture's figures, computed from the rule over the world's records."""
+    """The situational picture's figures, computed from the rule over the world's records: per item, what the
+    requests the user may see ask for, and what is met of them as their lists show it (their committed
+    allocations, whoever is party to them)."""
     live = {*OPEN_REQUEST, AssistanceRequest.Status.MET}
     requests = [r for r in visible("assistance.request") if r.status in live]
-    lines = {line.pk for r in requests for line in r.lines.all()}
+    lines = {line.pk: line for r in requests for line in r.lines.all()}
     allocations = visible("assistance.allocation")
+    requested: Counter[str] = Counter()
+    met: Counter[str] = Counter()
+    for line in lines.values():
+        requested[(line.item or line.capability).code] += line.quantity
+    for allocation in Allocation.objects.filter(request_line_id__in=lines, status__in=Allocation.COMMITTED):
+        line = lines[allocation.request_line_id]
+        met[(line.item or line.capability).code] += allocation.quantity
     return {
         "open_requests": sum(r.status in OPEN_REQUEST for r in requests),
         "open_offers": sum(o.status in OPEN_OFFER for o in visible("assistance.offer")),
-        "requested": sum(line.quantity for r in requests for line in r.lines.all()),
-        "accepted": sum(
-            a.quantity for a in allocations if a.status in Allocation.COMMITTED and a.request_line_id in lines
-        ),
+        "by_item": sorted((code, n, min(met[code], n)) for code, n in requested.items()),
         "delivered_allocations": sum(a.status == Allocation.Status.DELIVERED for a in allocations),
     }
 

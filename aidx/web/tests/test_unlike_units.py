@@ -56,6 +56,7 @@ def test_it_gives_the_match_review_in_tonnes_not_units(client, exchange, django_
     page = client.get(f"/matching/{run.pk}/").content.decode()
     assert "45010 units" not in page and "45,010 units" not in page
     assert "0.6 t" in page  # 180 kg of masks and 450 kg of ventilators
+    assert "P1 0.6 t" in page and "45,010" not in page  # met by priority in tonnes too
 
 
 def _bearer(user):

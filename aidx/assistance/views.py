@@ -7,13 +7,25 @@ A BusinessError is shown where it belongs (a form field, a line, or a message) a
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
@@ -83,20 +95,36 @@ def _acts_for(user: Any, viewer: Viewer, record: AssistanceRequest | Offer) -> b
 
 
 def _with_share(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
-    """Each request with its requested and accepted quantities, in the same query (no query per row)."""
-    requested = (
-        RequestLine.objects.filter(request=OuterRef("pk")).values("request").annotate(n=Sum("quantity")).values("n")
-    )
-    accepted = (
-        Allocation.objects.filter(request_line__request=OuterRef("pk"), status__in=Allocation.COMMITTED)
-        .values("request_line__request")
-        .annotate(n=Sum("quantity"))
-        .values("n")
-    )
+    """Each request with the weight it asks for and the weight met (committed allocations, as the picture counts
+    them), in the same query (no query per row): units of unlike items are never added up. A request of
+    capabilities only (no weight) counts their units."""
+    kg = DecimalField(max_digits=24, decimal_places=4)
+
+    def total(rows: Any, key: str, weight: str) -> Any:
+        amount = ExpressionWrapper(F("quantity") * Coalesce(F(weight), Value(Decimal(0))), output_field=kg)
+        return Subquery(rows.values(key).annotate(n=Sum(amount)).values("n"), output_field=kg)
+
+    lines = RequestLine.objects.filter(request=OuterRef("pk"))
+    committed = Allocation.objects.filter(request_line__request=OuterRef("pk"), status__in=Allocation.COMMITTED)
+    count = IntegerField()
     return requests.annotate(
-        requested=Coalesce(Subquery(requested, output_field=IntegerField()), 0),
-        accepted=Coalesce(Subquery(accepted, output_field=IntegerField()), 0),
+        kg_requested=Coalesce(total(lines, "request", "item__unit_weight_kg"), Value(Decimal(0)), output_field=kg),
+        kg_accepted=Coalesce(
+            total(committed, "request_line__request", "request_line__item__unit_weight_kg"),
+            Value(Decimal(0)),
+            output_field=kg,
+        ),
+        requested=Coalesce(Subquery(lines.values("request").annotate(n=Sum("quantity")).values("n"), count), 0),
+        accepted=Coalesce(
+            Subquery(committed.values("request_line__request").annotate(n=Sum("quantity")).values("n"), count), 0
+        ),
     )
+
+
+def _share_met(record: Any) -> float:
+    if record.kg_requested:
+        return min(1.0, float(record.kg_accepted / record.kg_requested))
+    return min(1.0, record.accepted / record.requested) if record.requested else 0.0
 
 
 def _labels(model: type[Any], field: str) -> dict[Any, str]:
@@ -114,8 +142,7 @@ REQUEST_ROW = (
     '\n  <td><time datetime="{needed_by}">{needed_by_text}</time></td>'
     "\n  <td>{site}</td>"
     '\n  <td><span class="tag status-{status}">{status_label}</span></td>'
-    '\n  <td><meter min="0" max="{requested}" value="{accepted}" title="{accepted} / {requested}"></meter>'
-    " {accepted} / {requested}</td></tr>"
+    '\n  <td><meter min="0" max="1" value="{share}" title="{share_text}"></meter> {share_text}</td></tr>'
 )
 OFFER_ROW = (
     '\n  <tr><td><a href="{url}">{title}</a></td>'
@@ -389,8 +416,8 @@ def request_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
             site=record.delivery_site.name,
             status=record.status,
             status_label=record.status_label,
-            accepted=cells.number(record.accepted),
-            requested=cells.number(record.requested),
+            share=f"{_share_met(record):.3f}",
+            share_text=formatting.percent(_share_met(record)),
         )
     return _list_page(request, "assistance/request_list.html", page, form)
 

@@ -38,12 +38,14 @@ class Review:
     dropped: int
     ton_km: float
     already_live: int
+    kg_by_priority: dict[int, Decimal]  # what the kept proposals carry, by the request's priority
 
 
 def review(run: MatchRun) -> Review:
     """What each nation would get, what stays unmet, and how it compares with today's allocations."""
     rows = list(proposals(run))
     by_nation: dict[str, dict[str, Any]] = defaultdict(lambda: {"lines": [], "kg": Decimal(0), "ton_km": 0.0})
+    by_priority: dict[int, Decimal] = {priority: Decimal(0) for priority in (1, 2, 3, 4)}
     for proposal in rows:
         request = proposal.request_line.request
         nation = request.owner_nation_id
@@ -55,7 +57,9 @@ def review(run: MatchRun) -> Review:
         entry["lines"].append(proposal)
         if not proposal.dropped:
             item = proposal.offer_line.item  # a run proposes items only; weights, never units of unlike items
-            entry["kg"] += proposal.quantity * (item.unit_weight_kg if item is not None else Decimal(0))
+            kg = proposal.quantity * (item.unit_weight_kg if item is not None else Decimal(0))
+            entry["kg"] += kg
+            by_priority[request.priority] += kg
             entry["ton_km"] += proposal.ton_km
     unmet, unused = left_over(run, with_lines=True)
     line_ids = {p.request_line_id for p in rows}
@@ -67,6 +71,7 @@ def review(run: MatchRun) -> Review:
         dropped=sum(1 for p in rows if p.dropped),
         ton_km=sum(p.ton_km for p in rows if not p.dropped),
         already_live=Allocation.objects.filter(request_line_id__in=line_ids, status__in=Allocation.LIVE).count(),
+        kg_by_priority=by_priority,
     )
 
 

@@ -56,9 +56,27 @@ def test_it_gives_the_match_review_in_tonnes_not_units(client, exchange, django_
     page = client.get(f"/matching/{run.pk}/").content.decode()
     assert "45010 units" not in page and "45,010 units" not in page
     assert "0.6 t" in page  # 180 kg of masks and 450 kg of ventilators
+    assert "P1 0.6 t" in page and "45,010" not in page  # met by priority in tonnes too
 
 
 def _bearer(user):
     from aidx.accounts.services import token_create
 
     return f"Bearer {token_create(actor=user, user=user, name='t')[1]}"
+
+
+def test_it_lists_a_request_of_unlike_items_met_by_weight(client, exchange):
+    mixed = exchange.request(lines=(("mask-surgical", 100_000), ("ventilator", 10)))
+    offer = exchange.offer(lines=(("mask-surgical", 100_000),))
+    w = exchange.world
+    allocation = services.allocation_propose(
+        actor=w.coordinator,
+        offer_line=offer.lines.get(),
+        request_line=mixed.lines.get(item__code="mask-surgical"),
+        quantity=100_000,
+    )
+    services.allocation_accept(actor=w.ally_a, allocation=allocation)
+    client.force_login(w.partner)
+    listing = client.get("/exchange/requests/").content.decode()
+    assert "100,010" not in listing and "47%" in listing
+    assert 'data-testid="share-met">47 %<' in client.get("/picture/").content.decode()  # the same on the picture

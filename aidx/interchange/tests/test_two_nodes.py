@@ -154,9 +154,12 @@ class Databases:
             target.close()
             return {}
         name = f"{self.prefix}_{node}"
-        connection.close()  # a template database has no other session
+        connection.close()  # a template database has no other session: ours closed, idle ones left behind ended
         self._admin(
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{self.prefix}"'
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{self.prefix}' AND pid <> pg_backend_pid() AND state = 'idle'",
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}" TEMPLATE "{self.prefix}"',
         )
         self.made.append(name)
         return {"DATABASE_URL": f"{self.server}/{name}"}

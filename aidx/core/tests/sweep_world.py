@@ -584,12 +584,17 @@ def _stock_and_fund(world: World) -> None:
     world.bind(mark, "fund.order", order)
 
 
+def _interchange_rng(world: World) -> random.Random:
+    """The interchange's own draws, so that adding it leaves the rest of the world as it was for a seed."""
+    return random.Random(f"{world.seed}:interchange")
+
+
 def _subscriptions(world: World) -> None:
     """Webhook subscriptions of some nations and of the centre, made before the records so that the fan-out sends
     each what its owner may see."""
     from aidx.interchange.services import webhooks
 
-    for label in [*world.rng.sample(sorted(world.nations), 4), "centre"]:
+    for label in [*_interchange_rng(world).sample(sorted(world.nations), 4), "centre"]:
         mark = world.token()
         subscription = webhooks.subscription_create(
             actor=world.users[label], name=f"Hook {mark}", url="http://127.0.0.1:9/hook", events=webhooks.EVENT_NAMES
@@ -633,7 +638,7 @@ def _interchange(world: World) -> None:
     subscriptions."""
     from aidx.interchange.services import webhooks
 
-    for code in world.rng.sample(sorted(world.nations), 3):
+    for code in _interchange_rng(world).sample(sorted(world.nations), 3):
         for known in (True, False):
             _received(world, world.poc(code), world.airfield[code].code, known=known)
     _received(world, world.users["centre"], world.warehouse.code, known=False)  # type: ignore[attr-defined]

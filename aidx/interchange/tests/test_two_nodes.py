@@ -44,6 +44,10 @@ EVENTS = [
     "offer.published",
     "request.submitted",
 ]
+IDLE_ENDED = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = %(database)s AND pid <> pg_backend_pid() AND state = 'idle'"
+)
 USERNAMES = {"italy": "ally_a", "australia": "partner", "coordinator": "coord"}  # the base users (aidx/conftest.py)
 
 
@@ -154,9 +158,12 @@ class Databases:
             target.close()
             return {}
         name = f"{self.prefix}_{node}"
-        connection.close()  # a template database has no other session
+        connection.close()  # a template database has no other session: ours closed, idle ones left behind ended
         self._admin(
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{self.prefix}"'
+            IDLE_ENDED,
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}" TEMPLATE "{self.prefix}"',
+            database=self.prefix,
         )
         self.made.append(name)
         return {"DATABASE_URL": f"{self.server}/{name}"}
@@ -175,12 +182,12 @@ class Databases:
         if self.made:
             self._admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self.made))
 
-    def _admin(self, *statements: str) -> None:
+    def _admin(self, *statements: str, database: str = "") -> None:
         import psycopg
 
         with psycopg.connect(f"{self.server}/postgres", autocommit=True) as admin:
             for statement in statements:
-                admin.execute(statement)  # type: ignore[arg-type]
+                admin.execute(statement, {"database": database} if "%(database)s" in statement else None)  # type: ignore[arg-type]
 
 
 def _node(name: str, nations: str, databases: Databases, users: dict[str, Any]) -> Node:

@@ -98,7 +98,7 @@ def _with_share(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceReq
     """Each request with the weight it asks for and the weight met (committed allocations, as the picture counts
     them), in the same query (no query per row): units of unlike items are never added up. A request of
     capabilities only (no weight) counts their units."""
-    kg = DecimalField(max_digits=24, decimal_places=4)
+    kg: Any = DecimalField(max_digits=24, decimal_places=4)
 
     def total(rows: Any, key: str, weight: str) -> Any:
         amount = ExpressionWrapper(F("quantity") * Coalesce(F(weight), Value(Decimal(0))), output_field=kg)
@@ -106,7 +106,7 @@ def _with_share(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceReq
 
     lines = RequestLine.objects.filter(request=OuterRef("pk"))
     committed = Allocation.objects.filter(request_line__request=OuterRef("pk"), status__in=Allocation.COMMITTED)
-    count = IntegerField()
+    count: Any = IntegerField()
     return requests.annotate(
         kg_requested=Coalesce(total(lines, "request", "item__unit_weight_kg"), Value(Decimal(0)), output_field=kg),
         kg_accepted=Coalesce(

@@ -10,7 +10,7 @@ body is read as XML.
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -44,14 +44,16 @@ class ReceivedOut(Schema):
     reply: str | None = Field(None, description="A ReportResourceDeploymentStatus answering a status request")
 
 
-def refused(exc: MessageRefused) -> Status:
+def refused(exc: MessageRefused) -> JsonResponse:
+    """The one error shape, with every problem's machine code beside it (`problems`). Answered as a response of its
+    own: the operation's documented error answers are the API's common ones (aidx/api.py), which this extends."""
     fields: dict[str, list[str]] = {}
     for _code, message, where in exc.refusals:
         fields.setdefault(where, []).append(message)
     problems = [{"code": c, "message": m, "where": w} for c, m, w in exc.refusals]
-    return Status(
-        exc.status,
+    return JsonResponse(
         {"error": {"code": exc.code, "message": str(exc.message), "fields": fields, "problems": problems}},
+        status=exc.status,
     )
 
 

@@ -63,7 +63,7 @@ def refused(exc: MessageRefused) -> JsonResponse:
     summary="Receive an EDXL-DE envelope or a bare EDXL-RM message",
     openapi_extra={"requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}, "required": True}},
 )
-def receive_message(request: HttpRequest) -> Status:
+def receive_message(request: HttpRequest) -> Status | JsonResponse:
     user = require_write(request)
     body = request.body
     try:

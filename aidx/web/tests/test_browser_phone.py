@@ -21,6 +21,11 @@ def page_urls() -> list[tuple[str, str]]:
         if surface.api or surface.read or surface.kind not in HTML_KINDS:
             continue
         url = surface.url
+        if isinstance(url, registry.AtFirst):  # a page of one record that lists others: the scenario's first
+            first = registry.SUBJECTS[url.key].model.objects.order_by("pk").first()  # type: ignore[attr-defined]
+            if first is None:
+                continue
+            url = url.path.format(pk=first.pk)
         if callable(url):
             record = registry.SUBJECTS[surface.per].model.objects.order_by("pk").first()  # type: ignore[index]
             if record is None:

@@ -362,7 +362,8 @@ def _create(
         line_forms = [line for line in lines.forms if not line.errors and not line.is_blank]
         try:
             with transaction.atomic():  # create and submit/publish together, or not at all
-                created, done = save(header, [line.line_input() for line in line_forms])
+                rows = {id(line): row for row, line in enumerate(lines.forms, start=1)}
+                created, done = save(header, [line.line_input(rows[id(line)]) for line in line_forms])
                 if not valid:
                     transaction.set_rollback(True)
         except BusinessError as error:

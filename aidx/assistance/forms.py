@@ -253,11 +253,13 @@ class LineForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         return not data.get("what") and data.get("quantity") is None and not data.get("notes")
 
-    def line_input(self) -> LineInput:
-        """The line as typed; a missing item or quantity is the service's to report, with every other problem."""
+    def line_input(self, number: int | None = None) -> LineInput:
+        """The line as typed, `number` its row on the page; a missing item or quantity is the service's to report,
+        with every other problem."""
         data = self.cleaned_data
         kind, _sep, code = (data["what"] or "").partition(":")
         return LineInput(
+            number=number,
             quantity=data["quantity"],
             notes=data["notes"],
             item=code if kind == "item" else None,

@@ -89,11 +89,6 @@ def filters_of(form: Any) -> dict[str, Any]:
     return {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
 
 
-def _acts_for(user: Any, viewer: Viewer, record: AssistanceRequest | Offer) -> bool:
-    """The user speaks for the record's owner (its point of contact, or a coordinator of the centre)."""
-    return user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR) and owned_by(viewer, record)
-
-
 def _with_share(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
     """Each request with the weight it asks for and the weight met (committed allocations, as the picture counts
     them), in the same query (no query per row): units of unlike items are never added up. A request of
@@ -362,7 +357,8 @@ def _create(
         line_forms = [line for line in lines.forms if not line.errors and not line.is_blank]
         try:
             with transaction.atomic():  # create and submit/publish together, or not at all
-                created, done = save(header, [line.line_input() for line in line_forms])
+                rows = {id(line): row for row, line in enumerate(lines.forms, start=1)}
+                created, done = save(header, [line.line_input(rows[id(line)]) for line in line_forms])
                 if not valid:
                     transaction.set_rollback(True)
         except BusinessError as error:
@@ -498,7 +494,6 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
             else:
                 messages.success(request, _("Allocation proposed."))
                 return redirect(_request_url(record.pk))
-    owner = _acts_for(request.user, viewer, record)
     context = {
         "record": record,
         "lines": lines,
@@ -506,11 +501,10 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
         "replies": selectors.offers_visible_to(viewer, in_reply_to=record.pk),
         "timeline": _timeline(record, viewer),
         "propose": propose,
-        "is_owner": owner,
-        "buttons": REQUEST.buttons(request.user, record, lambda name: _action_url("request", record.pk, name)),
-        "may_reply": record.is_open
-        and not owned_by(viewer, record)
-        and request.user.has_role(Role.POINT_OF_CONTACT, Role.COORDINATOR),
+        "buttons": REQUEST.buttons(
+            request.user, record, lambda name: _action_url("request", record.pk, name), exclude=["reply"]
+        ),
+        "may_reply": REQUEST.allows(request.user, record, "reply"),  # a link to the offer form, not a button
     }
     return render(
         request,
@@ -612,7 +606,6 @@ def offer_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 def offer_detail(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
     viewer = viewer_for(request.user)
     record = get_visible_or_404(selectors.offers_visible_to(viewer), viewer, pk=offer_id)
-    owner = _acts_for(request.user, viewer, record)
     in_reply_to = None
     shown = record.reply_shown  # type: ignore[attr-defined]  # only if the viewer may see it (selectors.reply_reference)
     if shown:
@@ -623,7 +616,6 @@ def offer_detail(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespon
         "lines": selectors.offer_lines(record),
         "allocations": _with_actions(selectors.allocations_visible_to(viewer, offer=record.pk), request.user),
         "timeline": _timeline(record, viewer),
-        "is_owner": owner,
         "buttons": OFFER.buttons(request.user, record, lambda name: _action_url("offer", record.pk, name)),
     }
     return render(request, "assistance/offer_detail.html", context)

@@ -3,6 +3,7 @@
 Relations of an actor (a signed-in person) to a record, in the exchange's words:
 
 - "owner": the actor speaks for the nation (or organisation) that made the request or the offer;
+- "another": the actor speaks for another nation or organisation than the record's owner, and may see it;
 - "requester" / "offerer": the actor speaks for the nation that made the allocation's request / offer;
 - "proposer": the actor proposed the allocation (a coordinator, or the offering nation);
 - "centre": the actor belongs to the coordination centre.
@@ -35,6 +36,7 @@ A = Allocation.Status
 REQUESTER = "requester"
 OFFERER = "offerer"
 PROPOSER = "proposer"
+ANOTHER = "another"
 
 SYSTEM = Rule(system=True)
 # A nation's point of contact speaks for its records; a coordinator for the centre's own.
@@ -52,7 +54,9 @@ def _centre(actor: Any) -> set[str]:
 
 
 def _record_relations(actor: Any, record: AssistanceRequest | Offer) -> set[str]:
-    return _centre(actor) | ({OWNER} if owned_by(actor, record) else set())
+    if owned_by(actor, record):
+        return _centre(actor) | {OWNER}
+    return _centre(actor) | ({ANOTHER} if may_see(actor, record) else set())
 
 
 def _allocation_relations(actor: Any, allocation: Allocation) -> set[str]:
@@ -83,6 +87,16 @@ REQUEST = Workflow(
             refusal=OWNERS_ONLY,
             danger=True,
             inputs=[("reason", _("Reason for withdrawing"))],
+        ),
+        # Another nation (or the centre) answers an open request with an offer; the request itself stays as it is.
+        # The page draws it as a link to the offer form; the offer service checks it.
+        Transition(
+            "reply",
+            _("Make an offer in reply"),
+            source=OPEN_REQUEST,
+            target=None,
+            rules=[Rule(roles=SPEAKERS, relations={ANOTHER})],
+            refusal=_("Only another nation's point of contact or a coordinator can offer in reply."),
         ),
         Transition("expire", _("Expire"), source=[R.DRAFT, *OPEN_REQUEST], target=R.EXPIRED, rules=[SYSTEM]),
         Transition(

@@ -84,3 +84,12 @@ class BoundedIntegerField(forms.IntegerField):
 
     def __init__(self, *, max_value: int = MAX_INT32, min_value: int | None = -MAX_INT32 - 1, **kwargs: Any) -> None:
         super().__init__(max_value=max_value, min_value=min_value, **kwargs)
+
+
+def show_problems(form: forms.Form, error: Any) -> None:
+    """Put each problem of a service's `BusinessError` on the form: at its field when the form has that field,
+    else above the form. Every problem shows, not only the first (see `aidx.core.errors.Problems`)."""
+    for problem in error.problems:
+        field = problem.field if problem.field in form.fields else None
+        if field is None or field not in form.errors:
+            form.add_error(field, str(problem.message))

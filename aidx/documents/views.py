@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from aidx.core import exports
 from aidx.core.errors import BusinessError
 from aidx.core.exports import Column
+from aidx.core.forms import show_problems
 from aidx.core.paging import page_of, query_without_page
 from aidx.documents import selectors, services
 from aidx.documents.forms import DocumentForm
@@ -67,7 +68,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
                 release_to=list(data["release_to"]),
             )
         except BusinessError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            show_problems(form, error)
         else:
             return redirect("documents:detail", document_id=document.pk)
     return render(request, "documents/document_form.html", {"form": form}, status=400 if form.errors else 200)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aidx.core import exports, formatting
 from aidx.core.errors import BusinessError
+from aidx.core.forms import show_problems
 from aidx.core.models import translated
 from aidx.core.paging import page_of, query_without_page
 from aidx.fund import forms, selectors, services
@@ -38,7 +39,7 @@ def _run(form: Any, action: Any) -> Any:
     try:
         return action(form.cleaned_data)
     except BusinessError as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        show_problems(form, error)
         return None
 
 
@@ -222,7 +223,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
                 reference=data["reference"],
             )
         except BusinessError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            show_problems(form, error)
         else:
             messages.success(request, _("Order created as a draft: approve it to commit the funds."))
             return redirect("fund:order", order_id=order.pk)

@@ -13,6 +13,7 @@ from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
 from aidx.catalogue.models import Item
 from aidx.core.errors import BusinessError
+from aidx.core.forms import show_problems
 from aidx.core.paging import page_of
 from aidx.matching import selectors, services
 from aidx.matching.forms import RunForm
@@ -39,7 +40,7 @@ def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 time_limit=form.cleaned_data["time_limit"],
             )
         except BusinessError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            show_problems(form, error)
         else:
             return redirect("matching:detail", run_id=run.pk)
     page = page_of(request, selectors.runs())

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from aidx.assistance.models import Allocation
 from aidx.core import exports
 from aidx.core.errors import BusinessError
+from aidx.core.forms import show_problems
 from aidx.core.paging import page_of, query_without_page
 from aidx.nations.models import Site
 from aidx.stockpile import forms, selectors, services
@@ -118,7 +119,7 @@ def _run(request: HttpRequest, form: Any, action: Any) -> bool:
     try:
         action(form.cleaned_data)
     except BusinessError as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        show_problems(form, error)
         return False
     return True
 

@@ -31,6 +31,7 @@ class LineInput:
     available_from: dt.date | None = None
     available_until: dt.date | None = None
     origin_site: str | None = None
+    number: int | None = None  # the line's number as the person sees it (its row on the form); else its position
 
 
 # --- who may act ----------------------------------------------------------------------------------
@@ -104,8 +105,9 @@ def _resolve_lines(lines: Iterable[LineInput], *, offer: bool, problems: Problem
     capabilities = {c.code: c for c in CapabilityType.objects.filter(code__in=capability_codes)}
     sites = {s.code: s for s in Site.objects.filter(code__in=site_codes)}
     resolved = []
-    for number, line in enumerate(lines, start=1):
-        field = f"lines.{number}"
+    for position, line in enumerate(lines, start=1):
+        field = f"lines.{position}"  # where the problem goes: the position in what was sent
+        number = line.number or position  # what the person reads: the row it typed the line in
 
         if bool(line.item) == bool(line.capability):
             problems.add(_("Line %(n)s: choose an item or a capability.") % {"n": number}, field=field)

@@ -24,7 +24,7 @@ from aidx.assistance.services.common import (
     _text,
 )
 from aidx.assistance.services.status import _refresh_offer_status
-from aidx.assistance.workflow import OFFER, OPEN_REQUEST
+from aidx.assistance.workflow import OFFER, REQUEST
 from aidx.audit.services import record, snapshot
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.nations.models import Nation
@@ -77,7 +77,10 @@ def offer_create(
         problems.add(_("Only a sale has a price."), field="price_minor")
     if in_reply_to is not None:
         _require_visible(actor, in_reply_to)
-        if in_reply_to.status not in OPEN_REQUEST:
+        answer = REQUEST.decide(actor, in_reply_to, "reply")
+        if answer.code == "forbidden":
+            raise PermissionDenied(answer.reason)
+        if not answer.allowed:
             problems.add(_("That request is not open for offers."), code="bad_state", field="in_reply_to")
     if releasability is None:
         releasability, named = (

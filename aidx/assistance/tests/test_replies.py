@@ -164,3 +164,18 @@ def test_it_tells_the_requester_of_a_reply_only_if_it_may_read_the_reply(exchang
     shown = _reply(exchange, request)
     services.offer_publish(actor=world.ally_b, offer=shown)
     assert Notification.objects.filter(user=world.ally_a, kind="offer_received").count() == 1
+
+
+def test_a_nation_does_not_offer_in_reply_to_its_own_request(client, exchange):
+    """The request's table says who may reply (another nation, or the centre); the service and the page follow it."""
+    from aidx.core.errors import PermissionDenied
+
+    request = exchange.request()
+    with pytest.raises(PermissionDenied):
+        _reply(exchange, request, user=exchange.world.ally_a)  # Italy, to Italy's own request
+    assert not Offer.objects.exists()
+    client.force_login(exchange.world.ally_a)
+    assert 'data-action="reply"' not in client.get(f"/exchange/requests/{request.pk}/").content.decode()
+    client.force_login(exchange.world.ally_b)
+    assert 'data-action="reply"' in client.get(f"/exchange/requests/{request.pk}/").content.decode()
+    assert _reply(exchange, request).in_reply_to == request

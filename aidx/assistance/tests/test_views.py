@@ -393,3 +393,16 @@ def test_it_lists_in_a_constant_number_of_queries(client, exchange, django_asser
         with django_assert_max_num_queries(count):
             answer = client.get(path)
         assert answer.context["page"].paginator.count == 30, path
+
+
+def test_it_numbers_a_line_problem_by_the_row_it_was_typed_in(client, exchange):
+    """A blank row between two lines is skipped, but the problem of the row after it still names that row."""
+    client.force_login(exchange.world.ally_a)
+    answer = client.post(
+        "/exchange/requests/new/",
+        _request_form(exchange, **{"lines-2-what": "item:ventilator", "lines-2-quantity": "-5"}),
+    )
+    text = answer.content.decode()
+    assert answer.status_code == 400 and not AssistanceRequest.objects.exists()
+    assert "Line 3: The quantity must be greater than zero." in text
+    assert "Line 2:" not in text

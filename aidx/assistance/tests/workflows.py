@@ -143,6 +143,13 @@ def _make_allocation(context, state):
 
 
 def _perform_request(context, actor, request, name):
+    if name == "reply":
+        return services.offer_create(
+            actor=actor,
+            title="Masks in reply",
+            in_reply_to=request,
+            lines=[LineInput(item="mask-ffp2", quantity=10, available_from=context.today, origin_site="madrid")],
+        )
     if name == "submit":
         return services.request_submit(actor=actor, request=request)
     return services.request_withdraw(actor=actor, request=request, reason="no longer needed")

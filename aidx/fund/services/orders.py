@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Item
-from aidx.core.errors import BusinessError
+from aidx.core.errors import Problems
 from aidx.fund.models import (
     OrderLine,
     ProcurementOrder,
@@ -56,34 +56,39 @@ def order_create(
 ) -> ProcurementOrder:
     """A draft procurement order: nothing is committed until it is approved."""
     _require_manager(actor)
+    problems = Problems()  # every problem of the order at once, before anything is written
     supplier = (supplier or "").strip()
     if not supplier or len(supplier) > 200:
-        raise BusinessError(_("Name the supplier (at most 200 characters)."), field="supplier")
-    currency, site = currency_code(currency), stock.warehouse_of(warehouse)
+        problems.add(_("Name the supplier (at most 200 characters)."), field="supplier")
+    currency = problems.collect(lambda: currency_code(currency), "")
+    site = problems.collect(lambda: stock.warehouse_of(warehouse))
+    ordered_on = problems.collect(lambda: _date(ordered_on or timezone.localdate(), "ordered_on"))
     if not lines or len(lines) > 100:
-        raise BusinessError(_("Add one to 100 lines."), field="lines")
+        problems.add(_("Add one to 100 lines."), field="lines")
+        lines = []
     items = {i.code: i for i in Item.objects.filter(code__in=[line.item for line in lines])}
     for number, line in enumerate(lines, start=1):
         if line.item not in items:
-            raise BusinessError(
-                _("Line %(n)s: unknown item %(code)s.") % {"n": number, "code": line.item}, field="lines"
-            )
+            problems.add(_("Line %(n)s: unknown item %(code)s.") % {"n": number, "code": line.item}, field="lines")
         if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or not 0 < line.quantity <= 10**9:
-            raise BusinessError(_("Line %(n)s: the quantity must be a whole number above zero.") % {"n": number})
+            problems.add(
+                _("Line %(n)s: the quantity must be a whole number above zero.") % {"n": number}, field="lines"
+            )
         if (
             isinstance(line.unit_price_minor, bool)
             or not isinstance(line.unit_price_minor, int)
             or not 0 <= line.unit_price_minor <= MAX_MINOR
         ):
-            raise BusinessError(_("Line %(n)s: the price must be zero or more.") % {"n": number}, field="lines")
-    if sum(line.quantity * line.unit_price_minor for line in lines) > MAX_MINOR:
-        raise BusinessError(_("The amount is too large."), field="lines")
+            problems.add(_("Line %(n)s: the price must be zero or more.") % {"n": number}, field="lines")
+    if not problems and sum(line.quantity * line.unit_price_minor for line in lines) > MAX_MINOR:
+        problems.add(_("The amount is too large."), field="lines")
+    problems.raise_any()
     order = ProcurementOrder.objects.create(
         supplier=supplier,
         currency=currency,
         warehouse=site,
         recipient=recipient,
-        ordered_on=_date(ordered_on or timezone.localdate(), "ordered_on"),
+        ordered_on=ordered_on,
         reference=(reference or "").strip()[:100],
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         scenario_key=scenario_key,

@@ -198,3 +198,25 @@ def test_it_rebuilds_account_balances_from_the_postings(fund):
     assert services.check_accounts() == {"receivable": (1, 6_000_00)}
     services.rebuild_accounts()
     assert_books_hold()
+
+
+def test_it_reports_every_problem_of_an_order_at_once(fund):
+    with pytest.raises(BusinessError) as raised:
+        services.order_create(
+            actor=fund.manager,
+            supplier="",
+            currency="XXQ",
+            warehouse="nowhere",
+            lines=[OrderLineInput("ventilator", 10, 100), OrderLineInput("nope", 0, -1)],
+        )
+    messages = [str(problem.message) for problem in raised.value.problems]
+    assert messages == [
+        "Name the supplier (at most 200 characters).",
+        "Unknown currency: XXQ.",
+        "Unknown warehouse: nowhere.",
+        "Line 2: unknown item nope.",
+        "Line 2: the quantity must be a whole number above zero.",
+        "Line 2: the price must be zero or more.",
+    ]
+    assert {problem.field for problem in raised.value.problems} == {"supplier", "currency", "warehouse", "lines"}
+    assert not ProcurementOrder.objects.exists()

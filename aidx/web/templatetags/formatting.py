@@ -23,6 +23,7 @@ from django.utils import timezone
 from aidx.catalogue import units
 from aidx.core import formatting
 from aidx.core.models import translated as translated_name
+from aidx.core.phases import phase_label
 
 register = template.Library()
 
@@ -86,3 +87,9 @@ def tonnes(kilograms: int | float | Decimal | None) -> str:
     if kilograms is None or kilograms == "":
         return ""
     return formatting.number(Decimal(kilograms) / 1000, places=1)
+
+
+@register.filter
+def phase(code: str) -> str:
+    """A run's phase in words (aidx.core.phases)."""
+    return phase_label(code or "")

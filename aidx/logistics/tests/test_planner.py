@@ -117,7 +117,7 @@ def test_it_shows_progress_to_htmx_polling_and_the_proposal_when_done(client, ai
     PlanRun.objects.filter(pk=run.pk).update(status="running", phase="solve", percent=42)
     client.force_login(airlift.spain_log)
     polled = client.get(f"/logistics/planner/{run.pk}/progress/").content.decode()
-    assert 'hx-trigger="every 2s"' in polled and 'value="42"' in polled and "solve" in polled
+    assert 'hx-trigger="every 2s"' in polled and 'value="42"' in polled and "solving" in polled  # the phase in words
     client.force_login(airlift.italy_log)  # another nation's run: not found
     assert client.get(f"/logistics/planner/{run.pk}/progress/").status_code == 404
 

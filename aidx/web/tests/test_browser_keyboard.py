@@ -13,6 +13,7 @@ import datetime as dt
 
 import pytest
 
+from aidx.assistance import services
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -261,3 +262,23 @@ def test_it_opens_the_menu_with_the_keyboard_on_a_phone(page, live_server, peopl
     tab_to(page, "link", "Documents", within=nav)
     press(page, "Enter")
     assert page.url.endswith("/documents/")
+
+
+def test_it_keeps_the_focus_where_it_was_when_the_home_page_refreshes_itself(page, live_server, exchange):
+    w = exchange.world
+    # a decision waits for Italy: a proposal on its request
+    request, offer = exchange.request(), exchange.offer()
+    services.allocation_propose(
+        actor=w.coordinator, offer_line=offer.lines.get(), request_line=request.lines.get(), quantity=600
+    )
+    page.clock.install()  # the panel's own timer (every 60 s) is run on by the test, not waited for
+    sign_in(page, live_server, "ally_a", w.password)
+    panel = page.get_by_test_id("now")
+    skip_to_content(page)
+    tab_to(page, "link", "Decisions waiting", within=panel)
+    page.evaluate("() => { document.getElementById('now').dataset.before = 'yes'; }")
+    page.clock.run_for(61_000)
+    page.wait_for_function("() => !document.getElementById('now').dataset.before")  # the new panel is in
+    assert has_focus(panel.get_by_role("link", name="Decisions waiting", exact=True)), page.evaluate(FOCUS)
+    page.keyboard.press("Tab")  # and Tab goes on from there, not from the top of the page
+    assert page.evaluate("() => document.getElementById('now').contains(document.activeElement)")

@@ -95,7 +95,7 @@ def _downloads(page) -> dict[str, list[list[str]]]:
         fmt = button.get_attribute("data-format")
         if fmt == "xlsx":
             assert download.suggested_filename.endswith(".xlsx")
-            sheet = load_workbook(path, read_only=True).worksheets[0]
+            sheet = load_workbook(io.BytesIO(path.read_bytes()), read_only=True).worksheets[0]  # its name has no .xlsx
             files[fmt] = [
                 ["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)
             ]

@@ -131,8 +131,6 @@ def open_in_menu(page, name: str) -> None:
 
 def test_it_does_every_step_of_the_exchange_with_the_keyboard(page, live_server, exchange):
     w = exchange.world
-    site = exchange.rome
-    assert site.code == "rome"
 
     # Italy signs in; the home page's first stop skips the menu.
     sign_in(page, live_server, "ally_a", w.password)
@@ -255,13 +253,20 @@ def test_it_opens_the_menu_with_the_keyboard_on_a_phone(page, live_server, peopl
     sign_in(page, live_server, "ally_a", people.password)
     nav = page.get_by_role("navigation", name="Main")
     assert nav.is_hidden()
+    menu = page.get_by_role("button", name="Menu", exact=True)
     tab_to(page, "button", "Menu")
     page.keyboard.press("Enter")
+    assert nav.is_visible() and menu.get_attribute("aria-expanded") == "true"
+    # Escape closes it from inside and gives the focus back to the button; Space opens it again
+    tab_to(page, "link", "Requests", within=nav)
+    page.keyboard.press("Escape")
+    assert nav.is_hidden() and menu.get_attribute("aria-expanded") == "false" and has_focus(menu)
+    page.keyboard.press("Space")
     assert nav.is_visible()
-    assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
     tab_to(page, "link", "Documents", within=nav)
     press(page, "Enter")
     assert page.url.endswith("/documents/")
+    assert nav.is_hidden()  # a new page starts with the menu closed
 
 
 def test_it_keeps_the_focus_where_it_was_when_the_home_page_refreshes_itself(page, live_server, exchange):

@@ -175,7 +175,7 @@ def test_it_works_at_phone_width(page, live_server, people, login):
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, live_server, "ally_a", people.password)
 
-    menu, nav = page.locator("label.menu-button"), page.locator("nav.mainnav")
+    menu, nav = page.locator("button.menu-button"), page.locator("nav.mainnav")
     assert menu.is_visible()
     assert nav.is_hidden()
     assert no_horizontal_scroll(page), "the home page scrolls sideways at 390 px"

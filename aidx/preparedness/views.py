@@ -58,6 +58,7 @@ def _place(error: BusinessError, rows: Any, sent: list[Any], name: str, form: An
     """Each problem of a service's error where it belongs: `<name>.N` on the N-th row sent, `<name>` above the
     rows, a field of `form` on it (unless the form found it wrong already), anything else above the form (or the
     rows, when there is no form)."""
+    judged = set(form.errors) if form is not None else set()  # what the form found wrong keeps the form's word
     for problem in error.problems:
         field, message = problem.field or "", str(problem.message)
         if field.startswith(name + "."):
@@ -68,7 +69,7 @@ def _place(error: BusinessError, rows: Any, sent: list[Any], name: str, form: An
         if field == name or form is None:
             rows.non_form_errors().append(message)
         elif field in form.fields:
-            if field not in form.errors:
+            if field not in judged:
                 form.add_error(field, message)
         else:
             form.add_error(None, message)
@@ -171,6 +172,7 @@ def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("The pledge is recorded."))
                     return redirect("preparedness:plan", pk=plan.pk)
+            status = 400
         else:
             run_form = RunForm(request.POST, user=user, incident=plan.incident)
             if run_form.is_valid():
@@ -180,7 +182,7 @@ def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     show_problems(run_form, error)
                 else:
                     return redirect("preparedness:run", pk=run.pk)
-        status = max(status, 400)
+            status = 400
     pledges = selectors.pledges(user, plan=plan, **filters)
     return render(
         request,

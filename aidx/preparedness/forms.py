@@ -300,7 +300,8 @@ def _blank_is(help_text: Any, key: str) -> Any:
 
     def text() -> str:
         default = formatting.number(Seir.__dataclass_fields__[key].default)  # type: ignore[arg-type]
-        return f"{help_text} {gettext('Blank: %(n)s.') % {'n': default}}"
+        blank = gettext("Blank: %(n)s.") % {"n": default}
+        return f"{help_text} {blank}"
 
     return lazy(text, str)()
 

@@ -616,13 +616,14 @@ def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: st
                 continue
             value = seir[key]
             low, high = bounds
-            name = PARAMETER_LABELS[key]
+            label = PARAMETER_LABELS[key]
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
                 problems.add(
-                    _("%(name)s must be between %(low)s and %(high)s.") % {"name": name, "low": low, "high": high}, key
+                    _("%(name)s must be between %(low)s and %(high)s.") % {"name": label, "low": low, "high": high},
+                    key,
                 )
             elif key.endswith("_days") and value <= 0:
-                problems.add(_("%(name)s must be greater than zero.") % {"name": name}, key)
+                problems.add(_("%(name)s must be greater than zero.") % {"name": label}, key)
     spread = parameters.get("uncertainty") or {}
     limits: tuple[tuple[str, float], ...] = (("rt_spread", 0.99), ("rate_spread", 0.99), ("shift_days", 90))
     for name, most in limits:

@@ -271,10 +271,9 @@ def test_an_agreed_plans_rates_cannot_be_edited_and_a_viewer_cannot_set_a_drafts
         assert answer.status_code == 403
     assert draft.rates.count() == 2 and not draft.rates.filter(rate=9).exists()
 
-
-def test_once_the_draft_is_agreed_the_plan_page_offers_a_new_version_as_a_button(prep, draft):
-    services.plan_agree(actor=prep.world.coordinator, plan=draft)
-    body = text(client_of(prep.world.coordinator).get(f"/preparedness/plans/{draft.pk}/"))
+    # once the draft is agreed, its page reads the rates and offers a new version, as a button of the workflow
+    services.plan_agree(actor=w.coordinator, plan=draft)
+    body = text(coordinator.get(f"/preparedness/plans/{draft.pk}/"))
     assert 'data-action="new_version"' in body and 'data-testid="rates-form"' not in body
 
 
@@ -357,6 +356,20 @@ def test_a_coordinator_writes_a_seir_scenario_from_a_plan_and_runs_it_there(prep
     run.refresh_from_db()
     assert run.status == SimulationRun.Status.SUCCEEDED, run.error
 
+    # The run form offers every scenario the user may see, of any incident, and no other.
+    answer = client.post(NEW_SCENARIO, scenario(name="Allies only", incident="elsewhere", releasability="allies"))
+    allies = WaveScenario.objects.get(name="Allies only")
+    assert answer.status_code == 302 and allies.releasability == "allies"
+    offered = re.compile(r'<option value="(\d+)"')
+    plan_url = f"/preparedness/plans/{prep.plan.pk}/"  # agreed: its page has no other numbered options
+    seen = {
+        user.username: set(map(int, offered.findall(text(client_of(user).get(plan_url)))))
+        for user in (prep.world.coordinator, prep.world.ally_a, prep.world.partner)
+    }
+    everything = {prep.wave.pk, made.pk, allies.pk}
+    assert everything <= seen["coord"] and everything <= seen["ally_a"]
+    assert made.pk in seen["partner"] and allies.pk not in seen["partner"]
+
 
 def test_every_problem_of_a_scenario_shows_at_once_where_it_belongs(prep):
     client = client_of(prep.world.coordinator)
@@ -416,26 +429,3 @@ def test_a_pasted_curve_is_read_and_its_every_bad_row_shown(prep):
     assert "Curve row 3: give a nation code, a whole day and two numbers." in body
     assert "Curve row 4: unknown nation FRA." in body
     assert not WaveScenario.objects.filter(name="Broken").exists()
-
-
-def test_the_run_form_offers_every_scenario_the_user_may_see_and_no_other(prep):
-    coordinator = prep.world.coordinator
-    base = {
-        "actor": coordinator,
-        "incident": "elsewhere",
-        "start": prep.today,
-        "horizon_days": 20,
-        "parameters": {
-            "seir": {"rt": [[0, 1.2]], "hospital_rate": 0.05, "icu_rate": 0.01},
-            "nations": [{"code": "ITA", "population": 1_000_000, "lat": 41.9, "lon": 12.5}],
-        },
-    }
-    wide = services.scenario_create(name="Open to partners", **base)
-    allies = services.scenario_create(name="Allies only", releasability="allies", **base)
-    options = re.compile(r'<option value="(\d+)"')
-    seen = {
-        user.username: set(map(int, options.findall(text(client_of(user).get(f"/preparedness/plans/{prep.plan.pk}/")))))
-        for user in (prep.world.coordinator, prep.world.ally_a, prep.world.partner)
-    }
-    assert {prep.wave.pk, wide.pk, allies.pk} <= seen["coord"] and {prep.wave.pk, wide.pk, allies.pk} <= seen["ally_a"]
-    assert wide.pk in seen["partner"] and allies.pk not in seen["partner"]

@@ -88,8 +88,10 @@ class BoundedIntegerField(forms.IntegerField):
 
 def show_problems(form: forms.Form, error: Any) -> None:
     """Put each problem of a service's `BusinessError` on the form: at its field when the form has that field,
-    else above the form. Every problem shows, not only the first (see `aidx.core.errors.Problems`)."""
+    else above the form. Every problem shows, not only the first (see `aidx.core.errors.Problems`), also several
+    about one field; a field the form itself found wrong keeps the form's word (the service saw it blank)."""
+    judged = set(form.errors)
     for problem in error.problems:
         field = problem.field if problem.field in form.fields else None
-        if field is None or field not in form.errors:
+        if field is None or field not in judged:
             form.add_error(field, str(problem.message))

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aidx.accounts.models import User
 from aidx.assistance import services as exchange
@@ -222,35 +223,43 @@ class RateInput:
     lead_days: Any = None
     illustrative: bool = True
     source: str = ""
+    number: int | None = None  # the rate's number as the person sees it (its row on the form); else its position
 
 
 @transaction.atomic
 def rates_set(*, actor: Any, plan: Plan, rates: Sequence[RateInput]) -> int:
-    """Replace the plan's consumption rates (a draft's; an agreed plan changes through a new version)."""
-    _require(may_plan(actor) or is_system(actor))
+    """Replace the plan's consumption rates (a draft's; an agreed plan changes through a new version: the plan's
+    workflow rule `rates`)."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    PLAN.check(actor, plan, "rates")
     problems = Problems()
-    if plan.status != Plan.Status.DRAFT:
-        problems.add(_("Only a draft plan's rates can change: start a new version."), "plan")
     items = {i.code: i for i in Item.objects.filter(code__in=[r.item for r in rates])}
     rows = []
     seen: set[str] = set()
-    for number, given in enumerate(rates, start=1):
-        where = f"rates.{number}"
-        label = _("Rate %(n)s") % {"n": number}
-        if given.item not in items:
+    for position, given in enumerate(rates, start=1):
+        where = f"rates.{position}"  # where the problem goes: the position in what was sent
+        number = given.number or position  # what the person reads: the row it typed the rate in
+        if not given.item:
+            problems.add(_("Rate %(n)s: choose an item.") % {"n": number}, where)
+        elif given.item not in items:
             problems.add(_("Rate %(n)s: unknown item %(code)s.") % {"n": number, "code": given.item}, where)
         elif given.item in seen:
             problems.add(_("Rate %(n)s: %(code)s is given twice.") % {"n": number, "code": given.item}, where)
         seen.add(given.item)
         if given.basis not in Basis.values:
             problems.add(_("Rate %(n)s: the basis must be bed or icu.") % {"n": number}, where)
-        value = _number(problems, given.rate, where, label)
-        priority = _whole(problems, given.priority, where, label)
+        value = _number(problems, given.rate, where, _("Rate %(n)s: the rate") % {"n": number})
+        priority = _whole(problems, given.priority, where, _("Rate %(n)s: the priority") % {"n": number})
         if priority is not None and priority > 4:
             problems.add(_("Rate %(n)s: the priority must be 1 to 4.") % {"n": number}, where)
-        price = _whole(problems, given.unit_price_minor, where, label, minimum=0)
-        lead = None if given.lead_days in (None, "") else _whole(problems, given.lead_days, where, label, minimum=0)
+        price = _whole(
+            problems, given.unit_price_minor, where, _("Rate %(n)s: the unit price") % {"n": number}, minimum=0
+        )
+        lead = (
+            None
+            if given.lead_days in (None, "")
+            else _whole(problems, given.lead_days, where, _("Rate %(n)s: the lead time") % {"n": number}, minimum=0)
+        )
         rows.append((given, value, priority, price, lead))
     problems.raise_any()
     plan.rates.all().delete()
@@ -552,6 +561,22 @@ SEIR_KEYS = {
     "infectious_days": (0, 60),
     "infected_share": (0, 1),
 }
+# What each figure of a scenario is, in a planner's words: the services' messages and the scenario form's labels.
+PARAMETER_LABELS = {
+    "rt": gettext_lazy("Reproduction number (Rt)"),
+    "infected_share": gettext_lazy("Infectious on the first day (share of the population)"),
+    "hospital_rate": gettext_lazy("Admitted to hospital (share of infections)"),
+    "icu_rate": gettext_lazy("Need intensive care (share of infections)"),
+    "hospital_days": gettext_lazy("Days in hospital"),
+    "icu_days": gettext_lazy("Days in intensive care"),
+    "incubation_days": gettext_lazy("Incubation period (days)"),
+    "infectious_days": gettext_lazy("Infectious period (days)"),
+    "rt_spread": gettext_lazy("Uncertainty of Rt (± share)"),
+    "rate_spread": gettext_lazy("Uncertainty of the hospital and intensive care shares (± share)"),
+    "shift_days": gettext_lazy("Uncertainty of the peak's timing (± days)"),
+}
+# Without these the engine has no admissions to count (the other SEIR figures have defaults).
+SEIR_NEEDED = ("hospital_rate", "icu_rate")
 
 
 def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: str, horizon: int) -> None:
@@ -571,7 +596,8 @@ def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: st
             try:
                 float(entry[key])
             except (KeyError, TypeError, ValueError):
-                problems.add(_("Nation %(code)s: give its %(what)s.") % {"code": code, "what": key}, "nations")
+                what = _("latitude") if key == "lat" else _("longitude")
+                problems.add(_("Nation %(code)s: give its %(what)s.") % {"code": code, "what": what}, "nations")
         if kind == WaveScenario.Kind.SEIR:
             population = entry.get("population")
             if not isinstance(population, (int, float)) or population <= 0:
@@ -582,23 +608,30 @@ def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: st
     if kind == WaveScenario.Kind.SEIR:
         seir = parameters.get("seir") or {}
         _check_rt(problems, seir.get("rt"), "", required=True)
+        for key in SEIR_NEEDED:
+            if key not in seir and any(isinstance(n, dict) and key not in n for n in nations):
+                problems.add(_("%(name)s is needed.") % {"name": PARAMETER_LABELS[key]}, key)
         for key, bounds in SEIR_KEYS.items():
             if bounds is None or key not in seir:
                 continue
             value = seir[key]
             low, high = bounds
+            label = PARAMETER_LABELS[key]
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
                 problems.add(
-                    _("%(name)s must be between %(low)s and %(high)s.") % {"name": key, "low": low, "high": high}, key
+                    _("%(name)s must be between %(low)s and %(high)s.") % {"name": label, "low": low, "high": high},
+                    key,
                 )
             elif key.endswith("_days") and value <= 0:
-                problems.add(_("%(name)s must be greater than zero.") % {"name": key}, key)
+                problems.add(_("%(name)s must be greater than zero.") % {"name": label}, key)
     spread = parameters.get("uncertainty") or {}
     limits: tuple[tuple[str, float], ...] = (("rt_spread", 0.99), ("rate_spread", 0.99), ("shift_days", 90))
     for name, most in limits:
         given = spread.get(name, 0)
         if not isinstance(given, (int, float)) or isinstance(given, bool) or not 0 <= given <= most:
-            problems.add(_("%(name)s must be between 0 and %(high)s.") % {"name": name, "high": most}, name)
+            problems.add(
+                _("%(name)s must be between 0 and %(high)s.") % {"name": PARAMETER_LABELS[name], "high": most}, name
+            )
     if not 1 <= horizon <= MAX_HORIZON:
         problems.add(_("The horizon must be 1 to %(n)s days.") % {"n": MAX_HORIZON}, "horizon_days")
 

@@ -120,6 +120,18 @@ surface(
     _by_id("/preparedness/plans/", "/import/"),
     per="preparedness.plan",
 )
+# A new plan and a new wave scenario: forms for the centre's coordinators (403 for anyone else) that show no record.
+surface("preparedness.plan_form", "form", ["preparedness:plan_create"], "/preparedness/plans/new/")
+surface("preparedness.scenario_form", "form", ["preparedness:scenario_create"], "/preparedness/scenarios/new/")
+# The scenario form opened from a plan's page starts from the plan's incident and leads back to the plan: only for
+# someone who may see the plan.
+surface(
+    "preparedness.scenario_form_for_plan",
+    "form",
+    [],
+    _by_id("/preparedness/scenarios/new/?plan="),
+    per="preparedness.plan",
+)
 surface(
     "preparedness.pledge",
     "detail",

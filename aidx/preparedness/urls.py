@@ -6,6 +6,8 @@ app_name = "preparedness"
 
 urlpatterns = [
     path("", views.plan_list, name="plans"),
+    path("plans/new/", views.plan_create, name="plan_create"),
+    path("scenarios/new/", views.scenario_create, name="scenario_create"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
     path("plans/<int:pk>/pledges.<str:fmt>", views.pledge_export, name="pledge_export"),
     path("plans/<int:pk>/import/", views.pledge_import, name="pledge_import"),

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,11 +22,21 @@ from aidx.catalogue.models import CapabilityType, Item
 from aidx.core import formatting
 from aidx.core.errors import BusinessError
 from aidx.core.exports import FORMATS, Column, response
+from aidx.core.forms import show_problems
 from aidx.nations.models import country_name
 from aidx.nations.policy import get_visible_or_404
 from aidx.preparedness import selectors, services, transfer
-from aidx.preparedness.forms import PledgeForm, RunForm
-from aidx.preparedness.workflow import PLAN, PLEDGE, RUN, may_pledge, may_simulate
+from aidx.preparedness.forms import (
+    PlanForm,
+    PledgeForm,
+    RunForm,
+    ScenarioForm,
+    nation_formset,
+    rate_formset,
+    typed,
+)
+from aidx.preparedness.models import Plan
+from aidx.preparedness.workflow import PLAN, PLEDGE, RUN, may_plan, may_pledge, may_simulate
 
 
 @login_required
@@ -37,8 +49,101 @@ def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "plans": selectors.plans(user),
             "scenarios": selectors.scenarios(user),
             "runs": selectors.runs(user)[:20],
+            "may_plan": may_plan(user),  # the workflow's rule: who drafts plans and writes scenarios
         },
     )
+
+
+def _place(error: BusinessError, rows: Any, sent: list[Any], name: str, form: Any = None) -> None:
+    """Each problem of a service's error where it belongs: `<name>.N` on the N-th row sent, `<name>` above the
+    rows, a field of `form` on it (unless the form found it wrong already), anything else above the form (or the
+    rows, when there is no form)."""
+    judged = set(form.errors) if form is not None else set()  # what the form found wrong keeps the form's word
+    for problem in error.problems:
+        field, message = problem.field or "", str(problem.message)
+        if field.startswith(name + "."):
+            number = field.split(".", 1)[1]
+            if number.isdigit() and 0 < int(number) <= len(sent):
+                sent[int(number) - 1].add_error(None, message)
+                continue
+        if field == name or form is None:
+            rows.non_form_errors().append(message)
+        elif field in form.fields:
+            if field not in judged:
+                form.add_error(field, message)
+        else:
+            form.add_error(None, message)
+
+
+@login_required
+def plan_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A first draft of an operational plan, for those the plan's workflow admits (the centre's coordinators)."""
+    user = request.user
+    if not may_plan(user):
+        raise Forbidden
+    form = PlanForm(request.POST or None)
+    if request.method == "POST":
+        valid = form.is_valid()
+        try:
+            # The service judges what parsed even when something did not, so every problem shows at once; then
+            # nothing it wrote is kept.
+            with transaction.atomic():
+                plan = services.plan_create(actor=user, **form.service_input())
+                if not valid:
+                    transaction.set_rollback(True)
+        except BusinessError as error:
+            show_problems(form, error)
+        else:
+            if valid:
+                messages.success(request, _("The plan is drafted. Now give its consumption rates."))
+                return redirect("preparedness:plan", pk=plan.pk)
+    return render(request, "preparedness/plan_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def scenario_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A wave scenario: a SEIR model's figures or a pasted occupancy curve. From a plan's page (`?plan=`) it
+    starts from the plan's incident and leads back there, where the scenario can be run against the plan."""
+    user = request.user
+    if not may_plan(user):
+        raise Forbidden
+    number = request.GET.get("plan", "")
+    plan = selectors.plan(user, int(number)) if number.isdigit() else None
+    form = ScenarioForm(request.POST or None, initial={"incident": plan.incident} if plan else None)
+    nations = nation_formset(request.POST or None)
+    status = 200
+    if request.method == "POST" and "more" in request.POST:
+        # Draw what was typed again with more blank rows: judging a half-written form would only show noise.
+        form = ScenarioForm(initial=typed(form))
+        nations = nation_formset(initial=[typed(row) for row in nations.forms])
+    elif request.method == "POST":
+        valid = form.is_valid()
+        valid = nations.is_valid() and valid
+        sent = [row for row in nations.forms if not row.errors and not row.is_blank]
+        try:
+            with transaction.atomic():
+                scenario = services.scenario_create(actor=user, **form.service_input(sent))
+                if not valid:
+                    transaction.set_rollback(True)
+        except BusinessError as error:
+            _place(error, nations, sent, "nations", form)
+        else:
+            if valid:
+                messages.success(request, _("The wave scenario “%(name)s” is recorded.") % {"name": scenario.name})
+                if plan is not None:
+                    return redirect("preparedness:plan", pk=plan.pk)
+                return redirect("preparedness:plans")
+        status = 400
+    return render(
+        request,
+        "preparedness/scenario_form.html",
+        {"form": form, "nations": nations, "plan": plan, "example": CURVE_EXAMPLE},
+        status=status,
+    )
+
+
+# What a pasted curve looks like (the format `services.parse_curve` reads), shown on the scenario form.
+CURVE_EXAMPLE = "nation,day,hospital,icu\nITA,0,1200,150\nITA,1,1260,158\nITA,2,1330,166\nESP,0,900,110\nESP,1,950,116"
 
 
 @login_required
@@ -48,9 +153,16 @@ def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     filters = {key: request.GET.get(key) or None for key in ("nation", "kind", "status", "item")}
     pledge_form = PledgeForm(prefix="pledge")
     run_form = RunForm(user=user, incident=plan.incident)
+    may_set_rates = PLAN.allows(user, plan, "rates")  # a draft's rates, by whom the plan's workflow admits
+    rates = rate_formset(plan) if may_set_rates else None
     status = 200
     if request.method == "POST":
-        if "pledge-quantity" in request.POST:
+        if "rates-TOTAL_FORMS" in request.POST:
+            rates, status = _rates_post(request, plan, may_set_rates)
+            if rates is None:
+                messages.success(request, _("The consumption rates are saved."))
+                return redirect("preparedness:plan", pk=plan.pk)
+        elif "pledge-quantity" in request.POST:
             pledge_form = PledgeForm(request.POST, prefix="pledge")
             if pledge_form.is_valid():
                 try:
@@ -60,16 +172,17 @@ def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("The pledge is recorded."))
                     return redirect("preparedness:plan", pk=plan.pk)
+            status = 400
         else:
             run_form = RunForm(request.POST, user=user, incident=plan.incident)
             if run_form.is_valid():
                 try:
                     run = services.run_start(actor=user, plan=plan, **run_form.service_input())
                 except BusinessError as error:
-                    run_form.add_error(None, str(error.message))
+                    show_problems(run_form, error)
                 else:
                     return redirect("preparedness:run", pk=run.pk)
-        status = 400
+            status = 400
     pledges = selectors.pledges(user, plan=plan, **filters)
     return render(
         request,
@@ -77,17 +190,43 @@ def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "plan": plan,
             "rates": selectors.consumption_rates(plan),
+            "rates_form": rates if may_set_rates else None,
+            "may_plan": may_plan(user),
             "totals": _named_totals(selectors.pledge_totals(user, plan)),
             "pledges": pledges,
             "filters": filters,
             "pledge_form": pledge_form if may_pledge(user) else None,
             "run_form": run_form if may_simulate(user) else None,
             "runs": selectors.runs(user, plan=plan)[:10],
-            "buttons": PLAN.buttons(user, plan, lambda name: reverse("preparedness:plan_action", args=[plan.pk, name])),
+            "buttons": PLAN.buttons(
+                user, plan, lambda name: reverse("preparedness:plan_action", args=[plan.pk, name]), exclude=["rates"]
+            ),
             "formats": FORMATS,
         },
         status=status,
     )
+
+
+def _rates_post(request: AuthenticatedHttpRequest, plan: Plan, allowed: bool) -> tuple[Any, int]:
+    """The posted rates form: (None, 200) when the rates are saved, else the form to draw again and the answer's
+    status. Blank rows are left out; each problem shows on the row it was typed in."""
+    rates = rate_formset(plan, request.POST)
+    if "more" in request.POST:  # more blank rows, nothing judged
+        return rate_formset(plan, initial=[typed(row) for row in rates.forms]), 200
+    valid = rates.is_valid()
+    sent = [(number, row) for number, row in enumerate(rates.forms, start=1) if not row.errors and not row.is_blank]
+    try:
+        with transaction.atomic():
+            services.rates_set(actor=request.user, plan=plan, rates=[row.rate_input(number) for number, row in sent])
+            if not valid:
+                transaction.set_rollback(True)
+    except BusinessError as error:
+        if error.status in (403, 409) or not allowed:  # refused as a whole: who may, or not in this state
+            messages.error(request, str(error.message))
+            return rates, error.status
+        _place(error, rates, [row for _number, row in sent], "rates")
+        return rates, 400
+    return (None, 200) if valid else (rates, 400)
 
 
 def _named_totals(totals: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

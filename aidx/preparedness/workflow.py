@@ -2,7 +2,7 @@
 activated in full, withdrawn or expired) and a simulation run (queued on the worker, running, finished).
 
 Who may act:
-- plans are the centre's: its coordinators draft, agree and version them;
+- plans are the centre's: its coordinators draft them, set a draft's consumption rates, agree and version them;
 - a pledge's owner (its nation's point of contact) withdraws it; the owner or a coordinator activates it;
   the system expires it when its validity ends;
 - a run's owner (who started it, or the centre) cancels or re-runs it; the system moves it on the worker.
@@ -67,6 +67,11 @@ PLAN = Workflow(
     relations=_relations,
     transitions=[
         Transition("agree", _("Agree this version"), source=[P.DRAFT], target=P.AGREED, rules=[COORDINATOR, SYSTEM]),
+        # A draft's consumption rates are replaced as a whole; the state stays. The page draws it as the rates
+        # form (not a button), the service checks it; an agreed plan changes through a new version.
+        Transition(
+            "rates", _("Save the consumption rates"), source=[P.DRAFT], target=None, rules=[COORDINATOR, SYSTEM]
+        ),
         Transition(
             "new_version",
             _("Start a new version"),

@@ -76,11 +76,13 @@ def test_it_refuses_a_bad_scenario_all_at_once(prep):
         "Unknown nation XXX",
         "population",
         "Rt must be greater than zero",
-        "hospital_rate",
-        "shift_days",
+        "Admitted to hospital (share of infections) must be between 0 and 1",  # in words, not hospital_rate
+        "Need intensive care (share of infections) is needed",  # without it a run fails on the worker
+        "Uncertainty of the peak's timing (± days) must be between 0 and 90",
         "horizon",
     ):
         assert fault in text, fault
+    assert {"hospital_rate", "icu_rate", "shift_days"} <= set(caught.value.fields)
     assert not WaveScenario.objects.filter(incident="covid", name="").exists()
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from aidx.core.tests.workflow_driver import Driver
 from aidx.preparedness import runs, services
 from aidx.preparedness.models import Plan, Pledge, SimulationRun
+from aidx.preparedness.services import RateInput
 from aidx.preparedness.tests.factory import build
 from aidx.preparedness.workflow import PLAN, PLEDGE, RUN
 
@@ -27,6 +28,8 @@ def _plan(context, state):
 def _plan_perform(context, actor, plan, name):
     if name == "agree":
         return services.plan_agree(actor=actor, plan=plan)
+    if name == "rates":
+        return services.rates_set(actor=actor, plan=plan, rates=[RateInput(item="mask-ffp2", basis="bed", rate="2")])
     return services.plan_new_version(actor=actor, plan=plan)
 
 

@@ -32,16 +32,18 @@ def open_picture(page, live_server, username: str, password: str) -> None:
 
 
 def tooltip_of(page, selector: str, *, how: str = "hover") -> str:
-    """Hover (or tap, or focus) the first element matching `selector` and read the tooltip it opens, once every
-    tooltip open before has gone (a closed one fades out for a moment)."""
-    page.mouse.move(0, 0)
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    expect(page.locator(TIP)).to_have_count(0)
+    """Hover (or tap, or focus) the first element matching `selector` and read the tooltip it opens. Before a hover
+    or a focus every tooltip open before is closed (a closed one fades out for a moment); a finger has no pointer
+    to move away, so after a tap the newest tooltip is read."""
+    if how != "tap":
+        page.mouse.move(0, 0)
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        expect(page.locator(TIP)).to_have_count(0)
     target = page.locator(selector).first
     getattr(target, how)()
-    tip = page.locator(TIP)
-    tip.first.wait_for(state="visible")
-    return tip.first.inner_text()
+    tip = page.locator(TIP).last
+    tip.wait_for(state="visible")
+    return tip.inner_text()
 
 
 def embedded(page, name: str):
@@ -68,16 +70,23 @@ def test_hovering_or_focusing_a_site_names_it_with_its_nation_and_figures(page, 
     assert label is not None and "Madrid (Spain): Open offers: 1" in label
 
 
-def test_tapping_a_site_on_a_phone_shows_its_figures(browser, live_server, two_sites):
+def test_tapping_a_site_on_a_phone_shows_its_figures_and_a_cluster_its_sites(browser, live_server, crowded):
+    crowded.offer()  # from Madrid; Rome's requests are among the camps' cluster
     context = browser.new_context(locale="en-GB", viewport=PHONE, has_touch=True, is_mobile=True)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     try:
-        open_picture(page, live_server, "coord", two_sites.world.password)
+        open_picture(page, live_server, "coord", crowded.world.password)
         text = tooltip_of(page, ".site-marker.site-offer", how="tap")
         assert "Madrid" in text and "Spain" in text and "Open offers: 1" in text
         assert "Surgical mask: 600 pieces (2.4 kg)" in text
         assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        text = tooltip_of(page, ".cluster-marker", how="tap")  # a first tap lists the sites ...
+        assert "Sites here: 24" in text and "16 more" in text
+        assert page.locator(".cluster-marker").count() == 1
+        page.locator(".cluster-marker").tap()  # ... the next zooms in to them
+        page.wait_for_selector("#map[data-zoom='8']")
+        assert page.locator(".site-marker").count() >= 20
     finally:
         context.close()
 

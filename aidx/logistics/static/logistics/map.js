@@ -18,7 +18,7 @@
     var marker = L.marker(at, {
       icon: L.divIcon({ className: "stop-marker", iconSize: [12, 12], html: "" }), keyboard: true
     });
-    AidxMaps.tooltip(marker, stopTip(end), { offset: [0, -6] });
+    AidxMaps.tooltip(marker, stopTip(end), 6);
     AidxMaps.name(marker, end.nation ? end.name + " (" + end.nation + ")" : end.name);
     marker.addTo(layer);
   }

@@ -64,8 +64,25 @@
       });
   }
 
-  function tooltip(layer, content, options) {
-    layer.bindTooltip(content, Object.assign({ className: "map-tip", direction: "top" }, options || {}));
+  // A tooltip that opens towards the middle of the map, so that the map's edge does not cut it: below a point in
+  // the upper half, above one in the lower half, beside one near the left or right edge. `gap`: the distance from
+  // the point to the tooltip (a marker's radius).
+  function tooltip(layer, content, gap, options) {
+    layer.bindTooltip(content, Object.assign({ className: "map-tip", direction: "top", offset: [0, -gap], opacity: 1 }, options || {}));
+    layer.on("tooltipopen", function (event) {
+      var tip = event.tooltip;
+      var map = layer._map;
+      if (!map) { return; }
+      var at = map.latLngToContainerPoint(tip.getLatLng());
+      var size = map.getSize();
+      var side = Math.min(150, size.x / 4);
+      var direction = at.x < side ? "right" : at.x > size.x - side ? "left" : at.y < size.y / 2 ? "bottom" : "top";
+      if (tip.options.direction !== direction) {
+        tip.options.direction = direction;
+        tip.options.offset = { right: [gap, 0], left: [-gap, 0], bottom: [0, gap], top: [0, -gap] }[direction];
+        tip.update();
+      }
+    });
     return layer;
   }
 
@@ -104,7 +121,7 @@
     var status = arc.status || "planned";
     L.polyline([from, to], { className: "route route-" + status, weight: 3, interactive: false }).addTo(layer);
     var hit = L.polyline([from, to], { className: "route-hit", weight: 16, opacity: 0 });
-    tooltip(hit, routeTip(arc), { sticky: true });
+    tooltip(hit, routeTip(arc), 12, { sticky: true });
     hit.on("add", function () {
       var element = hit.getElement();
       element.setAttribute("tabindex", "0");

@@ -47,7 +47,12 @@
         text(part, "div", point.caption, "tip-caption");
         var list = text(part, "ul", null, "tip-items");
         point.items.forEach(function (item) {
-          text(list, "li", item.name + ": " + item.quantity + (item.weight ? " (" + item.weight + ")" : ""));
+          var line = text(list, "li", item.name + ": ");
+          text(line, "span", item.quantity, "nowrap");
+          if (item.weight) {
+            line.appendChild(document.createTextNode(" "));
+            text(line, "span", "(" + item.weight + ")", "nowrap");
+          }
         });
         if (point.more) { text(list, "li", point.more, "tip-more"); }
       }
@@ -71,7 +76,7 @@
       icon: L.divIcon({ className: "site-marker site-" + site.kind, iconSize: [size, size], html: "" }),
       keyboard: true, riseOnHover: true
     });
-    AidxMaps.tooltip(marker, siteTip(site), { offset: [0, -size / 2] });
+    AidxMaps.tooltip(marker, siteTip(site), size / 2);
     AidxMaps.name(marker, summary(site));
     marker.site = site;
     return marker;
@@ -94,14 +99,27 @@
     sites.slice().sort(largestFirst).slice(0, LISTED).forEach(function (site) { text(list, "li", summary(site)); });
     if (sites.length > LISTED) { text(list, "li", AidxMaps.fill(words.more, sites.length - LISTED), "tip-more"); }
     text(box, "div", words.zoom, "tip-hint");
-    AidxMaps.tooltip(marker, box, { offset: [0, -size / 2] });
+    AidxMaps.tooltip(marker, box, size / 2);
     AidxMaps.name(marker, AidxMaps.fill(words.sites, sites.length) + ". " + words.zoom);
     function zoomIn() {
       // At least one step in, so that every selection brings the sites nearer to coming apart.
       var zoom = Math.min(map.getMaxZoom(), Math.max(map.getZoom() + 1, map.getBoundsZoom(bounds.pad(0.3))));
       map.setView(bounds.getCenter(), zoom);
     }
-    marker.on("click", zoomIn);
+    // A mouse shows the list on hover and zooms on a click; a finger's first tap shows the list, the next zooms.
+    var listShown = null;
+    marker.on("add", function () {
+      L.DomEvent.on(marker.getElement(), "pointerdown", function (event) {
+        listShown = event.pointerType === "mouse" ? null : marker.isTooltipOpen();
+      });
+    });
+    marker.on("click", function () {
+      if (listShown === false) {
+        listShown = null;
+        return;
+      }
+      zoomIn();
+    });
     AidxMaps.activate(marker, zoomIn);
     marker.sites = sites;
     return marker;
@@ -151,7 +169,16 @@
     arcs.forEach(function (arc) {
       AidxMaps.route(routes, arc, [arc.from.lat, arc.from.lon], [arc.to.lat, arc.to.lon]);
     });
-    var markers = L.layerGroup().addTo(map);
+    // Leaflet makes a double click of any two quick taps on the map, even on two markers, and zooms: a tap on a site
+    // or a cluster is not half of one (a cluster's second tap zooms in to its sites itself).
+    var calm = null;
+    function noDoubleTap() {
+      map.doubleClickZoom.disable();
+      clearTimeout(calm);
+      calm = setTimeout(function () { map.doubleClickZoom.enable(); }, 400);
+    }
+    var markers = L.featureGroup().addTo(map);
+    markers.on("click", noDoubleTap);
     function place() {
       markers.clearLayers();
       clusters(map, sites).forEach(function (group) {

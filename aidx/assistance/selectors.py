@@ -584,7 +584,9 @@ def map_points(who: Any) -> list[dict[str, Any]]:
         list(
             Allocation.objects.filter(request_line__in=request_lines.values("pk"), status__in=Allocation.COMMITTED)
             .order_by()
-            .values("request_line__item", "request_line__capability", site=F("request_line__request__delivery_site__code"))
+            .values(
+                "request_line__item", "request_line__capability", site=F("request_line__request__delivery_site__code")
+            )
             .annotate(n=Sum("quantity"))
         ),
         "request_line__",

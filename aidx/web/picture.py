@@ -86,6 +86,8 @@ def picture(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "share_met_percent": round(figures.share_met * 100),
             "points": [map_point(point) for point in points],
+            # a cluster's words, with its count of sites written in by the script
+            "map_words": {"sites": _("Sites here: %(n)s"), "more": _("%(n)s more")},
             "request_points": [p for p in points if p["kind"] == "request"],
             "offer_points": [p for p in points if p["kind"] == "offer"],
             # stock figures for the centre and stockpile managers, fund totals for allies, partners and

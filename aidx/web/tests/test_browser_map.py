@@ -46,6 +46,14 @@ def tooltip_of(page, selector: str, *, how: str = "hover") -> str:
     return tip.inner_text()
 
 
+def watch_csp(page) -> list[str]:
+    """What the browser refused under the Content-Security-Policy, and script errors, as they come."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda error: refused.append(f"page error: {error}"))
+    return refused
+
+
 def embedded(page, name: str):
     return json.loads(page.locator(f"script#{name}").text_content())
 
@@ -129,6 +137,7 @@ def flown(airlift):  # noqa: F811
 
 def test_the_legend_explains_the_routes_and_a_route_tells_only_the_load_the_viewer_may_see(page, live_server, flown):
     world, mission = flown
+    refused = watch_csp(page)
     open_picture(page, live_server, "ally_a", world.password)
     legend = page.locator("[data-testid=map-legend]")
     assert [item.get_attribute("data-route") for item in legend.locator("[data-route]").all()] == [
@@ -154,6 +163,7 @@ def test_the_legend_explains_the_routes_and_a_route_tells_only_the_load_the_view
     assert "Other loads: 1 · 0.9 t" in text  # summed, as the manifest below sums them
     text = tooltip_of(page, ".stop-marker >> nth=0")
     assert "Madrid" in text and "Spain" in text
+    assert refused == []
 
 
 @pytest.fixture
@@ -175,6 +185,7 @@ def crowded(exchange):
 
 
 def test_many_nearby_sites_merge_into_a_cluster_that_opens_as_the_map_zooms_in(page, live_server, crowded):
+    refused = watch_csp(page)
     open_picture(page, live_server, "coord", crowded.world.password)
     clusters = page.locator(".cluster-marker")
     assert clusters.count() == 1 and page.locator(".site-marker").count() == 0
@@ -197,6 +208,7 @@ def test_many_nearby_sites_merge_into_a_cluster_that_opens_as_the_map_zooms_in(p
     page.keyboard.press("Enter")
     page.wait_for_selector("#map[data-zoom='8']")
     assert page.locator(".site-marker").count() == 24
+    assert refused == []
 
 
 def test_a_partner_sees_no_site_figure_or_item_of_a_request_it_may_not_see(page, live_server, exchange):

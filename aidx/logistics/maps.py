@@ -52,7 +52,7 @@ def site_end(site: Site | None, name: str = "") -> dict[str, str]:
     return {"name": site.name, "nation": country_name(site.nation_id)}
 
 
-def mission_arcs(legs: list[Leg], aircraft: Any) -> list[dict[str, Any]]:
+def mission_map(legs: list[Leg], aircraft: Any) -> list[dict[str, Any]]:
     """A mission's legs for its map (from selectors.mission_legs: `manifest`, the loads the viewer may see on board,
     and `others`, the rest summed)."""
     return [
@@ -72,7 +72,7 @@ def mission_arcs(legs: list[Leg], aircraft: Any) -> list[dict[str, Any]]:
     ]
 
 
-def proposal_arcs(proposal: dict[str, Any]) -> list[dict[str, Any]]:
+def proposal_map(proposal: dict[str, Any]) -> list[dict[str, Any]]:
     """A planner run's proposed legs for its map: what each carries of the loads still kept (a load rides legs
     `board` to `unload`, numbered from 1); the run's page lists every load to whoever sees the run."""
     missions = proposal.get("missions", [])

@@ -110,7 +110,7 @@ def mission_detail(request: AuthenticatedHttpRequest, mission_id: int) -> HttpRe
             "awaiting_receipt": list(awaiting_receipt(mission, request.user.acting_nation_id))
             if "receipt" in allowed
             else [],
-            "arcs": maps.mission_arcs(legs, mission.aircraft),
+            "arcs": maps.mission_map(legs, mission.aircraft),
         },
     )
 
@@ -211,7 +211,7 @@ def _run_context(
         "run": run,
         "proposal": run.proposal,
         "why_none": planning.why_none(run.proposal.get("summary", {})) if run.proposal else "",
-        "arcs": maps.proposal_arcs(run.proposal),
+        "arcs": maps.proposal_map(run.proposal),
         "approve_form": approve_form,
         "allowed": PLAN_RUN.action_names(request.user, run),
         # dropping and approving act on the proposal's form; cancelling is a button of its own

@@ -158,7 +158,7 @@ def test_the_legend_explains_the_routes_and_a_route_tells_only_the_load_the_view
     page.wait_for_selector("[data-testid=map][data-ready=true]")
     routes = page.locator("[data-testid=map-legend] [data-route]").all()
     assert [item.get_attribute("data-route") for item in routes] == ["planned", "airborne", "landed"]
-    text = tooltip_of(page, "path.route-hit >> nth=0")
+    text = tooltip_of(page, "path.route-hit >> nth=0", how="focus")  # a route is reached with Tab too
     assert "Madrid → Rome" in text and "Status: airborne" in text and "Load: 4.5 t" in text
     assert "Other loads: 1 · 0.9 t" in text  # summed, as the manifest below sums them
     text = tooltip_of(page, ".stop-marker >> nth=0")

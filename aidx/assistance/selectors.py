@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -491,41 +492,140 @@ def figures(who: Any) -> Figures:
     )
 
 
+@dataclass(frozen=True)
+class PointLine:
+    """What a map point holds of one item or capability: still needed at a delivery site, or still on offer from an
+    origin; `kg` where the item's weight is known (a capability has none)."""
+
+    item: Item | None
+    capability: CapabilityType | None
+    quantity: int
+    kg: Decimal | None
+
+    @property
+    def code(self) -> str:
+        record = self.item or self.capability
+        assert record is not None  # a line names an item or a capability
+        return record.code
+
+    @property
+    def name(self) -> str:
+        return str(self.item or self.capability)
+
+
+def _point_lines(
+    wanted: list[dict[str, Any]], taken: list[dict[str, Any]], prefix: str = ""
+) -> dict[str, list[PointLine]]:
+    """Per site code: each item's (or capability's) quantity in `wanted` less what `taken` holds of it, largest weight
+    first, then largest quantity; nothing of what is all taken. Rows carry `site`, `{prefix}item`,
+    `{prefix}capability` and `n`."""
+    left: dict[tuple[str, int | None, int | None], int] = defaultdict(int)
+    for row in wanted:
+        left[(row["site"], row["item"], row["capability"])] += row["n"]
+    for row in taken:
+        key = (row["site"], row[f"{prefix}item"], row[f"{prefix}capability"])
+        if key in left:
+            left[key] -= row["n"]
+    items = Item.objects.in_bulk([item for _site, item, _capability in left if item])
+    capabilities = CapabilityType.objects.in_bulk([capability for _s, _i, capability in left if capability])
+    per_site: dict[str, list[PointLine]] = defaultdict(list)
+    for (site, item_id, capability_id), quantity in left.items():
+        if quantity <= 0:
+            continue
+        item = items.get(item_id) if item_id else None
+        per_site[site].append(
+            PointLine(
+                item=item,
+                capability=capabilities.get(capability_id) if capability_id else None,
+                quantity=quantity,
+                kg=quantity * item.unit_weight_kg if item is not None else None,
+            )
+        )
+    for lines in per_site.values():
+        lines.sort(key=lambda line: (-(line.kg or 0), -line.quantity, line.name))
+    return per_site
+
+
 def map_points(who: Any) -> list[dict[str, Any]]:
     """Open requests (at their delivery site) and open offers (at their lines' origin, else their nation's home
-    airfield) per site."""
+    airfield) per site: how many, the site's nation, and `lines` (PointLine): what is still needed there (requested
+    less what is committed, as the request's own page counts it) or still on offer from there (each line still
+    available, less its live allocations). Only records the viewer may see count."""
     viewer = as_viewer(who)
     points: dict[tuple[str, str], dict[str, Any]] = {}
+    requests = requests_visible_to(viewer, open_only=True)
     for row in (
-        requests_visible_to(viewer, open_only=True)
-        .order_by()  # no ordering column in the GROUP BY
-        .values("delivery_site__code", "delivery_site__name", "delivery_site__latitude", "delivery_site__longitude")
+        requests.order_by()  # no ordering column in the GROUP BY
+        .values(
+            "delivery_site__code",
+            "delivery_site__name",
+            "delivery_site__nation",
+            "delivery_site__latitude",
+            "delivery_site__longitude",
+        )
         .annotate(n=Count("id", distinct=True))
     ):
         points[("request", row["delivery_site__code"])] = {
             "kind": "request",
+            "code": row["delivery_site__code"],
             "site": row["delivery_site__name"],
+            "nation": row["delivery_site__nation"],
             "count": row["n"],
             "lat": float(row["delivery_site__latitude"]),
             "lon": float(row["delivery_site__longitude"]),
         }
+    request_lines = RequestLine.objects.filter(request__in=requests.values("pk"))
+    needed = _point_lines(
+        list(
+            request_lines.order_by()
+            .values("item", "capability", site=F("request__delivery_site__code"))
+            .annotate(n=Sum("quantity"))
+        ),
+        list(
+            Allocation.objects.filter(request_line__in=request_lines.values("pk"), status__in=Allocation.COMMITTED)
+            .order_by()
+            .values(
+                "request_line__item", "request_line__capability", site=F("request_line__request__delivery_site__code")
+            )
+            .annotate(n=Sum("quantity"))
+        ),
+        "request_line__",
+    )
     # a line without an origin leaves from its nation's home airfield (OfferLine.origin)
     origin = {
         f"origin_{part}": Coalesce(f"origin_site__{part}", f"offer__owner_nation__home_site__{part}")
-        for part in ("code", "name", "latitude", "longitude")
+        for part in ("code", "name", "nation", "latitude", "longitude")
     }
-    for row in (
+    offer_lines = (
         OfferLine.objects.filter(offer__in=offers_visible_to(viewer, open_only=True).values("pk"))
         .annotate(**origin)
         .filter(origin_code__isnull=False)  # type: ignore[misc]  # an annotation
-        .values(*origin)
-        .annotate(n=Count("offer", distinct=True))
-    ):
+    )
+    for row in offer_lines.values(*origin).annotate(n=Count("offer", distinct=True)):
         points[("offer", row["origin_code"])] = {
             "kind": "offer",
+            "code": row["origin_code"],
             "site": row["origin_name"],
+            "nation": row["origin_nation"],
             "count": row["n"],
             "lat": float(row["origin_latitude"]),
             "lon": float(row["origin_longitude"]),
         }
+    current = offer_lines.filter(current_lines_q())
+    on_offer = _point_lines(
+        list(current.order_by().values("item", "capability", site=F("origin_code")).annotate(n=Sum("quantity"))),
+        list(
+            Allocation.objects.filter(offer_line__in=current.values("pk"), status__in=Allocation.LIVE)
+            .order_by()
+            .values(
+                "offer_line__item",
+                "offer_line__capability",
+                site=Coalesce("offer_line__origin_site__code", "offer_line__offer__owner_nation__home_site__code"),
+            )
+            .annotate(n=Sum("quantity"))
+        ),
+        "offer_line__",
+    )
+    for (kind, code), point in points.items():
+        point["lines"] = (needed if kind == "request" else on_offer).get(code, [])
     return list(points.values())

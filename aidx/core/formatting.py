@@ -11,14 +11,16 @@ one (6. des. 2026, 20:03, 1 234,50 €). Money is kept in integer minor units; h
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 # The platform's language codes → the CLDR locale whose conventions we follow.
 _LOCALES = {"en": "en_GB", "nb": "nb_NO", "nn": "nn_NO"}
@@ -49,6 +51,17 @@ def percent(value: float | Decimal | None, *, language: str | None = None) -> st
     if value is None:
         return ""
     return babel_numbers.format_percent(value, locale=locale(language))
+
+
+def weight(kilograms: int | float | Decimal | None, *, language: str | None = None) -> str:
+    """A weight for a person: tonnes with one decimal from 100 kg ('2.9 t', '2,9 t'), kilograms below ('40 kg')."""
+    if kilograms is None:
+        return ""
+    kg = Decimal(str(kilograms))
+    with translation.override(language) if language else nullcontext():
+        if kg >= 100:
+            return _("%(t)s t") % {"t": number(kg / 1000, places=1, language=language)}
+        return _("%(kg)s kg") % {"kg": number(kg, places=0 if kg >= 10 else 1, language=language)}
 
 
 def currency_digits(currency: str) -> int:

@@ -239,34 +239,46 @@ def logistics_figures(viewer: Any, since: dt.date | None = None, until: dt.date 
 
 
 def mission_arcs(viewer: Any) -> list[dict[str, Any]]:
-    """One arc per leg of the missions the viewer may see (not cancelled): from/to coordinates and status."""
+    """One arc per leg of the missions the viewer may see (not cancelled): from/to coordinates and status, and what
+    the viewer may see on board (`kg`, `patients`: the loads whose allocation it may see, as the picture's figures
+    count them; nothing of the others)."""
+    viewer = as_viewer(viewer)
+    missions = missions_visible_to(viewer).exclude(status=Mission.Status.CANCELLED).values("pk")
     legs = (
-        Leg.objects.filter(
-            mission__in=missions_visible_to(viewer).exclude(status=Mission.Status.CANCELLED).values("pk")
-        )
+        Leg.objects.filter(mission__in=missions)
         .select_related("origin", "destination", "mission__aircraft__capability")
         .order_by("mission_id", "sequence")
     )
-    return [
-        {
-            "mission": leg.mission_id,
-            "leg": leg.sequence,
-            "aircraft": str(leg.mission.aircraft),
-            "from": {
-                "code": leg.origin.code,
-                "name": leg.origin.name,
-                "lat": float(leg.origin.latitude),
-                "lon": float(leg.origin.longitude),
-            },
-            "to": {
-                "code": leg.destination.code,
-                "name": leg.destination.name,
-                "lat": float(leg.destination.latitude),
-                "lon": float(leg.destination.longitude),
-            },
-            "status": leg.status,
-            "mission_status": leg.mission.status,
-            "etd": leg.etd.isoformat(),
-        }
-        for leg in legs
-    ]
+    on_board: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for mission_id, board, unload, kg, patients in visible_to_parties(
+        Load.objects.filter(mission__in=missions), viewer, *ALLOCATION_PARTIES
+    ).values_list("mission_id", "board_leg__sequence", "unload_leg__sequence", "kg", "patients"):
+        on_board[mission_id].append((board, unload, kg, patients))
+    arcs = []
+    for leg in legs:
+        loads = [load for load in on_board[leg.mission_id] if load[0] <= leg.sequence <= load[1]]
+        arcs.append(
+            {
+                "mission": leg.mission_id,
+                "leg": leg.sequence,
+                "aircraft": str(leg.mission.aircraft),
+                "from": _end(leg.origin),
+                "to": _end(leg.destination),
+                "status": leg.status,
+                "mission_status": leg.mission.status,
+                "etd": leg.etd.isoformat(),
+                "kg": sum(load[2] for load in loads),
+                "patients": sum(load[3] for load in loads),
+            }
+        )
+    return arcs
+
+
+def _end(site: Any) -> dict[str, Any]:
+    return {
+        "code": site.code,
+        "name": site.name,
+        "nation": site.nation_id,
+        "lat": float(site.latitude),
+        "lon": float(site.longitude),
+    }

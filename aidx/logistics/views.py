@@ -19,7 +19,7 @@ from aidx.core import exports
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.core.exports import Column
 from aidx.core.paging import page_of, query_without_page
-from aidx.logistics import forms, planning, selectors, services
+from aidx.logistics import forms, maps, planning, selectors, services
 from aidx.logistics.models import Deployment, Leg, Mission, PlanRun
 from aidx.logistics.workflow import DEPLOYMENT, MISSION, PLAN_RUN, awaiting_receipt, may_plan
 from aidx.nations.policy import viewer_for
@@ -30,18 +30,6 @@ def _visible_mission(request: AuthenticatedHttpRequest, mission_id: int) -> Miss
     if mission is None:
         raise Http404
     return mission
-
-
-def _arcs(legs: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "from": [float(leg.origin.latitude), float(leg.origin.longitude)],
-            "to": [float(leg.destination.latitude), float(leg.destination.longitude)],
-            "label": f"{leg.origin} → {leg.destination}",
-            "status": leg.status,
-        }
-        for leg in legs
-    ]
 
 
 MISSION_COLUMNS = [
@@ -122,7 +110,7 @@ def mission_detail(request: AuthenticatedHttpRequest, mission_id: int) -> HttpRe
             "awaiting_receipt": list(awaiting_receipt(mission, request.user.acting_nation_id))
             if "receipt" in allowed
             else [],
-            "arcs": _arcs(legs),
+            "arcs": maps.mission_map(legs, mission.aircraft),
         },
     )
 
@@ -219,21 +207,11 @@ def _approve_form(request: AuthenticatedHttpRequest, run: PlanRun, data: Any = N
 def _run_context(
     request: AuthenticatedHttpRequest, run: PlanRun, approve_form: forms.ApproveForm | None = None
 ) -> dict[str, Any]:
-    arcs = [
-        {
-            "from": leg["from"],
-            "to": leg["to"],
-            "label": f"{m['aircraft_label']}: {leg['from_name']} → {leg['to_name']}",
-            "status": "dropped" if m["dropped"] else "planned",
-        }
-        for m in run.proposal.get("missions", [])
-        for leg in m["legs"]
-    ]
     return {
         "run": run,
         "proposal": run.proposal,
         "why_none": planning.why_none(run.proposal.get("summary", {})) if run.proposal else "",
-        "arcs": arcs,
+        "arcs": maps.proposal_map(run.proposal),
         "approve_form": approve_form,
         "allowed": PLAN_RUN.action_names(request.user, run),
         # dropping and approving act on the proposal's form; cancelling is a button of its own

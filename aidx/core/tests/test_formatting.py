@@ -88,3 +88,19 @@ def test_the_template_filters_and_djangos_own_formats_agree_in_english():
         f"1{NBSP}234,50{NBSP}€",
         "1 par",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "kilograms", "expected"),
+    [
+        ("en", 2900, "2.9 t"),
+        ("nn", 2900, "2,9 t"),
+        ("en", 1234567, "1,234.6 t"),
+        ("nb", 1234567, "1\u00a0234,6 t"),
+        ("en", 40, "40 kg"),
+        ("en", Decimal("4.0000"), "4.0 kg"),
+        ("en", None, ""),
+    ],
+)
+def test_it_writes_a_weight_in_tonnes_from_a_tenth_of_a_tonne(language, kilograms, expected):
+    assert formatting.weight(kilograms, language=language) == expected

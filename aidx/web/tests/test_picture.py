@@ -85,3 +85,24 @@ def test_it_counts_every_open_request_at_a_shared_site(client, exchange):  # noq
     exchange.request(), exchange.request()
     client.force_login(exchange.world.ally_a)
     assert [(p["kind"], p["count"]) for p in _points(client.get("/picture/"))] == [("request", 2)]
+
+
+def test_it_writes_the_maps_words_for_the_reader(client, exchange):  # noqa: F811
+    """The tooltips' texts come written from the server: names in the reader's language, numbers in its format,
+    weights in tonnes (kilograms below a tenth of a tonne), and only what the reader may see."""
+    exchange.ventilator.name_nn = "Respirator"
+    exchange.ventilator.save()
+    exchange.request(lines=(("ventilator", 1200), ("mask-surgical", 1000)))
+    exchange.request(lines=(("mask-ffp2", 500),), releasability="allies")
+    client.force_login(exchange.world.partner)
+    (point,) = _points(client.get("/picture/", HTTP_ACCEPT_LANGUAGE="nn"))
+    assert (point["site"], point["nation"], point["count"]) == ("Rome", "Italia", 1)
+    assert [(item["code"], item["name"], item["quantity"], item["weight"]) for item in point["items"]] == [
+        ("ventilator", "Respirator", "1\u00a0200 stykke", "54,0 t"),
+        ("mask-surgical", "Surgical mask", "1\u00a0000 stykke", "4,0 kg"),
+    ]
+    english = client.get("/picture/", HTTP_ACCEPT_LANGUAGE="en")
+    (point,) = _points(english)
+    assert (point["nation"], point["figure"], point["more"]) == ("Italy", "Open requests: 1", "")
+    assert point["weight"] == "Weight where known: 54.0 t"
+    assert "mask-ffp2" not in english.content.decode()  # the allies-only request is not the partner's

@@ -1,39 +1,45 @@
-/* Airlift map: legs as lines over a world basemap drawn from world-atlas (no outside tiles). The legs come from the
-   page as JSON (json_script, named by the element's data-map). Maps inserted later by htmx are drawn too. */
+/* Airlift map: legs as routes over the world basemap (web/maps.js), in the styles the legend explains, and the
+   airfields they join. The legs come from the page as JSON (json_script, named by the element's data-map), their
+   texts written by the server for the reader. Maps inserted later by htmx are drawn too. */
 (function () {
   "use strict";
 
-  var COLOURS = { planned: "#1565c0", airborne: "#ef6c00", landed: "#2e7d32", dropped: "#9e9e9e" };
+  function stopTip(end) {
+    var box = document.createElement("div");
+    AidxMaps.text(box, "strong", end.name);
+    if (end.nation) { AidxMaps.text(box, "div", end.nation, "tip-nation"); }
+    return box;
+  }
+
+  function stop(layer, seen, at, end) {
+    var key = at[0] + "," + at[1];
+    if (seen[key]) { return; }
+    seen[key] = true;
+    var marker = L.marker(at, {
+      icon: L.divIcon({ className: "stop-marker", iconSize: [12, 12], html: "" }), keyboard: true
+    });
+    AidxMaps.tooltip(marker, stopTip(end), 6);
+    AidxMaps.name(marker, end.nation ? end.name + " (" + end.nation + ")" : end.name);
+    marker.addTo(layer);
+  }
 
   function draw(element) {
-    if (!window.L || element.dataset.drawn) { return; }
+    if (!window.L || !window.AidxMaps || element.dataset.drawn) { return; }
     element.dataset.drawn = "true";
     var source = document.getElementById(element.dataset.map);
     var arcs = source ? JSON.parse(source.textContent) : [];
     var map = L.map(element, { minZoom: 1, maxZoom: 8, attributionControl: false });
     map.setView([45, 10], 3);
     var lines = L.featureGroup().addTo(map);
+    var stops = L.featureGroup().addTo(map);
+    var seen = {};
     arcs.forEach(function (arc) {
-      var colour = COLOURS[arc.status] || COLOURS.planned;
-      var line = L.polyline([arc.from, arc.to], {
-        color: colour, weight: 3, opacity: 0.85, dashArray: arc.status === "dropped" ? "4 6" : null
-      });
-      var label = document.createElement("span");
-      label.textContent = arc.label;  // a text node: names are data, never HTML
-      line.bindTooltip(label).addTo(lines);
-      L.circleMarker(arc.from, { radius: 4, color: colour }).addTo(lines);
-      L.circleMarker(arc.to, { radius: 4, color: colour }).addTo(lines);
+      AidxMaps.route(lines, arc, arc.from, arc.to);
+      stop(stops, seen, arc.from, arc.from_site || { name: "" });
+      stop(stops, seen, arc.to, arc.to_site || { name: "" });
     });
-    if (arcs.length) { map.fitBounds(lines.getBounds(), { padding: [30, 30], maxZoom: 6 }); }
-    fetch(element.dataset.basemap)
-      .then(function (answer) { return answer.json(); })
-      .then(function (world) {
-        L.geoJSON(topojson.feature(world, world.objects.countries), {
-          interactive: false,
-          style: { color: "#8a99a8", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 }
-        }).addTo(map).bringToBack();
-        element.dataset.ready = "true";
-      });
+    if (arcs.length) { map.fitBounds(lines.getBounds(), { padding: [30, 30], maxZoom: 6, animate: false }); }
+    AidxMaps.basemap(map, element);
   }
 
   function drawAll(root) {

@@ -23,6 +23,7 @@ from aidx.assistance import services as exchange
 from aidx.assistance.models import AssistanceRequest, Offer
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import CapabilityType, Item
+from aidx.core import formatting
 from aidx.core.actors import SYSTEM, is_system
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.nations.models import Nation, Organisation, Site
@@ -619,7 +620,8 @@ def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: st
             label = PARAMETER_LABELS[key]
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
                 problems.add(
-                    _("%(name)s must be between %(low)s and %(high)s.") % {"name": label, "low": low, "high": high},
+                    _("%(name)s must be between %(low)s and %(high)s.")
+                    % {"name": label, "low": formatting.number(low), "high": formatting.number(high)},
                     key,
                 )
             elif key.endswith("_days") and value <= 0:
@@ -630,7 +632,9 @@ def check_parameters(problems: Problems, parameters: dict[str, Any], *, kind: st
         given = spread.get(name, 0)
         if not isinstance(given, (int, float)) or isinstance(given, bool) or not 0 <= given <= most:
             problems.add(
-                _("%(name)s must be between 0 and %(high)s.") % {"name": PARAMETER_LABELS[name], "high": most}, name
+                _("%(name)s must be between 0 and %(high)s.")
+                % {"name": PARAMETER_LABELS[name], "high": formatting.number(most)},
+                name,
             )
     if not 1 <= horizon <= MAX_HORIZON:
         problems.add(_("The horizon must be 1 to %(n)s days.") % {"n": MAX_HORIZON}, "horizon_days")

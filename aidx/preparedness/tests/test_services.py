@@ -86,6 +86,25 @@ def test_it_refuses_a_bad_scenario_all_at_once(prep):
     assert not WaveScenario.objects.filter(incident="covid", name="").exists()
 
 
+def test_it_writes_the_limits_of_a_figure_as_the_reader_writes_numbers(prep):
+    from django.utils import translation
+
+    with translation.override("nb"), pytest.raises(BusinessError) as caught:
+        services.scenario_create(
+            actor=prep.world.coordinator,
+            name="Bølge",
+            incident="covid",
+            start=prep.today,
+            horizon_days=100,
+            parameters={
+                "seir": {"rt": [[0, 1.2]], "hospital_rate": 0.05, "icu_rate": 0.01},
+                "nations": [{"code": "ITA", "population": 1000, "lat": 1, "lon": 2}],
+                "uncertainty": {"rt_spread": 5},
+            },
+        )
+    assert "0,99" in str(caught.value) and "0.99" not in str(caught.value)
+
+
 def test_it_lists_every_malformed_row_of_an_uploaded_curve(prep):
     csv = "nation,day,hospital,icu\nITA,0,10,1\nITA,2,x,1\nFRA,1,5,1\nITA,3,-4,1\n"
     with pytest.raises(BusinessError) as caught:

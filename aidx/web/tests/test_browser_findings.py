@@ -206,9 +206,13 @@ ACTION_URL = re.compile(r"/exchange/(requests|offers|allocations)/(\d+)/([a-z_]+
 TABLES = {"requests": (REQUEST, AssistanceRequest), "offers": (OFFER, Offer), "allocations": (ALLOCATION, Allocation)}
 
 
-def _offered(page) -> set[tuple[str, int, str]]:
-    """The actions the page offers: each visible form that posts to a record's action, as (kind, id, action). The
-    request page's proposal form (#propose, posting to the page itself) is not a transition of a table."""
+LINKS = {"reply"}  # actions drawn as a link to another form (an offer in reply), not as a form of their own
+
+
+def _offered(page, kind: str, pk: int) -> set[tuple[str, int, str]]:
+    """The actions the page offers: each visible form that posts to a record's action, as (kind, id, action), and
+    each visible link named as an action of the page's record. The request page's proposal form (#propose, posting
+    to the page itself) is not a transition of a table."""
     forms = page.locator("main form[method=post]:not(#propose form)")
     found = set()
     script = "(found) => found.filter(f => f.checkVisibility()).map(f => f.getAttribute('action') || '')"
@@ -216,6 +220,9 @@ def _offered(page) -> set[tuple[str, int, str]]:
         match = ACTION_URL.fullmatch(action)
         assert match, f"a form posting to {action!r}, not to an action of the record"
         found.add((match[1], int(match[2]), match[3]))
+    links = page.locator("main a[data-action]")
+    for name in links.evaluate_all("(found) => found.filter(a => a.checkVisibility()).map(a => a.dataset.action)"):
+        found.add((kind, pk, name))
     return found
 
 
@@ -265,12 +272,16 @@ def test_it_shows_each_viewer_only_the_actions_the_workflow_allows_it(page, live
             assert answer.status == 200
             allowed = _allowed(user, kind, record)
             if username in bystanders:
-                assert not allowed  # what the table says of them, before the page is read
+                # what the table says of them, before the page is read: nothing but offering in reply to a request
+                assert not {act for act in allowed if act[2] not in LINKS}, (username, kind, allowed)
                 assert page.locator("main form[method=post]").count() == 0, (username, kind)
                 assert page.locator("main button").count() == 0, (username, kind)
-            assert _offered(page) == allowed, (username, kind, record.pk)
+            assert _offered(page, kind, record.pk) == allowed, (username, kind, record.pk)
             offered.setdefault(username, set()).update(allowed)
             for _kind, pk, name in allowed:  # each drawn as a button that can be pressed
+                if name in LINKS:
+                    assert page.locator(f"main a[data-action='{name}']").is_visible()
+                    continue
                 url = f"/exchange/{_kind}/{pk}/{name}/"
                 assert page.locator(f"main form[action='{url}'] button[type=submit]").is_enabled()
     # each owner was offered actions (Italy accepts or declines, Spain ships or cancels, the centre cancels): the

@@ -30,6 +30,7 @@ from aidx.matching import services
 from aidx.matching.models import MatchRun
 from aidx.matching.tasks import execute_match_run
 
+
 def postgres_only() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("a lost PostgreSQL connection is made on PostgreSQL (make test runs this file again there)")
@@ -257,4 +258,3 @@ def test_a_lost_connection_is_told_from_other_database_errors():
             raise RuntimeError("could not store the result") from lost
     except RuntimeError as error:
         assert worker.connection_lost(error)
-

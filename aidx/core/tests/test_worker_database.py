@@ -24,7 +24,9 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from aidx.core import worker
+from aidx.core.database import connection_lost
 from aidx.core.models import WorkerHeartbeat
+from aidx.core.schedule import DATABASE_LOST
 from aidx.core.tests.worker_process import AIDX, database_env, stop, wait
 from aidx.matching import services
 from aidx.matching.models import MatchRun
@@ -150,7 +152,7 @@ def test_a_run_whose_connection_is_cut_fails_with_its_reason_and_the_same_worker
             took = wait(lambda: _status(first) == MatchRun.Status.FAILED, 60, "the run to fail")
             print(f"the run failed {took:.1f} s after the database came back")
             first.refresh_from_db()
-            assert first.error == worker.DATABASE_LOST
+            assert first.error == DATABASE_LOST
             task = _task(first)
             assert task.status == TaskResultStatus.FAILED
             assert task.exception_class_path == "aidx.core.worker.DatabaseLost"
@@ -209,7 +211,7 @@ def test_the_schedule_keeper_takes_its_lock_again_when_its_connection_was_replac
     error in a transaction, or a close after a failed tick) must not believe it still holds the schedule."""
     postgres_only()
     keeper = worker.ScheduleKeeper("keeper-test")
-    keeper.schedules = []
+    keeper.schedules = [item for item in keeper.schedules if item.name.endswith(".reap_lost_tasks")]
     with _connect() as admin:
 
         def held_by_this_connection() -> bool:
@@ -244,12 +246,12 @@ def test_a_lost_connection_is_told_from_other_database_errors():
         except Exception as error:
             return error
 
-    assert worker.connection_lost(wrapped(psycopg.errors.AdminShutdown("terminating connection")))
-    assert worker.connection_lost(wrapped(psycopg.OperationalError("server closed the connection unexpectedly")))
-    assert worker.connection_lost(wrapped(psycopg.InterfaceError("the connection is closed"), InterfaceError))
-    assert not worker.connection_lost(wrapped(psycopg.errors.DeadlockDetected("deadlock detected")))
-    assert not worker.connection_lost(wrapped(psycopg.errors.QueryCanceled("canceling statement")))
-    assert not worker.connection_lost(ValueError("not a database error"))
+    assert connection_lost(wrapped(psycopg.errors.AdminShutdown("terminating connection")))
+    assert connection_lost(wrapped(psycopg.OperationalError("server closed the connection unexpectedly")))
+    assert connection_lost(wrapped(psycopg.InterfaceError("the connection is closed"), InterfaceError))
+    assert not connection_lost(wrapped(psycopg.errors.DeadlockDetected("deadlock detected")))
+    assert not connection_lost(wrapped(psycopg.errors.QueryCanceled("canceling statement")))
+    assert not connection_lost(ValueError("not a database error"))
     # A task that caught the loss and raised its own error is still a task that lost the database.
     try:
         try:
@@ -257,4 +259,4 @@ def test_a_lost_connection_is_told_from_other_database_errors():
         except OperationalError as lost:
             raise RuntimeError("could not store the result") from lost
     except RuntimeError as error:
-        assert worker.connection_lost(error)
+        assert connection_lost(error)

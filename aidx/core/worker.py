@@ -205,10 +205,11 @@ class Heart(_Loop):
     def __init__(self, worker_id: str):
         super().__init__("aidx-heartbeat")
         self.worker_id = worker_id
-        self.register(timezone.now())
         _SERVING.add(worker_id)
 
-    def register(self, now: dt.datetime) -> None:
+    def register(self, now: dt.datetime | None = None) -> None:
+        """The worker's row: its first beat."""
+        now = now or timezone.now()
         WorkerHeartbeat.objects.update_or_create(
             worker_id=self.worker_id,
             defaults={"host": socket.gethostname(), "pid": os.getpid(), "started_at": now, "beat_at": now},
@@ -349,11 +350,14 @@ class AidxWorker(Worker):
 
     @contextlib.contextmanager
     def alongside(self) -> Iterator[None]:
+        # A worker started while the database is away (restarted with it) waits for it rather than dying.
         heart = Heart(self.worker_id)
+        self.until_reachable(heart.register)
         heart.start()
-        reaped = reap_lost()
-        if reaped:
-            logger.warning("%s task(s) left by a stopped worker marked failed", reaped)
+        reaped: list[int] = []
+        self.until_reachable(lambda: reaped.append(reap_lost()))
+        if sum(reaped):
+            logger.warning("%s task(s) left by a stopped worker marked failed", sum(reaped))
         keeper = ScheduleKeeper(self.worker_id) if self.keep_schedule else None
         if keeper is not None:
             keeper.start()

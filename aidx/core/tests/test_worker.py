@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from aidx.core import worker
 from aidx.core.models import WorkerHeartbeat
+from aidx.core.schedule import WORKER_STOPPED
 from aidx.core.tests import worker_tasks
 from aidx.core.tests.worker_process import AIDX, database_env, wait
 
@@ -49,7 +50,7 @@ def test_it_fails_a_task_whose_worker_stopped_beating_and_keeps_one_that_beats(d
     assert gone.status == TaskResultStatus.FAILED
     assert gone.exception_class_path.endswith("WorkerLost")
     assert alive.status == TaskResultStatus.RUNNING
-    assert (tmp_path / "m.lost").exists()  # the task's own clean-up ran
+    assert (tmp_path / "m.lost").read_text() == WORKER_STOPPED  # the task's own clean-up ran, told why
 
 
 def test_it_fails_a_task_of_a_dead_process_on_this_host_at_once(db, db_tasks, tmp_path):

@@ -206,6 +206,29 @@ def test_an_idle_worker_whose_connections_are_cut_reconnects_beats_keeps_the_sch
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_worker_started_while_the_database_is_away_waits_for_it_and_takes_the_queued_run(db_tasks, tmp_path):
+    """As when the worker and PostgreSQL are restarted together: the worker does not die at its first beat."""
+    postgres_only()
+    exchange = db_tasks
+    exchange.request(lines=(("mask-surgical", 500),))
+    exchange.offer(lines=(("mask-surgical", 600),))
+    run = services.run_start(actor=exchange.world.coordinator, time_limit=30)
+    process = None
+    with _connect("postgres") as admin:
+        try:
+            with _outage(admin):
+                process = Worker(tmp_path, schedule=True)
+                wait(lambda: process.said("database unreachable"), 60, "the worker to try")
+                assert process.alive()
+            wait(lambda: _status(run) == MatchRun.Status.SUCCEEDED, 60, "the queued run to succeed")
+            assert _task(run).worker_ids == [process.id]
+            wait(lambda: process.holds_schedule_lock(admin), 30, "the worker to keep the schedule")
+        finally:
+            _stop(process)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_the_schedule_keeper_takes_its_lock_again_when_its_connection_was_replaced(db):
     """A session's advisory lock ends with its connection: a keeper whose connection Django replaced (after an
     error in a transaction, or a close after a failed tick) must not believe it still holds the schedule."""

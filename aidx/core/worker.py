@@ -121,8 +121,15 @@ def _fail_task(result: DBTaskResult, error: BaseException, reason: str) -> None:
     with contextlib.suppress(ImportError):
         import_string(result.task_path)  # importing the task's module registers its handler
     handler = schedules.LOST_HANDLERS.get(result.task_path)
-    if handler is not None:
-        handler(*result.args_kwargs.get("args", []), **result.args_kwargs.get("kwargs", {}), reason=reason)
+    if handler is None:
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a handler that fails leaves the task failed all the same
+            handler(*result.args_kwargs.get("args", []), **result.args_kwargs.get("kwargs", {}), reason=reason)
+    except Exception as error:
+        if connection_lost(error):
+            raise  # nothing was written: the caller tries it all again on a new connection
+        logger.exception("task %s (%s): its on_lost handler failed", result.pk, result.task_path)
 
 
 def reap_lost(*, now: dt.datetime | None = None) -> int:
@@ -180,9 +187,10 @@ class _Loop(threading.Thread):
                     logger.warning("%s: database error, will retry", self.name, exc_info=True)
                 except Exception:
                     logger.exception("%s: the tick failed, will retry", self.name)
-                outage = self.backoff.succeeded()
-                if outage is not None:
-                    logger.warning("%s: database back after %.1f s", self.name, outage)
+                else:
+                    outage = self.backoff.succeeded()
+                    if outage is not None:
+                        logger.warning("%s: database back after %.1f s", self.name, outage)
                 self.stopping.wait(wait)
         finally:
             self.finish()

@@ -257,6 +257,50 @@ def test_the_schedule_keeper_takes_its_lock_again_when_its_connection_was_replac
             keeper.finish()
 
 
+def _lost_error() -> Exception:
+    """What Django raises when PostgreSQL ends the session under a query."""
+    from django.db import OperationalError
+
+    try:
+        try:
+            raise psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+        except psycopg.Error as cause:
+            raise OperationalError(str(cause)) from cause
+    except OperationalError as error:
+        return error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_loses_the_database_mid_solve_is_failed_by_the_worker_with_the_reason(db_tasks, monkeypatch):
+    """The run's own catch-all leaves a lost connection to the worker, which fails the run in words (rather than
+    "OperationalError: terminating connection ..."), on any database."""
+    from aidx.matching import runs
+
+    def lose(*args: Any, **kwargs: Any) -> Any:
+        raise _lost_error()
+
+    monkeypatch.setattr(runs, "build_problem", lose)
+    run = services.run_start(actor=db_tasks.world.coordinator, time_limit=30)
+    row = _task(run)
+    row.claim("in-process")
+    serving = worker.AidxWorker(
+        keep_schedule=False,
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="in-process",
+    )
+    serving.run_task(row)
+    run.refresh_from_db()
+    assert (run.status, run.error) == (MatchRun.Status.FAILED, DATABASE_LOST)
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.FAILED
+    assert row.exception_class_path == "aidx.core.worker.DatabaseLost"
+
+
 def test_a_lost_connection_is_told_from_other_database_errors():
     from django.db import InterfaceError, OperationalError
 

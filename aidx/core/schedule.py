@@ -15,12 +15,15 @@ when it is due, and once when the schedule starts so that nothing waits a day af
 take no arguments and must be safe to run twice. django-crontask does this for Django's own task framework but
 needs Python 3.12; APScheduler (which it builds on) gives the cron and interval triggers here.
 
-A task that keeps a record "running" (a match run, a planner run) registers what to do when its worker dies:
+A task that keeps a record "running" (a match run, a planner run) registers what to do when the task cannot
+finish, because its worker died or lost its database connection half-way:
 
     @on_lost(execute_match_run)
-    def _match_run_lost(run_id: int) -> None: ...
+    def _match_run_lost(run_id: int, *, reason: str) -> None: ...
 
-The reaper calls it with the task's arguments after marking the task failed.
+It is called with the task's arguments and `reason`, the untranslated words saying why (`WORKER_STOPPED` from
+the reaper, `DATABASE_LOST` from the worker itself), in the transaction that marks the task failed; it records
+the reason on its run, which shows it translated like any other failure.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_noop
+
+WORKER_STOPPED = gettext_noop("the worker stopped before the run finished")
+DATABASE_LOST = gettext_noop("the worker lost its connection to the database before the run finished")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from aidx.assistance.models import Allocation
 from aidx.audit.services import record, snapshot
 from aidx.core.actors import SYSTEM
+from aidx.core.database import connection_lost
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.logistics import services
 from aidx.logistics.models import Aircraft, Mission, PlanRun
@@ -361,6 +362,8 @@ def plan_run_execute(run_id: int) -> str:
     except PlanningCancelled:
         return "cancelled"
     except Exception as error:  # the run records the failure; the worker must not die with it
+        if connection_lost(error):
+            raise  # the worker fails the run once the database answers again (aidx/core/worker.py)
         _system_transition(run_id, "fail", finished_at=timezone.now(), error=str(error)[:500])
         return "failed"
     done = _system_transition(
@@ -369,11 +372,10 @@ def plan_run_execute(run_id: int) -> str:
     return "succeeded" if done is not None else "cancelled"
 
 
-def plan_run_lost(run_id: int) -> None:
-    """The worker running this run stopped (aidx/core/worker.py): the run fails, and can be started again."""
-    _system_transition(
-        run_id, "fail", finished_at=timezone.now(), error=gettext_noop("the worker stopped before the run finished")
-    )
+def plan_run_lost(run_id: int, *, reason: str) -> None:
+    """The worker running this run stopped or lost the database (aidx/core/worker.py): the run fails with the
+    reason, and can be started again."""
+    _system_transition(run_id, "fail", finished_at=timezone.now(), error=reason)
 
 
 def _reviewable(actor: Any, run: PlanRun | int, name: str) -> PlanRun:

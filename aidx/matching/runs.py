@@ -9,10 +9,10 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from aidx.audit.services import record
 from aidx.core.actors import SYSTEM
+from aidx.core.database import connection_lost
 from aidx.matching import reasons
 from aidx.matching.models import MatchRun, Proposal
 from aidx.matching.problem import build_problem
@@ -85,6 +85,8 @@ def run_execute(run_id: int) -> MatchRun:
         _system_transition(run_id, "stop", finished_at=timezone.now())
         return MatchRun.objects.get(pk=run_id)
     except Exception as error:  # the run records what went wrong; the worker goes on
+        if connection_lost(error):
+            raise  # the worker fails the run once the database answers again (aidx/core/worker.py)
         message = f"{type(error).__name__}: {error}"[:2000]
         _system_transition(run_id, "fail", finished_at=timezone.now(), error=message)
         return MatchRun.objects.get(pk=run_id)
@@ -118,14 +120,10 @@ def run_execute(run_id: int) -> MatchRun:
     return MatchRun.objects.get(pk=run_id)
 
 
-def run_lost(run_id: int) -> None:
-    """The worker running this run stopped (aidx/core/worker.py): the run fails, and can be run again."""
-    _system_transition(
-        run_id,
-        "fail",
-        finished_at=timezone.now(),
-        error=gettext_noop("the worker stopped before the run finished"),
-    )
+def run_lost(run_id: int, *, reason: str) -> None:
+    """The worker running this run stopped or lost the database (aidx/core/worker.py): the run fails with the
+    reason, and can be run again."""
+    _system_transition(run_id, "fail", finished_at=timezone.now(), error=reason)
 
 
 def _ton_km(document: dict[str, Any]) -> Any:

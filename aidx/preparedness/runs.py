@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from aidx.audit.services import record
 from aidx.core.actors import SYSTEM
+from aidx.core.database import connection_lost
 from aidx.optimize.preparedness import Problem, Result, gaps, simulate
 from aidx.preparedness.models import SimulationRun
 from aidx.preparedness.problem import build_problem
@@ -62,6 +62,8 @@ def run_execute(run_id: int) -> SimulationRun:
         _system_transition(run_id, "stop", finished_at=timezone.now())
         return SimulationRun.objects.get(pk=run_id)
     except Exception as error:  # the run records what went wrong; the worker goes on
+        if connection_lost(error):
+            raise  # the worker fails the run once the database answers again (aidx/core/worker.py)
         _system_transition(run_id, "fail", finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000])
         return SimulationRun.objects.get(pk=run_id)
     with transaction.atomic():
@@ -73,10 +75,10 @@ def run_execute(run_id: int) -> SimulationRun:
     return SimulationRun.objects.get(pk=run_id)
 
 
-def run_lost(run_id: int) -> None:
-    _system_transition(
-        run_id, "fail", finished_at=timezone.now(), error=gettext_noop("the worker stopped before the run finished")
-    )
+def run_lost(run_id: int, *, reason: str) -> None:
+    """The worker running this run stopped or lost the database (aidx/core/worker.py): the run fails with the
+    reason, and can be run again."""
+    _system_transition(run_id, "fail", finished_at=timezone.now(), error=reason)
 
 
 def _num(a: np.ndarray, digits: int = 0) -> Any:

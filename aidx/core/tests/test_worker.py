@@ -12,16 +12,15 @@ import sys
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from aidx.core import worker
 from aidx.core.models import WorkerHeartbeat
+from aidx.core.schedule import WORKER_STOPPED
 from aidx.core.tests import worker_tasks
-
-AIDX = str(pathlib.Path(sys.executable).with_name("aidx"))
+from aidx.core.tests.worker_process import AIDX, database_env, wait
 
 
 def _running_row(worker_id: str, marker: pathlib.Path) -> DBTaskResult:
@@ -51,7 +50,7 @@ def test_it_fails_a_task_whose_worker_stopped_beating_and_keeps_one_that_beats(d
     assert gone.status == TaskResultStatus.FAILED
     assert gone.exception_class_path.endswith("WorkerLost")
     assert alive.status == TaskResultStatus.RUNNING
-    assert (tmp_path / "m.lost").exists()  # the task's own clean-up ran
+    assert (tmp_path / "m.lost").read_text() == WORKER_STOPPED  # the task's own clean-up ran, told why
 
 
 def test_it_fails_a_task_of_a_dead_process_on_this_host_at_once(db, db_tasks, tmp_path):
@@ -67,33 +66,11 @@ def test_it_fails_a_task_of_a_dead_process_on_this_host_at_once(db, db_tasks, tm
     assert row.status == TaskResultStatus.FAILED
 
 
-def _database_env(tmp_path: pathlib.Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env["AIDX_ENV"] = "embedded"
-    if connection.vendor == "postgresql":
-        s = connection.settings_dict
-        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    else:
-        env.pop("DATABASE_URL", None)
-        env["AIDX_VAR_DIR"] = str(tmp_path)
-        subprocess.run([AIDX, "migrate", "-v0"], env=env, check=True, timeout=300)
-    return env
-
-
-def _wait(condition, timeout: float) -> float:
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise AssertionError("timed out")
-        time.sleep(0.2)
-    return time.monotonic() - start
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_fails_a_killed_workers_task_within_a_minute_by_the_schedule(db_tasks, tmp_path):
     """kill -9 a worker in the middle of a task: another worker's schedule fails the task (and runs its clean-up)
     within 60 s, with no page opened; the killed worker's task is never left RUNNING."""
-    env = _database_env(tmp_path)
+    env = database_env(tmp_path)
     marker = str(tmp_path / "sleep")
     command = [AIDX, "worker", "--interval", "0.2", "--no-reload", "--no-startup-delay", "-v0"]
     first = subprocess.Popen([*command, "--no-schedule"], env=env, start_new_session=True)
@@ -101,13 +78,13 @@ def test_it_fails_a_killed_workers_task_within_a_minute_by_the_schedule(db_tasks
     try:
         enqueue = f"from aidx.core.tests.worker_tasks import sleep_for; sleep_for.enqueue(600, {marker!r})"
         subprocess.run([AIDX, "shell", "-c", enqueue], env=env, check=True, timeout=60)
-        _wait(lambda: pathlib.Path(marker + ".started").exists(), 60)
+        wait(lambda: pathlib.Path(marker + ".started").exists(), 60)
         second = subprocess.Popen(command, env=env, start_new_session=True)
-        _wait(lambda: pathlib.Path(marker + ".started").exists(), 5)
+        wait(lambda: pathlib.Path(marker + ".started").exists(), 5)
         time.sleep(2)  # the second worker is up and keeps the schedule
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-        took = _wait(lambda: pathlib.Path(marker + ".lost").exists(), 60)
+        took = wait(lambda: pathlib.Path(marker + ".lost").exists(), 60)
         print(f"lost task failed {took:.1f} s after the kill")
     finally:
         for process in (first, second):

@@ -18,5 +18,5 @@ def sleep_for(seconds: float, marker: str) -> str:
 
 
 @on_lost(sleep_for)
-def _sleep_lost(seconds: float, marker: str) -> None:
-    pathlib.Path(marker + ".lost").write_text("lost")
+def _sleep_lost(seconds: float, marker: str, *, reason: str) -> None:
+    pathlib.Path(marker + ".lost").write_text(reason)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from aidx.audit.models import AuditEntry
 from aidx.core.errors import BusinessError, PermissionDenied
+from aidx.core.schedule import DATABASE_LOST
 from aidx.core.worker import reap_lost
 from aidx.logistics import planning, services
 from aidx.logistics.models import Deployment, Mission, PlanRun
@@ -142,6 +145,28 @@ def test_a_planner_run_whose_worker_died_fails_by_the_schedule(airlift):
     assert run.status == PlanRun.Status.FAILED and "worker stopped" in run.error
     assert AuditEntry.objects.filter(action="planrun.fail", actor_name="system", target_id=str(run.pk)).exists()
     assert PLAN_RUN.action_names(airlift.spain_log, run) == []  # over: start another
+
+
+def test_a_planner_run_that_loses_the_database_leaves_it_to_the_worker(airlift, monkeypatch):
+    """The run's catch-all does not record a lost connection as its own error: the worker fails the run in words
+    once the database answers (aidx/core/worker.py; the same path as a match run, proved end to end there)."""
+    run = PlanRun.objects.create(
+        created_by=airlift.spain_log, owner_nation=airlift.world.esp, not_before=timezone.now()
+    )
+    lost = OperationalError("terminating connection due to administrator command")
+    lost.__cause__ = psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+
+    def lose(*args, **kwargs):
+        raise lost
+
+    monkeypatch.setattr(planning, "build_problem", lose)
+    with pytest.raises(OperationalError):
+        planning.plan_run_execute(run.pk)
+    run.refresh_from_db()
+    assert run.status == PlanRun.Status.RUNNING and run.error == ""
+    planning.plan_run_lost(run.pk, reason=DATABASE_LOST)  # what the worker calls then
+    run.refresh_from_db()
+    assert (run.status, run.error) == (PlanRun.Status.FAILED, DATABASE_LOST)
 
 
 def test_a_leg_is_as_long_as_the_planner_measures_it(airlift):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
+from django.db import OperationalError
 
 from aidx.core.errors import BusinessError
+from aidx.core.schedule import DATABASE_LOST
 from aidx.preparedness import runs, services
 from aidx.preparedness.models import SimulationRun
 
@@ -54,6 +57,26 @@ def test_it_cancels_a_queued_run_and_a_running_one_at_its_next_report(prep):
     SimulationRun.objects.filter(pk=running.pk).update(status="running", cancel_requested=True)
     SimulationRun.objects.filter(pk=running.pk).update(status="queued")  # claimed, then asked to stop
     assert runs.run_execute(running.pk).status == SimulationRun.Status.CANCELLED
+
+
+def test_a_run_that_loses_the_database_leaves_it_to_the_worker(prep, monkeypatch):
+    """The run's catch-all does not record a lost connection as its own error: the worker fails the run in words
+    once the database answers (aidx/core/worker.py; the same path as a match run, proved end to end there)."""
+    lost = OperationalError("terminating connection due to administrator command")
+    lost.__cause__ = psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+
+    def lose(*args, **kwargs):
+        raise lost
+
+    monkeypatch.setattr(runs, "build_problem", lose)
+    run = services.run_start(actor=prep.world.coordinator, plan=prep.plan, scenario=prep.wave, runs=5)
+    with pytest.raises(OperationalError):
+        runs.run_execute(run.pk)
+    run.refresh_from_db()
+    assert run.status == SimulationRun.Status.RUNNING and run.error == ""
+    runs.run_lost(run.pk, reason=DATABASE_LOST)  # what the worker calls then
+    run.refresh_from_db()
+    assert (run.status, run.error) == (SimulationRun.Status.FAILED, DATABASE_LOST)
 
 
 def test_it_refuses_bad_run_input_all_at_once(prep):

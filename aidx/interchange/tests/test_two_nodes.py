@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import pathlib
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -32,6 +31,7 @@ import pytest
 from django.db import connection
 
 from aidx.accounts.services import token_create
+from aidx.core.tests.worker_process import stop as stop_process
 
 AIDX = str(pathlib.Path(sys.executable).with_name("aidx"))
 SECRET = "two-nodes-shared-secret-0123456789"
@@ -95,13 +95,7 @@ class Node:
 
     def stop(self) -> None:
         for process in (self.server, self.worker):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+            stop_process(process)
         self.server = self.worker = None
 
     def call(self, user: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:

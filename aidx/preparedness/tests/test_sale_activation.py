@@ -11,6 +11,7 @@ from django.test import Client
 
 from aidx.assistance.models import Offer
 from aidx.audit.models import AuditEntry
+from aidx.core import formatting
 from aidx.core.bounds import MAX_MINOR_UNITS
 from aidx.core.errors import BusinessError
 from aidx.preparedness import services
@@ -110,6 +111,9 @@ def test_a_price_typed_in_norwegian_becomes_the_offers_price_in_minor_units(prep
     assert answer.status_code == 302
     offer = Activation.objects.get(pledge=sale).offer
     assert (offer.price_minor, offer.currency, offer.terms) == (123450, "EUR", "sale")
+    # the pledge's activations show the offer's price, as the reader writes money
+    activations = _text(client.get(answer["Location"])).split('data-testid="activations"')[1]
+    assert formatting.money(123450, "EUR", language="nb") in activations
 
 
 def test_every_problem_of_an_activation_shows_at_once_on_its_field_and_nothing_is_written(prep, sale):

@@ -147,7 +147,8 @@ def test_every_problem_of_an_activation_shows_at_once_on_its_field_and_nothing_i
 
 
 def _activate(user, pledge, **body):
-    return _client(user).post(f"/api/v1/preparedness/pledges/{pledge.pk}/activate", body, content_type="application/json")
+    url = f"/api/v1/preparedness/pledges/{pledge.pk}/activate"
+    return _client(user).post(url, body, content_type="application/json")
 
 
 def test_the_api_activates_a_sale_pledge_with_its_price(prep, sale):

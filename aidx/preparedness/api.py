@@ -119,6 +119,14 @@ class PrepPledgeIn(Schema):
 class PrepActivateIn(Schema):
     quantity: Int32
     request: Id | None = Field(None, description="The request for assistance the offer answers")
+    price_minor: MinorUnits | None = Field(
+        None,
+        description="The offer's price, for a sale pledge only (and required there; a pledge has no price): the "
+        "price of the whole offer, not of one unit, in the currency's minor units (123450 with EUR is 1,234.50 euros)",
+    )
+    currency: str = Field(
+        "", max_length=3, description="The price's currency as a three-letter ISO 4217 code (EUR), for a sale pledge"
+    )
 
 
 class PrepActivationOut(Schema):
@@ -273,7 +281,8 @@ def pledge_withdraw(request: HttpRequest, pk: Id) -> Any:
 @router.post(
     "/pledges/{int:pk}/activate",
     response={201: PrepActivationOut},
-    summary="Activate (part of) a pledge into an open offer of the exchange, in reply to a request if given",
+    summary="Activate (part of) a pledge into an open offer of the exchange, in reply to a request if given; a sale "
+    "pledge's offer takes the price and currency given",
 )
 def pledge_activate(request: HttpRequest, pk: Id, payload: PrepActivateIn) -> Any:
     actor = require_write(request)
@@ -281,7 +290,14 @@ def pledge_activate(request: HttpRequest, pk: Id, payload: PrepActivateIn) -> An
     answered = (
         get_visible_or_404(AssistanceRequest.objects.all(), actor, pk=payload.request) if payload.request else None
     )
-    activation = services.pledge_activate(actor=actor, pledge=pledge, quantity=payload.quantity, request=answered)
+    activation = services.pledge_activate(
+        actor=actor,
+        pledge=pledge,
+        quantity=payload.quantity,
+        request=answered,
+        price_minor=payload.price_minor,
+        currency=payload.currency,
+    )
     return Status(201, activation)
 
 

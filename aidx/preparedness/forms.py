@@ -66,6 +66,54 @@ class PledgeForm(forms.Form):
                 self.add_error(field if field in self.fields else None, message)
 
 
+class ActivateForm(forms.Form):
+    """A pledge activated (in part) into an offer of the exchange. A pledge has no price, so a sale pledge's form
+    asks for the offer's price and currency, as the offer form does (the price of the whole offer, typed as the
+    reader writes money); the form of any other pledge has no such fields. The service judges every value."""
+
+    quantity = forms.CharField(
+        label=_("Quantity"), max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    request = forms.CharField(label=_("In reply to request (number)"), required=False, max_length=20)
+    # Named price_minor because it cleans to minor units (the service's errors name that field); typed as a decimal.
+    price_minor = AmountField(
+        label=_("Price"),
+        required=False,
+        help_text=_("Of the whole offer, not of one unit: the amount in the currency below."),
+    )
+    currency = forms.CharField(label=_("Currency"), required=False, max_length=3, initial="EUR")
+
+    def __init__(self, *args: Any, sale: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not sale:
+            del self.fields["price_minor"], self.fields["currency"]
+
+    def clean_request(self) -> int | None:
+        number = self.cleaned_data["request"].strip().lstrip("#")
+        if not number:
+            return None
+        if not number.isdigit():
+            raise forms.ValidationError(gettext("Give the request's number."), code="invalid")
+        return int(number)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if "currency" in self.fields:
+            data["currency"] = (data.get("currency") or "").strip().upper()
+            data["price_minor"] = minor_units(self, "price_minor", data["currency"])
+        return data
+
+    def service_input(self) -> dict[str, Any]:
+        """What parsed, for the service to judge with the rest even when something did not (every problem at
+        once): a quantity left blank is the service's to report too."""
+        d = self.cleaned_data
+        given: dict[str, Any] = {"quantity": d.get("quantity", self.data.get(self.add_prefix("quantity"), ""))}
+        if "currency" in self.fields:
+            given.update(price_minor=d.get("price_minor"), currency=d.get("currency", ""))
+        return given
+
+
 class RunForm(forms.Form):
     scenario = forms.ChoiceField(label=_("Wave scenario"))
     runs = forms.IntegerField(label=_("Runs"), initial=200, min_value=1, max_value=5000)

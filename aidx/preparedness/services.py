@@ -470,16 +470,28 @@ def pledges_expire(*, today: dt.date | None = None) -> int:
 
 @transaction.atomic
 def pledge_activate(
-    *, actor: User, pledge: Pledge, quantity: Any, request: AssistanceRequest | None = None
+    *,
+    actor: User,
+    pledge: Pledge,
+    quantity: Any,
+    request: AssistanceRequest | None = None,
+    price_minor: int | None = None,
+    currency: str = "",
 ) -> Activation:
     """Turn (part of) a standby pledge into an open offer of the exchange, through its services, in reply to a
-    request if given. The pledge's row is locked first, so two activations at once cannot take the same units."""
+    request if given. The pledge's row is locked first, so two activations at once cannot take the same units.
+
+    A pledge has no price: a sale pledge's offer takes the `price_minor` and `currency` given here (the price of the
+    whole offer, in minor units, as an offer's price is), which a sale needs and other terms refuse. The exchange
+    judges them (`offer_price`, as `offer_create` does), among the problems of the quantity, before anything is
+    written."""
     pledge = Pledge.objects.select_for_update().select_related("plan", "origin_site").get(pk=pledge.pk)
     PLEDGE.check(actor, pledge, "activate")
     problems = Problems()
     amount = _whole(problems, quantity, "quantity", _("The quantity"))
     if amount is not None and amount > pledge.remaining:
         problems.add(_("Only %(n)s of this pledge remain.") % {"n": pledge.remaining}, "quantity")
+    problems.collect(lambda: exchange.offer_price(terms=pledge.terms, price_minor=price_minor, currency=currency))
     problems.raise_any()
     assert amount is not None
     today = timezone.localdate()
@@ -501,8 +513,8 @@ def pledge_activate(
         lines=[line],
         in_reply_to=request,
         terms=pledge.terms,
-        price_minor=0 if pledge.terms == Offer.Terms.SALE else None,
-        currency="EUR" if pledge.terms == Offer.Terms.SALE else "",
+        price_minor=price_minor,
+        currency=currency,
         releasability=pledge.releasability,
         release_to=[n.code for n in pledge.release_to.all()],
         on_behalf_of=on_behalf,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aidx.accounts.http import AuthenticatedHttpRequest
-from aidx.assistance.models import AssistanceRequest
+from aidx.assistance.models import AssistanceRequest, Offer
 from aidx.catalogue.models import CapabilityType, Item
 from aidx.core import formatting
 from aidx.core.errors import BusinessError
@@ -27,6 +27,7 @@ from aidx.nations.models import country_name
 from aidx.nations.policy import get_visible_or_404
 from aidx.preparedness import selectors, services, transfer
 from aidx.preparedness.forms import (
+    ActivateForm,
     PlanForm,
     PledgeForm,
     RunForm,
@@ -35,7 +36,7 @@ from aidx.preparedness.forms import (
     rate_formset,
     typed,
 )
-from aidx.preparedness.models import Plan
+from aidx.preparedness.models import Plan, Pledge
 from aidx.preparedness.workflow import PLAN, PLEDGE, RUN, may_plan, may_pledge, may_simulate
 
 
@@ -320,19 +321,35 @@ def pledge_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def pledge_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _pledge_page(request, selectors.pledge(request.user, pk))
+
+
+def _pledge_page(
+    request: AuthenticatedHttpRequest, pledge: Pledge, activate: ActivateForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The pledge, its activations, and the actions its workflow allows the user: the activation is drawn as its
+    form (with the price and currency of the offer for a sale pledge), the others as buttons."""
     user = request.user
-    pledge = selectors.pledge(user, pk)
     activations = pledge.activations.select_related("offer").order_by("-activated_at")
+    may_activate = PLEDGE.allows(user, pledge, "activate")
+    if activate is None and may_activate:
+        activate = ActivateForm(sale=pledge.terms == Offer.Terms.SALE)
     return render(
         request,
         "preparedness/pledge_detail.html",
         {
             "pledge": pledge,
             "activations": activations,
+            "activate_form": activate if may_activate else None,
+            "activate_url": reverse("preparedness:pledge_action", args=[pledge.pk, "activate"]),
             "buttons": PLEDGE.buttons(
-                user, pledge, lambda name: reverse("preparedness:pledge_action", args=[pledge.pk, name])
+                user,
+                pledge,
+                lambda name: reverse("preparedness:pledge_action", args=[pledge.pk, name]),
+                exclude=["activate"],
             ),
         },
+        status=status,
     )
 
 
@@ -341,25 +358,40 @@ def pledge_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def pledge_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     pledge = selectors.pledge(user, pk)
+    if action == "activate":
+        return _pledge_activate(request, pledge)
+    if action != "withdraw":
+        raise Http404
     try:
-        if action == "withdraw":
-            services.pledge_withdraw(actor=user, pledge=pledge, reason=request.POST.get("reason", ""))
-            messages.success(request, _("The pledge is withdrawn."))
-        elif action == "activate":
-            number = (request.POST.get("request") or "").strip().lstrip("#")
-            answered = None
-            if number:
-                if not number.isdigit():
-                    raise BusinessError(_("Give the request's number."), field="request")
-                answered = get_visible_or_404(AssistanceRequest.objects.all(), user, pk=int(number))
-            activation = services.pledge_activate(
-                actor=user, pledge=pledge, quantity=request.POST.get("quantity", ""), request=answered
-            )
-            messages.success(request, _("Offer %(n)s is open.") % {"n": activation.offer_id})
-        else:
-            raise Http404
+        services.pledge_withdraw(actor=user, pledge=pledge, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The pledge is withdrawn."))
     except BusinessError as error:
         messages.error(request, str(error.message))
+    return redirect("preparedness:pledge", pk=pledge.pk)
+
+
+def _pledge_activate(request: AuthenticatedHttpRequest, pledge: Pledge) -> HttpResponse:
+    """The activation form posted: an open offer, or the pledge's page again with every problem on the form."""
+    user = request.user
+    form = ActivateForm(request.POST, sale=pledge.terms == Offer.Terms.SALE)
+    valid = form.is_valid()
+    number = form.cleaned_data.get("request")
+    answered = get_visible_or_404(AssistanceRequest.objects.all(), user, pk=number) if number else None
+    try:
+        # The service judges what parsed even when something did not, so every problem shows at once; then
+        # nothing it wrote is kept.
+        with transaction.atomic():
+            activation = services.pledge_activate(actor=user, pledge=pledge, request=answered, **form.service_input())
+            if not valid:
+                transaction.set_rollback(True)
+    except BusinessError as error:
+        if error.status in (403, 409):  # refused as a whole: who may, or not in this state
+            messages.error(request, str(error.message))
+            return redirect("preparedness:pledge", pk=pledge.pk)
+        show_problems(form, error)
+    if form.errors:
+        return _pledge_page(request, pledge, form, status=400)
+    messages.success(request, _("Offer %(n)s is open.") % {"n": activation.offer_id})
     return redirect("preparedness:pledge", pk=pledge.pk)
 
 

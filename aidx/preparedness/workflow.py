@@ -97,8 +97,8 @@ PLEDGE = Workflow(
             target=None,  # on standby while some remains, fully activated when none does
             rules=[POC_OWNER, COORDINATOR],
             guard=_plan_agreed,
-            inputs=[("quantity", _("Quantity")), ("request", _("In reply to request (number)"))],
-            required=["quantity"],
+            # The page draws it as the activation form (the quantity, the request it answers, and the offer's
+            # price for a sale pledge: preparedness.forms.ActivateForm), not a button.
         ),
         Transition(
             "withdraw",

@@ -17,6 +17,7 @@ from aidx.assistance.services.expiry import expire_overdue
 from aidx.assistance.services.offers import (
     offer_create,
     offer_line_set_quantity,
+    offer_price,
     offer_propose_to_requester,
     offer_publish,
     offer_withdraw,
@@ -35,6 +36,7 @@ __all__ = [
     "expire_overdue",
     "offer_create",
     "offer_line_set_quantity",
+    "offer_price",
     "offer_propose_to_requester",
     "offer_publish",
     "offer_withdraw",

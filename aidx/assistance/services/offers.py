@@ -32,6 +32,24 @@ from aidx.nations.policy import Releasability, check_derived_releasability, deri
 from aidx.notifications import services as notifications
 
 
+def offer_price(*, terms: str, price_minor: int | None, currency: str) -> str:
+    """Check an offer's price against its terms, as `offer_create` does: a sale has a price (the whole offer's, in
+    minor units of the currency; not per unit) and a three-letter ISO currency, other terms have no price. Every
+    problem at once; the currency as stored (upper case). A service that makes an offer through `offer_create`
+    (a standby pledge activated) checks the price first with this, to report it among its own problems."""
+    problems = Problems()
+    currency = (currency or "").strip().upper()
+    if terms == Offer.Terms.SALE:
+        if price_minor is None or price_minor < 0:
+            problems.add(_("A sale needs a price."), field="price_minor")
+        if len(currency) != 3 or not currency.isalpha():
+            problems.add(_("Give the currency as a three-letter ISO code."), field="currency")
+    elif price_minor is not None:
+        problems.add(_("Only a sale has a price."), field="price_minor")
+    problems.raise_any()
+    return currency
+
+
 @transaction.atomic
 def offer_create(
     *,
@@ -67,14 +85,7 @@ def offer_create(
     }
     if terms not in Offer.Terms.values:
         problems.add(_("Unknown terms: %(value)s.") % {"value": terms}, field="terms")
-    currency = (currency or "").strip().upper()
-    if terms == Offer.Terms.SALE:
-        if price_minor is None or price_minor < 0:
-            problems.add(_("A sale needs a price."), field="price_minor")
-        if len(currency) != 3 or not currency.isalpha():
-            problems.add(_("Give the currency as a three-letter ISO code."), field="currency")
-    elif price_minor is not None:
-        problems.add(_("Only a sale has a price."), field="price_minor")
+    currency = problems.collect(lambda: offer_price(terms=terms, price_minor=price_minor, currency=currency), "")
     if in_reply_to is not None:
         _require_visible(actor, in_reply_to)
         answer = REQUEST.decide(actor, in_reply_to, "reply")

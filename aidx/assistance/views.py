@@ -20,7 +20,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -43,7 +42,7 @@ from aidx.accounts.http import AuthenticatedHttpRequest
 from aidx.accounts.models import Role
 from aidx.assistance import forms, selectors, services, transfer
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer, OfferLine, RequestLine
-from aidx.assistance.workflow import ALLOCATION, OFFER, REQUEST
+from aidx.assistance.workflow import ALLOCATION, OFFER, REQUEST, proposable_offers
 from aidx.audit import describe
 from aidx.catalogue import selectors as catalogue
 from aidx.core import exports, formatting
@@ -421,16 +420,9 @@ def request_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 def _proposal_pairs(record: AssistanceRequest, lines: list[RequestLine], user: Any, viewer: Viewer) -> list[Any]:
     """Offer line → request line pairs this user could propose: open offers the user may see (a nation: only
     its own) with something left, for the same item, a permitted substitute, or the same capability."""
-    coordinator = user.has_role(Role.COORDINATOR)
     if not record.is_open or owned_by(viewer, record):
         return []
-    if not coordinator and not user.has_role(Role.POINT_OF_CONTACT):
-        return []
-    offers = selectors.offers_visible_to(viewer, open_only=True)
-    if not coordinator:
-        offers = offers.filter(
-            Q(owner_nation_id=viewer.nation) if viewer.nation else Q(owner_organisation_id=viewer.organisation)
-        )
+    offers = proposable_offers(user, selectors.offers_visible_to(viewer, open_only=True))
     if record.owner_nation_id:
         offers = offers.exclude(owner_nation_id=record.owner_nation_id)
     else:

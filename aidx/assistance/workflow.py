@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aidx.accounts.models import Role
 from aidx.assistance.models import Allocation, AssistanceRequest, Offer
-from aidx.core.workflow import CENTRE, OWNER, Rule, Transition, Workflow
-from aidx.nations.policy import may_see, owned_by, viewer_for_owner
+from aidx.core.workflow import CENTRE, OWNER, Rule, Transition, Workflow, admitted
+from aidx.nations.policy import may_see, owned_by, owned_q, viewer_for_owner
 
 R = AssistanceRequest.Status
 O = Offer.Status  # noqa: E741 - the offer's states, as R and A
@@ -165,6 +165,26 @@ def _request_open(allocation: Allocation) -> Any:
     if allocation.request_line.request.status not in OPEN_REQUEST:
         return _("The request is not open.")
     return None
+
+
+# Who may propose an allocation from an offer (it makes a record, outside any life cycle): a coordinator, or the
+# point of contact of the nation that made the offer. The service checks it (`may_propose_from`); a page that lists
+# the offers one may propose from asks the same rules as a query (`proposable_offers`).
+PROPOSE_FROM = (Rule(roles={Role.COORDINATOR}), Rule(roles={Role.POINT_OF_CONTACT}, relations={OWNER}))
+
+
+def may_propose_from(actor: Any, offer: Offer) -> bool:
+    return admitted(PROPOSE_FROM, actor, lambda: _record_relations(actor, offer))
+
+
+def proposable_offers(actor: Any, offers: Any) -> Any:
+    """`offers` narrowed to those `actor` may propose from, as a query: all of them if a rule admits it whatever
+    its relation to the offer, its own if a rule admits it as the owner, else none."""
+    if admitted(PROPOSE_FROM, actor):
+        return offers
+    if admitted(PROPOSE_FROM, actor, lambda: {OWNER}):
+        return offers.filter(owned_q(actor))
+    return offers.none()
 
 
 REQUESTERS = (Rule(roles=SPEAKERS, relations={REQUESTER}),)

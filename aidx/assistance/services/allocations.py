@@ -20,7 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aidx.accounts.models import Role, User
+from aidx.accounts.models import User
 from aidx.assistance import hooks
 from aidx.assistance.models import Allocation, OfferLine, RequestLine
 from aidx.assistance.services.common import (
@@ -29,11 +29,11 @@ from aidx.assistance.services.common import (
     _text,
 )
 from aidx.assistance.services.status import _refresh_offer_status, _refresh_request_status
-from aidx.assistance.workflow import ALLOCATION, OPEN_OFFER, OPEN_REQUEST
+from aidx.assistance.workflow import ALLOCATION, OPEN_OFFER, OPEN_REQUEST, may_propose_from
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Substitution
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
-from aidx.nations.policy import may_see, owned_by, viewer_for_owner
+from aidx.nations.policy import may_see, viewer_for_owner
 from aidx.notifications import services as notifications
 
 
@@ -87,7 +87,7 @@ def allocation_propose(
         .get(pk=getattr(request_line, "pk", request_line))
     )
     offer, request = offer_line.offer, request_line.request
-    if not (actor.has_role(Role.COORDINATOR) or (actor.has_role(Role.POINT_OF_CONTACT) and owned_by(actor, offer))):
+    if not may_propose_from(actor, offer):
         raise PermissionDenied(_("Only a coordinator or the offering nation can propose an allocation."))
     _require_visible(actor, request)
     _require_visible(actor, offer)

@@ -26,6 +26,7 @@ from aidx.assistance.services.common import (
 from aidx.assistance.services.status import _refresh_offer_status
 from aidx.assistance.workflow import OFFER, REQUEST
 from aidx.audit.services import record, snapshot
+from aidx.core.currency import currency_code
 from aidx.core.errors import BusinessError, PermissionDenied, Problems
 from aidx.nations.models import Nation
 from aidx.nations.policy import Releasability, check_derived_releasability, derived_releasability
@@ -34,7 +35,7 @@ from aidx.notifications import services as notifications
 
 def offer_price(*, terms: str, price_minor: int | None, currency: str) -> str:
     """Check an offer's price against its terms, as `offer_create` does: a sale has a price (the whole offer's, in
-    minor units of the currency; not per unit) and a three-letter ISO currency, other terms have no price. Every
+    minor units of the currency; not per unit) and an ISO 4217 currency, other terms have no price. Every
     problem at once; the currency as stored (upper case). A service that makes an offer through `offer_create`
     (a standby pledge activated) checks the price first with this, to report it among its own problems."""
     problems = Problems()
@@ -42,8 +43,7 @@ def offer_price(*, terms: str, price_minor: int | None, currency: str) -> str:
     if terms == Offer.Terms.SALE:
         if price_minor is None or price_minor < 0:
             problems.add(_("A sale needs a price."), field="price_minor")
-        if len(currency) != 3 or not currency.isalpha():
-            problems.add(_("Give the currency as a three-letter ISO code."), field="currency")
+        currency = problems.collect(lambda: currency_code(currency), currency)
     elif price_minor is not None:
         problems.add(_("Only a sale has a price."), field="price_minor")
     problems.raise_any()

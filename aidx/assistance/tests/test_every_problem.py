@@ -81,6 +81,21 @@ def test_it_reports_every_header_and_line_problem_of_an_offer(stocked):
     assert not Offer.objects.exists()
 
 
+def test_it_takes_only_a_real_currency_for_a_sale(stocked):
+    """Three letters are not enough: "XYZ" names no ISO 4217 currency (the fund and the stockpile said so already)."""
+    with pytest.raises(BusinessError) as caught:
+        services.offer_create(
+            actor=stocked.ally_a,
+            title="Masks for sale",
+            terms="sale",
+            price_minor=100,
+            currency="xyz",
+            lines=[services.LineInput(item="mask-surgical", quantity=3, available_from=timezone.localdate())],
+        )
+    assert caught.value.fields == {"currency": ["Unknown currency: XYZ."]}
+    assert not Offer.objects.exists()
+
+
 def test_it_lists_every_problem_in_the_api_fields(client, stocked):
     token = token_create(actor=stocked.ally_a, user=stocked.ally_a, name="t", write=True)[1]
     answer = client.post(

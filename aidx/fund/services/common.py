@@ -6,12 +6,12 @@ import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
-import pycountry
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aidx.audit.services import record, snapshot
 from aidx.core import formatting
+from aidx.core.currency import currency_code
 from aidx.core.errors import BusinessError, PermissionDenied
 from aidx.fund.models import (
     FUND_CURRENCY,
@@ -40,13 +40,6 @@ def _require_manager(actor: Any) -> None:
 
 
 # --- money -----------------------------------------------------------------------------------------------------
-
-
-def currency_code(value: str, field: str = "currency") -> str:
-    code = (value or "").strip().upper()
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
-        raise BusinessError(_("Unknown currency: %(code)s.") % {"code": value}, field=field)
-    return code
 
 
 def exponent(currency: str) -> int:

@@ -8,7 +8,6 @@ projection: rebuild and check the balances · offer: the stockpile's offer to th
 from aidx.stockpile.services.common import (
     MAX_QUANTITY,
     SUPPORT_AGENCY,
-    currency_code,
     may_manage,
     may_view,
     offer_releasability,
@@ -42,7 +41,6 @@ __all__ = [
     "allocation_shipped",
     "cancel_reservation",
     "check_balances",
-    "currency_code",
     "dispose",
     "expire_lots",
     "free_stock",

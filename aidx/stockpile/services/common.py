@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pycountry
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -73,13 +72,6 @@ def _reason(value: str, *, required: bool) -> str:
     if len(value) > 500:
         raise BusinessError(_("The text is too long (at most %(n)s characters).") % {"n": 500}, field="reason")
     return value
-
-
-def currency_code(value: str, field: str = "currency") -> str:
-    code = (value or "").strip().upper()
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
-        raise BusinessError(_("Unknown currency: %(code)s.") % {"code": value}, field=field)
-    return code
 
 
 def warehouse_of(value: Site | str | int) -> Site:

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from aidx.audit.services import record, snapshot
 from aidx.catalogue.models import Item
+from aidx.core.currency import currency_code
 from aidx.core.errors import BusinessError
 from aidx.nations.models import Nation, Site
 from aidx.stockpile.models import Lot, Movement
-from aidx.stockpile.services.common import _item_of, _quantity, _require_manager, currency_code, warehouse_of
+from aidx.stockpile.services.common import _item_of, _quantity, _require_manager, warehouse_of
 from aidx.stockpile.services.ledger import Change, _post
 
 # --- receipts --------------------------------------------------------------------------------------------------

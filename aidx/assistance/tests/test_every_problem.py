@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aidx.accounts.services import token_create
 from aidx.assistance import services
@@ -83,7 +83,7 @@ def test_it_reports_every_header_and_line_problem_of_an_offer(stocked):
 
 def test_it_takes_only_a_real_currency_for_a_sale(stocked):
     """Three letters are not enough: "XYZ" names no ISO 4217 currency (the fund and the stockpile said so already)."""
-    with pytest.raises(BusinessError) as caught:
+    with translation.override("en"), pytest.raises(BusinessError) as caught:
         services.offer_create(
             actor=stocked.ally_a,
             title="Masks for sale",

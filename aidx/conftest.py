@@ -20,6 +20,17 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _language_of_its_own():
+    """Each test starts in the default language: a request through the test client leaves the language its
+    LocaleMiddleware chose active in the thread, and the next test would read its messages in Norwegian."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def world(db):
     from aidx.accounts.services import user_create

@@ -571,7 +571,23 @@ def invariants(run: Run) -> list[tuple[str, int, str]]:
     doubtful_made = sum(titles[name] == 1 for name in run.in_doubt)
     rows.append(("writes confirmed but lost", len(lost), f"{sum(run.confirmed.values())} confirmed"))
     rows.append(("writes made twice", len(duplicated), f"{len(run.in_doubt)} in doubt, {doubtful_made} of them made"))
-    stuck = MatchRun.objects.filter(status__in=["queued", "running"]).count()
+    left = list(MatchRun.objects.filter(status__in=["queued", "running"]).order_by("pk"))
+    stuck = len(left)
+    if left:  # what became of each one's task, to say why it is left
+        from django_tasks_db.models import DBTaskResult
+
+        tasks = {
+            (result.args_kwargs.get("args") or [None])[0]: result
+            for result in DBTaskResult.objects.filter(task_path__endswith="execute_match_run").order_by("enqueued_at")
+        }
+        for left_run in left:
+            task = tasks.get(left_run.pk)
+            said = f"task {task.status}, workers {task.worker_ids}" if task else "no task"
+            began = f"{left_run.started_at:%H:%M:%S}" if left_run.started_at else "-"
+            print(
+                f"- match run {left_run.pk} left {left_run.status} (made {left_run.created_at:%H:%M:%S}, "
+                f"started {began}, phase {left_run.phase!r}): {said}"
+            )
     # A run whose worker died is failed by the reaper; one whose connection was cut, by its own worker once the
     # database answers again (aidx/core/worker.py): none is left behind.
     rows.append(("match runs left queued or running 90 s after the faults", stuck, f"{MatchRun.objects.count()} runs"))

@@ -16,14 +16,16 @@ take no arguments and must be safe to run twice. django-crontask does this for D
 needs Python 3.12; APScheduler (which it builds on) gives the cron and interval triggers here.
 
 A task that keeps a record "running" (a match run, a planner run) registers what to do when the task cannot
-finish, because its worker died or lost its database connection half-way:
+finish, because its worker died or lost its database connection half-way, or the task raised an error it did
+not record on its run itself:
 
     @on_lost(execute_match_run)
     def _match_run_lost(run_id: int, *, reason: str) -> None: ...
 
 It is called with the task's arguments and `reason`, the untranslated words saying why (`WORKER_STOPPED` from
-the reaper, `DATABASE_LOST` from the worker itself), in the transaction that marks the task failed; it records
-the reason on its run, which shows it translated like any other failure.
+the reaper, `DATABASE_LOST` or `TASK_FAILED` from the worker itself), in the transaction that marks the task
+failed; it records the reason on its run, which shows it translated like any other failure. It must do nothing
+to a run that has already ended (its workflow's transition is then not allowed).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from django.utils.translation import gettext_noop
 
 WORKER_STOPPED = gettext_noop("the worker stopped before the run finished")
 DATABASE_LOST = gettext_noop("the worker lost its connection to the database before the run finished")
+TASK_FAILED = gettext_noop("the run stopped on an unexpected error; the worker's log has the details")
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,13 @@ def _fail_task(result: DBTaskResult, error: BaseException, reason: str) -> None:
         logger.exception("task %s (%s): its on_lost handler failed", result.pk, result.task_path)
 
 
+def _fail_own(result: DBTaskResult, error: BaseException) -> None:
+    """A task of this worker raised an error: it fails, and so does the run it kept if the task left it running
+    (an error the run's own code did not record), so that no run waits for a task that has ended."""
+    with transaction.atomic():
+        _fail_task(result, error, schedules.TASK_FAILED)
+
+
 def reap_lost(*, now: dt.datetime | None = None) -> int:
     """Fail every running task whose worker is gone, and let its app end the record it kept running."""
     now = now or timezone.now()
@@ -495,7 +502,7 @@ class AidxWorker(Worker):
                 failed = self.fail_lost(result.pk, lost)
                 if failed is not None:
                     self.finished(failed)
-            elif self.until_reachable(functools.partial(result.set_failed, error)):
+            elif self.until_reachable(functools.partial(_fail_own, result, error)):
                 self.finished(result)
             return
 

@@ -81,6 +81,33 @@ def run_execute(run_id: int) -> MatchRun:
         )
         output = reasons.complete(run, result_to_json(problem, result, excluded_why=excluded_causes(document)))
         report("store", 96)
+        distances = _ton_km(document)
+        with transaction.atomic():
+            run = MatchRun.objects.select_for_update().get(pk=run_id)
+            if run.cancel_requested:
+                stopped = _system_transition(run_id, "stop", finished_at=timezone.now())
+                return stopped or run
+            Proposal.objects.bulk_create(
+                [
+                    Proposal(
+                        run=run,
+                        offer_line_id=row["offer"],
+                        request_line_id=row["request"],
+                        quantity=row["quantity"],
+                        ton_km=distances(row["offer"], row["request"]) * row["quantity"],
+                    )
+                    for row in output["allocations"]
+                    if not row["fixed"]
+                ],
+                batch_size=5000,
+            )
+            MatchRun.objects.filter(pk=run_id).update(result=output)
+            note = {
+                "solver": output["status"],
+                "allocations": len(output["allocations"]),
+                "ton_km": output["objective"]["ton_km"],
+            }
+            _system_transition(run_id, "succeed", note=note, phase="done", percent=100, finished_at=timezone.now())
     except Cancelled:
         _system_transition(run_id, "stop", finished_at=timezone.now())
         return MatchRun.objects.get(pk=run_id)
@@ -90,33 +117,6 @@ def run_execute(run_id: int) -> MatchRun:
         message = f"{type(error).__name__}: {error}"[:2000]
         _system_transition(run_id, "fail", finished_at=timezone.now(), error=message)
         return MatchRun.objects.get(pk=run_id)
-    distances = _ton_km(document)
-    with transaction.atomic():
-        run = MatchRun.objects.select_for_update().get(pk=run_id)
-        if run.cancel_requested:
-            stopped = _system_transition(run_id, "stop", finished_at=timezone.now())
-            return stopped or run
-        Proposal.objects.bulk_create(
-            [
-                Proposal(
-                    run=run,
-                    offer_line_id=row["offer"],
-                    request_line_id=row["request"],
-                    quantity=row["quantity"],
-                    ton_km=distances(row["offer"], row["request"]) * row["quantity"],
-                )
-                for row in output["allocations"]
-                if not row["fixed"]
-            ],
-            batch_size=5000,
-        )
-        MatchRun.objects.filter(pk=run_id).update(result=output)
-        note = {
-            "solver": output["status"],
-            "allocations": len(output["allocations"]),
-            "ton_km": output["objective"]["ton_km"],
-        }
-        _system_transition(run_id, "succeed", note=note, phase="done", percent=100, finished_at=timezone.now())
     return MatchRun.objects.get(pk=run_id)
 
 

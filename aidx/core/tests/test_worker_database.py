@@ -327,3 +327,53 @@ def test_a_lost_connection_is_told_from_other_database_errors():
             raise RuntimeError("could not store the result") from lost
     except RuntimeError as error:
         assert connection_lost(error)
+
+
+def _serve(row: DBTaskResult) -> None:
+    row.claim("in-process")
+    worker.AidxWorker(
+        keep_schedule=False,
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="in-process",
+    ).run_task(row)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_proposals_cannot_be_stored_fails_with_the_error(db_tasks, monkeypatch):
+    """The store phase is inside the run's own catch-all (it was after it: an error there left the run running
+    while its task had failed; #11's load run found one such run of 83)."""
+    from aidx.matching import runs
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("no distance for this pair")
+
+    monkeypatch.setattr(runs, "_ton_km", broken)
+    run = services.run_start(actor=db_tasks.world.coordinator, time_limit=30)
+    _serve(_task(run))
+    run.refresh_from_db()
+    assert (run.status, run.error) == (MatchRun.Status.FAILED, "ValueError: no distance for this pair")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_that_ends_on_an_error_never_leaves_its_run_running(db_tasks, monkeypatch):
+    """Whatever a task raises, the worker fails the run it kept (its on_lost handler), with the reason in words."""
+    from aidx.core.schedule import TASK_FAILED
+    from aidx.matching import runs, tasks
+
+    def claim_then_break(run_id: int) -> Any:
+        runs._system_transition(run_id, "claim")
+        raise RuntimeError("a fault outside the run's own catch-all")
+
+    monkeypatch.setattr(tasks, "run_execute", claim_then_break)
+    run = services.run_start(actor=db_tasks.world.coordinator, time_limit=30)
+    row = _task(run)
+    _serve(row)
+    run.refresh_from_db()
+    assert (run.status, run.error) == (MatchRun.Status.FAILED, TASK_FAILED)
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.FAILED and row.exception_class_path == "builtins.RuntimeError"

@@ -588,6 +588,8 @@ def invariants(run: Run) -> list[tuple[str, int, str]]:
                 f"- match run {left_run.pk} left {left_run.status} (made {left_run.created_at:%H:%M:%S}, "
                 f"started {began}, phase {left_run.phase!r}): {said}"
             )
+    for error, count in Counter(MatchRun.objects.filter(status="failed").values_list("error", flat=True)).items():
+        print(f"- {count} match run(s) failed: {error[:200]}")
     # A run whose worker died is failed by the reaper; one whose connection was cut, by its own worker once the
     # database answers again (aidx/core/worker.py): none is left behind.
     rows.append(("match runs left queued or running 90 s after the faults", stuck, f"{MatchRun.objects.count()} runs"))

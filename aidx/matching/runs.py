@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from aidx.audit.services import record
 from aidx.core.actors import SYSTEM
-from aidx.core.database import connection_lost
+from aidx.core.database import connection_lost, retrying
 from aidx.matching import reasons
 from aidx.matching.models import MatchRun, Proposal
 from aidx.matching.problem import build_problem
@@ -82,32 +82,7 @@ def run_execute(run_id: int) -> MatchRun:
         output = reasons.complete(run, result_to_json(problem, result, excluded_why=excluded_causes(document)))
         report("store", 96)
         distances = _ton_km(document)
-        with transaction.atomic():
-            run = MatchRun.objects.select_for_update().get(pk=run_id)
-            if run.cancel_requested:
-                stopped = _system_transition(run_id, "stop", finished_at=timezone.now())
-                return stopped or run
-            Proposal.objects.bulk_create(
-                [
-                    Proposal(
-                        run=run,
-                        offer_line_id=row["offer"],
-                        request_line_id=row["request"],
-                        quantity=row["quantity"],
-                        ton_km=distances(row["offer"], row["request"]) * row["quantity"],
-                    )
-                    for row in output["allocations"]
-                    if not row["fixed"]
-                ],
-                batch_size=5000,
-            )
-            MatchRun.objects.filter(pk=run_id).update(result=output)
-            note = {
-                "solver": output["status"],
-                "allocations": len(output["allocations"]),
-                "ton_km": output["objective"]["ton_km"],
-            }
-            _system_transition(run_id, "succeed", note=note, phase="done", percent=100, finished_at=timezone.now())
+        retrying(lambda: _store(run_id, output, distances))
     except Cancelled:
         _system_transition(run_id, "stop", finished_at=timezone.now())
         return MatchRun.objects.get(pk=run_id)
@@ -118,6 +93,39 @@ def run_execute(run_id: int) -> MatchRun:
         _system_transition(run_id, "fail", finished_at=timezone.now(), error=message)
         return MatchRun.objects.get(pk=run_id)
     return MatchRun.objects.get(pk=run_id)
+
+
+def _store(run_id: int, output: dict[str, Any], distances: Any) -> None:
+    """The run's proposals and result, and its move to "ready for review", in one transaction (or its stop, when
+    it was cancelled meanwhile). Proposals lock the lines they name for a moment (foreign
+    keys), as proposals made by hand do: PostgreSQL may break a deadlock between them by aborting this one, which
+    `retrying` then tries again."""
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        if run.cancel_requested:
+            _system_transition(run_id, "stop", finished_at=timezone.now())
+            return
+        Proposal.objects.bulk_create(
+            [
+                Proposal(
+                    run=run,
+                    offer_line_id=row["offer"],
+                    request_line_id=row["request"],
+                    quantity=row["quantity"],
+                    ton_km=distances(row["offer"], row["request"]) * row["quantity"],
+                )
+                for row in output["allocations"]
+                if not row["fixed"]
+            ],
+            batch_size=5000,
+        )
+        MatchRun.objects.filter(pk=run_id).update(result=output)
+        note = {
+            "solver": output["status"],
+            "allocations": len(output["allocations"]),
+            "ton_km": output["objective"]["ton_km"],
+        }
+        _system_transition(run_id, "succeed", note=note, phase="done", percent=100, finished_at=timezone.now())
 
 
 def run_lost(run_id: int, *, reason: str) -> None:

@@ -377,3 +377,32 @@ def test_a_task_that_ends_on_an_error_never_leaves_its_run_running(db_tasks, mon
     assert (run.status, run.error) == (MatchRun.Status.FAILED, TASK_FAILED)
     row.refresh_from_db()
     assert row.status == TaskResultStatus.FAILED and row.exception_class_path == "builtins.RuntimeError"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_meets_a_deadlock_as_it_stores_tries_again(db_tasks, monkeypatch):
+    """PostgreSQL breaks a deadlock between a run's proposals and proposals made at the same moment by aborting
+    one transaction; the run tries its store again instead of failing (the full load run saw 3 of 91 fail so)."""
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    from aidx.matching import runs
+    from aidx.matching.models import Proposal
+
+    real = QuerySet.bulk_create
+    tries: list[int] = []
+
+    def deadlock_once(self: Any, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.model is Proposal and not tries:
+            tries.append(1)
+            try:
+                raise psycopg.errors.DeadlockDetected("deadlock detected")
+            except psycopg.Error as error:
+                raise OperationalError("deadlock detected") from error
+        return real(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", deadlock_once)
+    run = services.run_start(actor=db_tasks.world.coordinator, time_limit=30)
+    runs.run_execute(run.pk)
+    run.refresh_from_db()
+    assert tries == [1] and run.status == MatchRun.Status.SUCCEEDED, run.error

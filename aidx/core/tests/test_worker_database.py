@@ -270,6 +270,20 @@ def _lost_error() -> Exception:
         return error
 
 
+def _serve(row: DBTaskResult) -> None:
+    row.claim("in-process")
+    worker.AidxWorker(
+        keep_schedule=False,
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="in-process",
+    ).run_task(row)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_run_that_loses_the_database_mid_solve_is_failed_by_the_worker_with_the_reason(db_tasks, monkeypatch):
     """The run's own catch-all leaves a lost connection to the worker, which fails the run in words (rather than
@@ -282,18 +296,7 @@ def test_a_run_that_loses_the_database_mid_solve_is_failed_by_the_worker_with_th
     monkeypatch.setattr(runs, "build_problem", lose)
     run = services.run_start(actor=db_tasks.world.coordinator, time_limit=30)
     row = _task(run)
-    row.claim("in-process")
-    serving = worker.AidxWorker(
-        keep_schedule=False,
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="in-process",
-    )
-    serving.run_task(row)
+    _serve(row)
     run.refresh_from_db()
     assert (run.status, run.error) == (MatchRun.Status.FAILED, DATABASE_LOST)
     row.refresh_from_db()
@@ -327,20 +330,6 @@ def test_a_lost_connection_is_told_from_other_database_errors():
             raise RuntimeError("could not store the result") from lost
     except RuntimeError as error:
         assert connection_lost(error)
-
-
-def _serve(row: DBTaskResult) -> None:
-    row.claim("in-process")
-    worker.AidxWorker(
-        keep_schedule=False,
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="in-process",
-    ).run_task(row)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -77,9 +77,10 @@ def picture_expected(visible: Any, who: Who) -> dict[str, Any]:
     today = timezone.localdate()
     for offer in offers:
         for line in offer.lines.all():
-            if line.origin_site_id and (line.available_until is None or line.available_until >= today):
+            origin = line.origin  # the line's origin, else its nation's home airfield, as the map places it
+            if origin is not None and (line.available_until is None or line.available_until >= today):
                 live = sum(a.quantity for a in line.allocations.all() if a.status in Allocation.LIVE)
-                left[("offer", line.origin_site.name, line.item or line.capability)] += line.quantity - live
+                left[("offer", origin.name, line.item or line.capability)] += line.quantity - live
     seen = {allocation.pk for allocation in visible("assistance.allocation")}
     loads = []
     with translation.override("en"):
